@@ -1,0 +1,41 @@
+//! # bitwrk-protocol
+//!
+//! The sans-IO core of the BitWrk marketplace protocol, as written down in the
+//! specification under `spec/` at the root of this repository.
+//!
+//! This crate contains no networking, no file access, no clock reads and no
+//! operating-system randomness: every input — including the current time and
+//! any random bytes — is handed in by the caller (a "driver" such as the
+//! reference server or client). Every rejection is a typed error that carries
+//! a stable machine code (see [`ErrorCode`]), which is what servers return on
+//! the wire and what the conformance suite compares.
+//!
+//! Module map (mirrors the specification):
+//!
+//! | module | spec section | what |
+//! |---|---|---|
+//! | [`encoding`] | 3 | hex, base64, base58check |
+//! | [`hash`] | 3 | SHA-256, double SHA-256, HASH160 newtypes |
+//! | [`key`] | 4 | private/public keys, WIF |
+//! | [`address`] | 4 | P2PKH addresses and networks |
+//! | [`signature`] | 5 | Bitcoin message signatures |
+//! | [`money`] | 6 | amounts, currencies, units |
+//! | [`document`] | 7 | escaping and normalisation of signed form documents |
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod address;
+pub mod document;
+pub mod encoding;
+pub mod error;
+pub mod hash;
+pub mod key;
+pub mod money;
+pub mod signature;
+
+pub use address::{Address, Network};
+pub use error::ErrorCode;
+pub use hash::{Hash160, Hash256};
+pub use key::{KeyPair, PrivateKey, PublicKey};
+pub use money::{Currency, Money, Unit};
+pub use signature::Signature;
