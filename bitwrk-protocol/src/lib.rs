@@ -21,6 +21,7 @@
 //! | [`signature`] | 5 | Bitcoin message signatures |
 //! | [`money`] | 6 | amounts, currencies, units |
 //! | [`document`] | 7 | escaping and normalisation of signed form documents |
+//! | [`time`] | 2 | timestamps passed in by the driver |
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -32,6 +33,7 @@ pub mod hash;
 pub mod key;
 pub mod money;
 pub mod signature;
+pub mod time;
 
 pub use address::{Address, Network};
 pub use error::ErrorCode;
@@ -39,3 +41,4 @@ pub use hash::{Hash160, Hash256};
 pub use key::{KeyPair, PrivateKey, PublicKey};
 pub use money::{Currency, Money, Unit};
 pub use signature::Signature;
+pub use time::Timestamp;
