@@ -26,10 +26,12 @@
 #![warn(missing_docs)]
 
 pub mod address;
+pub mod bid;
 pub mod document;
 pub mod encoding;
 pub mod error;
 pub mod hash;
+pub mod ids;
 pub mod key;
 pub mod money;
 pub mod signature;
