@@ -1,4 +1,4 @@
-//! P2PKH addresses and networks (spec section 4.3).
+//! P2PKH addresses and networks (spec section 4.4).
 
 use core::fmt;
 use core::str::FromStr;

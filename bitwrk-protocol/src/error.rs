@@ -3,7 +3,7 @@
 //! Each module has its own error type (`AddressError`, `SignatureError`, …).
 //! All of them implement [`ErrorCode`], whose [`code`](ErrorCode::code) is a
 //! short, stable, lower-case string such as `sig.bad-header`. The codes are
-//! listed in the specification (section 10, "Error codes") and are the
+//! listed in the specification (appendix A, "Error codes") and are the
 //! conformance contract: implementations are compared on codes, never on the
 //! human-readable message.
 

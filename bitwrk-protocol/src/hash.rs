@@ -1,4 +1,4 @@
-//! Hash functions and hash newtypes (spec section 3.4).
+//! Hash functions and hash newtypes (spec section 3.5).
 //!
 //! * `sha256d(x) = SHA-256(SHA-256(x))`, the "Digest256" of BitWrk 0.7;
 //! * `hash160(x) = RIPEMD-160(SHA-256(x))`, the "Digest160".

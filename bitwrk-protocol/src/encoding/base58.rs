@@ -1,4 +1,4 @@
-//! Bitcoin base58 and base58check (spec section 3.3).
+//! Bitcoin base58 and base58check (spec sections 3.3 and 3.4).
 
 use crate::error::error_codes;
 use crate::hash::sha256d;
