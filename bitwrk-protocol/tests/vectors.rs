@@ -46,49 +46,7 @@ fn runner_for(ty: &str) -> Option<Check> {
     })
 }
 
-/// Requirement IDs of spec sections 3–7 as fixed in the team brief; used
-/// only while `spec/*.md` defines no IDs yet.
-const FALLBACK_REQUIREMENTS: &[&str] = &[
-    "BW-ENC-1",
-    "BW-ENC-2",
-    "BW-ENC-3",
-    "BW-ENC-4",
-    "BW-ENC-5",
-    "BW-KEY-1",
-    "BW-KEY-2",
-    "BW-KEY-3",
-    "BW-KEY-4",
-    "BW-KEY-5",
-    "BW-ADDR-1",
-    "BW-ADDR-2",
-    "BW-ADDR-3",
-    "BW-SIG-1",
-    "BW-SIG-2",
-    "BW-SIG-3",
-    "BW-SIG-4",
-    "BW-SIG-5",
-    "BW-SIG-6",
-    "BW-SIG-7",
-    "BW-SIG-8",
-    "BW-SIG-9",
-    "BW-SIG-10",
-    "BW-SIG-11",
-    "BW-MONEY-1",
-    "BW-MONEY-2",
-    "BW-MONEY-3",
-    "BW-MONEY-4",
-    "BW-MONEY-5",
-    "BW-MONEY-6",
-    "BW-MONEY-7",
-    "BW-MONEY-8",
-    "BW-MONEY-9",
-    "BW-MONEY-10",
-    "BW-DOC-1",
-    "BW-DOC-2",
-    "BW-DOC-3",
-];
-
-/// IDs defined in the spec as `**[BW-AREA-n]**`, or the fallback list.
+/// IDs defined in the spec as `**[BW-AREA-n]**`.
 fn known_requirements(spec_dir: &Path) -> BTreeSet<String> {
     let mut ids = BTreeSet::new();
     if let Ok(entries) = std::fs::read_dir(spec_dir) {
@@ -106,12 +64,11 @@ fn known_requirements(spec_dir: &Path) -> BTreeSet<String> {
             }
         }
     }
-    if ids.is_empty() {
-        ids = FALLBACK_REQUIREMENTS
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect();
-    }
+    assert!(
+        !ids.is_empty(),
+        "the spec under {} defines no requirement IDs",
+        spec_dir.display()
+    );
     ids
 }
 
