@@ -54,7 +54,6 @@ macro_rules! serde_as_index {
         }
     };
 }
-#[allow(unused_imports)]
 pub(crate) use serde_as_index;
 
 /// How long a new transaction waits for both parties to establish (BW-TX-9).
