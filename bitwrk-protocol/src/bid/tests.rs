@@ -339,3 +339,24 @@ proptest! {
         prop_assert!(i128::from(fee - 1) * 100 < exact || fee == 0);
     }
 }
+
+#[test]
+fn article_checks() {
+    // BW-BID-2
+    for (article, expected) in [
+        ("fn ord", "article.bad-syntax"),
+        ("nope", "article.not-traded"),
+        ("net.bitwrk/blender/0/2.83/2G", "article.not-traded"),
+    ] {
+        let (r, f) = form(BidType::Buy, article, "mBTC 1");
+        assert_eq!(code(f.parse(T0, &BidConfig::default(), &r)), expected);
+    }
+    let config = BidConfig {
+        articles: ArticlePolicy::from_names(["render/x"]).unwrap(),
+        ..BidConfig::default()
+    };
+    let (r, f) = form(BidType::Sell, "render/x~trusted", "mBTC 1");
+    assert!(f.parse(T0, &config, &r).unwrap().article().is_trusted());
+    let (r, f) = form(BidType::Sell, "fnord", "mBTC 1");
+    assert_eq!(code(f.parse(T0, &config, &r)), "article.not-traded");
+}

@@ -993,3 +993,52 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn check_order() {
+    // BW-TX-15: transaction id, active, sender/arguments, phase, values.
+    let mut tx = new_tx();
+    let mut other = hashes_msg().into_inner();
+    other.txid = TxId(8);
+    let other = Verified::new_unchecked(other);
+    // Wrong transaction beats inactive.
+    let err = tx.handle_message(ID, secs(60), &other).unwrap_err();
+    assert_eq!(err.code(), "tx.wrong-transaction");
+    // Inactive beats not-allowed.
+    reject(
+        &mut tx,
+        secs(60),
+        &msg(addr(3), &[("x", "")]),
+        "tx.inactive",
+    );
+    // Not-allowed beats wrong phase: a seller sending the buyer's hashes in a final phase.
+    tx.phase = Phase::Finished;
+    reject(
+        &mut tx,
+        secs(1),
+        &msg(seller(), &[("workhash", "a"), ("worksecrethash", "b")]),
+        "tx.message-not-allowed",
+    );
+    // Wrong phase beats bad values.
+    reject(
+        &mut tx,
+        secs(1),
+        &msg(buyer(), &[("workhash", "a"), ("worksecrethash", "b")]),
+        "tx.wrong-phase",
+    );
+    // Values are checked in order: workhash before worksecrethash.
+    tx.phase = Phase::Establishing;
+    let err = reject(
+        &mut tx,
+        secs(1),
+        &msg(buyer(), &[("workhash", "a"), ("worksecrethash", "b")]),
+        "tx.bad-hex",
+    );
+    assert!(matches!(
+        err,
+        TxError::BadHex {
+            argument: "workhash",
+            ..
+        }
+    ));
+}
