@@ -22,10 +22,16 @@
 //! | [`money`] | 6 | amounts, currencies, units |
 //! | [`document`] | 7 | escaping and normalisation of signed form documents |
 //! | [`time`] | 2 | timestamps passed in by the driver |
+//! | [`article`] | 8 | traded articles and the article policy |
+//! | [`nonce`] | 9 | server-issued single-use nonces |
+//! | [`bid`] | 10 | bid documents, fees, bid states |
+//! | [`tx`] | 12 | transaction phases, messages, timeouts, retirement |
+//! | [`rfc3339`] | — | RFC 3339 times in JSON |
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod address;
+pub mod article;
 pub mod bid;
 pub mod document;
 pub mod encoding;
@@ -34,8 +40,13 @@ pub mod hash;
 pub mod ids;
 pub mod key;
 pub mod money;
+pub mod nonce;
+pub mod rfc3339;
 pub mod signature;
 pub mod time;
+pub mod tx;
+#[doc(hidden)]
+pub mod worked_examples;
 
 pub use address::{Address, Network};
 pub use error::ErrorCode;

@@ -18,6 +18,9 @@ use crate::error::{ErrorCode, error_codes};
 use crate::hash::{Hash256, sha256d};
 use crate::key::{PrivateKey, PublicKey};
 
+pub mod verified;
+pub use verified::{SignedDocument, Verified, verify_document};
+
 /// The fixed prefix of the signed-message digest: the CompactSize length
 /// byte 0x18 (24) followed by the 24-byte magic string.
 pub const MESSAGE_MAGIC: &[u8; 25] = b"\x18Bitcoin Signed Message:\n";
