@@ -33,6 +33,7 @@ pub mod error;
 pub mod hash;
 pub mod ids;
 pub mod key;
+pub mod ledger;
 pub mod money;
 pub mod signature;
 pub mod time;
