@@ -27,6 +27,7 @@
 
 pub mod address;
 pub mod bid;
+pub mod book;
 pub mod document;
 pub mod encoding;
 pub mod error;
