@@ -14,11 +14,10 @@
 //! operation either succeeds or returns an error and leaves the book as it was.
 //!
 //! Layout (chosen for the throughput and memory targets, see `benches/`):
-//! resting bids live in a slab of 48-byte slots; each side is a B-tree keyed
+//! resting bids live in a slab of 64-byte slots; each side is a B-tree keyed
 //! by (price priority, acceptance sequence number) holding a 4-byte slot
 //! index; an expiry B-tree keyed by (expiry, sequence number) and an id hash
-//! map locate slots for expiry and removal; participants are interned to
-//! 4-byte numbers with reference counts.
+//! map locate slots for expiry and removal.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -208,55 +207,6 @@ impl Hasher for KeyHasher {
 
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
 
-/// Participants interned to small numbers, with reference counts.
-#[derive(Debug, Clone, Default)]
-struct Interner {
-    map: FastMap<Address, u32>,
-    entries: Vec<(Address, u32)>,
-    free: Vec<u32>,
-}
-
-impl Interner {
-    fn get(&self, a: &Address) -> Option<u32> {
-        self.map.get(a).copied()
-    }
-
-    fn acquire(&mut self, a: Address) -> u32 {
-        if let Some(&i) = self.map.get(&a) {
-            self.entries[i as usize].1 += 1;
-            return i;
-        }
-        let i = match self.free.pop() {
-            Some(i) => {
-                self.entries[i as usize] = (a, 1);
-                i
-            }
-            None => {
-                // The number of distinct participants is bounded by the
-                // number of resting bids, which `Full` keeps within u32.
-                let i = self.entries.len() as u32;
-                self.entries.push((a, 1));
-                i
-            }
-        };
-        self.map.insert(a, i);
-        i
-    }
-
-    fn release(&mut self, i: u32) {
-        let e = &mut self.entries[i as usize];
-        e.1 -= 1;
-        if e.1 == 0 {
-            self.map.remove(&e.0);
-            self.free.push(i);
-        }
-    }
-
-    fn address(&self, i: u32) -> Address {
-        self.entries[i as usize].0
-    }
-}
-
 /// A resting bid in compact form.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
@@ -265,7 +215,7 @@ struct Slot {
     fee: i64,
     expires: u64,
     seq: u64,
-    participant: u32,
+    participant: Address,
     side: BidType,
 }
 
@@ -301,7 +251,6 @@ pub struct OrderBook {
     sells: BTreeMap<(i64, u64), u32>,
     by_expiry: BTreeMap<(u64, u64), u32>,
     by_id: FastMap<u64, u32>,
-    participants: Interner,
     next_seq: u64,
 }
 
@@ -322,7 +271,6 @@ impl OrderBook {
             sells: BTreeMap::new(),
             by_expiry: BTreeMap::new(),
             by_id: FastMap::default(),
-            participants: Interner::default(),
             next_seq: 0,
         }
     }
@@ -358,7 +306,7 @@ impl OrderBook {
         Order {
             id: BidId(s.id),
             side: s.side,
-            participant: self.participants.address(s.participant),
+            participant: s.participant,
             price: Money::new(s.price, self.currency),
             fee: Money::new(s.fee, self.currency),
             expires: Timestamp::from_millis(s.expires),
@@ -428,7 +376,6 @@ impl OrderBook {
         }
         let now_ms = now.as_millis();
         let price = order.price.amount();
-        let me = self.participants.get(&order.participant);
         let opposite = match order.side {
             BidType::Buy => &self.sells,
             BidType::Sell => &self.buys,
@@ -448,7 +395,7 @@ impl OrderBook {
             if !crosses {
                 break;
             }
-            if Some(r.participant) == me {
+            if r.participant == order.participant {
                 continue;
             }
             found = Some(s);
@@ -487,7 +434,7 @@ impl OrderBook {
             fee: order.fee.amount(),
             expires: order.expires.as_millis(),
             seq,
-            participant: self.participants.acquire(order.participant),
+            participant: order.participant,
             side: order.side,
         };
         let s = match self.free.pop() {
@@ -496,6 +443,11 @@ impl OrderBook {
                 s
             }
             None => {
+                // Grow by an eighth rather than doubling: at most 12.5 %
+                // of the slab is unused capacity (memory target, BW-MATCH).
+                if self.slots.len() == self.slots.capacity() {
+                    self.slots.reserve_exact(self.slots.len() / 8 + 16);
+                }
                 // `len() < limit ≤ u32::MAX` holds here, so the index fits.
                 let s = self.slots.len() as u32;
                 self.slots.push(slot);
@@ -522,7 +474,6 @@ impl OrderBook {
         tree.remove(&slot.side_key());
         self.by_expiry.remove(&(slot.expires, slot.seq));
         self.by_id.remove(&slot.id);
-        self.participants.release(slot.participant);
         self.free.push(s);
         order
     }
@@ -559,7 +510,7 @@ impl OrderBook {
 impl PartialEq for OrderBook {
     /// Books are equal when they hold the same bids in the same acceptance
     /// order: internal numbering (slots, sequence numbers, interned
-    /// participants) does not matter, because it does not change behaviour.
+    /// participants are stored inline) does not matter, because it does not change behaviour.
     fn eq(&self, other: &Self) -> bool {
         self.currency == other.currency
             && self.limit == other.limit
