@@ -127,7 +127,7 @@ impl Workload {
             match_side: BidType::Buy,
         };
         while w.book.len() < depth {
-            let side = if w.next_id % 2 == 0 {
+            let side = if w.next_id.is_multiple_of(2) {
                 BidType::Buy
             } else {
                 BidType::Sell
@@ -170,7 +170,7 @@ impl Workload {
     fn step(&mut self) {
         let now = self.now();
         let o = if self.book.len() < self.depth {
-            let life = if self.next_id % SHORT_LIFE_EVERY == 0 {
+            let life = if self.next_id.is_multiple_of(SHORT_LIFE_EVERY) {
                 SHORT_LIFE_MS
             } else {
                 LONG_LIFE_MS
@@ -189,7 +189,7 @@ impl Workload {
         let out = self.book.insert(now, o).expect("valid order");
         black_box(&out);
         self.ops += 1;
-        if self.ops % EXPIRE_EVERY == 0 {
+        if self.ops.is_multiple_of(EXPIRE_EVERY) {
             black_box(self.book.expire(self.now()));
         }
     }
