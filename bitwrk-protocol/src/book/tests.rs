@@ -440,7 +440,9 @@ proptest! {
         limit in prop_oneof![Just(usize::MAX), 0usize..6],
         ops in proptest::collection::vec(op(), 0..120),
     ) {
-        // BW-MATCH-1 … BW-MATCH-11 against a naive model.
+        // BW-MATCH-1, BW-MATCH-2, BW-MATCH-3, BW-MATCH-4, BW-MATCH-5, BW-MATCH-6,
+        // BW-MATCH-7, BW-MATCH-8, BW-MATCH-9, BW-MATCH-10, BW-MATCH-11, BW-MATCH-12:
+        // the book against a naive model.
         let mut book = OrderBook::with_limit(Currency::Btc, limit);
         let mut model = Model { resting: Vec::new(), limit: limit.min(MAX_RESTING) };
         let mut now = 0u64;

@@ -717,7 +717,7 @@ fn deposit_form_and_document() {
 
 #[test]
 fn deposit_form_errors() {
-    // BW-DEP-1 … BW-DEP-5, BW-DEP-10
+    // BW-DEP-1, BW-DEP-2, BW-DEP-3, BW-DEP-4, BW-DEP-5, BW-DEP-10
     let missing: Vec<_> = good_form()
         .into_iter()
         .filter(|(k, _)| k != "uid")
