@@ -22,6 +22,8 @@
 //! | [`money`] | 6 | amounts, currencies, units |
 //! | [`document`] | 7 | escaping and normalisation of signed form documents |
 //! | [`time`] | 2 | timestamps passed in by the driver |
+//! | [`book`] | 11 | order books and matching |
+//! | [`ledger`] | 13, 14.1 | escrow ledger, movements, deposits |
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
