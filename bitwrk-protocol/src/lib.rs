@@ -25,7 +25,9 @@
 //! | [`article`] | 8 | traded articles and the article policy |
 //! | [`nonce`] | 9 | server-issued single-use nonces |
 //! | [`bid`] | 10 | bid documents, fees, bid states |
+//! | [`book`] | 11 | order books and matching |
 //! | [`tx`] | 12 | transaction phases, messages, timeouts, retirement |
+//! | [`ledger`] | 13, 14.1 | escrow ledger, movements, deposits |
 //! | [`rfc3339`] | — | RFC 3339 times in JSON |
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -33,12 +35,14 @@
 pub mod address;
 pub mod article;
 pub mod bid;
+pub mod book;
 pub mod document;
 pub mod encoding;
 pub mod error;
 pub mod hash;
 pub mod ids;
 pub mod key;
+pub mod ledger;
 pub mod money;
 pub mod nonce;
 pub mod rfc3339;
