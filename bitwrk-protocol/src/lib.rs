@@ -49,8 +49,6 @@ pub mod rfc3339;
 pub mod signature;
 pub mod time;
 pub mod tx;
-#[doc(hidden)]
-pub mod worked_examples;
 
 pub use address::{Address, Network};
 pub use error::ErrorCode;

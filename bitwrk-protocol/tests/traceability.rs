@@ -5,8 +5,8 @@
 //!   A definition followed by `(deprecated)` needs no citation.
 //! * A requirement is *cited* by a `req` entry of a vector under
 //!   `spec/vectors/`, or by a mention in test code: any `.rs` file under a
-//!   `tests/` folder of the repository, or the part of a `src/` file that
-//!   follows its first `#[cfg(test)]`.
+//!   `tests/` folder of the repository, any `tests.rs` module, or the part of
+//!   a `src/` file that follows its first `#[cfg(test)]`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -136,7 +136,10 @@ fn cited_ids(root: &Path) -> BTreeMap<String, BTreeSet<String>> {
         .filter(|f| !f.ends_with("traceability.rs"))
     {
         let text = fs::read_to_string(&file).expect("source readable");
-        let in_tests_dir = file.components().any(|c| c.as_os_str() == "tests");
+        // Test code: files under a `tests/` folder, and `tests.rs` modules.
+        let in_tests_dir = file
+            .components()
+            .any(|c| c.as_os_str() == "tests" || c.as_os_str() == "tests.rs");
         if in_tests_dir {
             cite(&text, &file);
         } else if let Some(pos) = text.find("#[cfg(test)]") {

@@ -76,3 +76,52 @@ fn every_spec_file_with_examples_is_used() {
         );
     }
 }
+
+#[path = "../examples/market_examples.rs"]
+#[allow(dead_code)]
+mod market_examples;
+
+#[test]
+fn spec_quotes_the_market_examples() {
+    // BW-TXDOC-3, BW-BID-1: the worked examples of sections 10 and 12 are current.
+    for (file, text) in market_examples::all() {
+        let spec = match file {
+            "10-bids.md" => include_str!("../../spec/10-bids.md"),
+            "12-transactions.md" => include_str!("../../spec/12-transactions.md"),
+            other => panic!("no spec file {other} registered for market examples"),
+        };
+        assert!(
+            spec.contains(&text),
+            "spec/{file} must contain (re-run `cargo run -p bitwrk-protocol --example market_examples`):\n{text}"
+        );
+    }
+}
+
+#[test]
+fn market_examples_verify() {
+    // BW-TXDOC-4, BW-TXDOC-6
+    use bitwrk_protocol::hash::sha256;
+    use bitwrk_protocol::ids::TxId;
+    use bitwrk_protocol::signature::{sign_message, verify_document, verify_message};
+    use bitwrk_protocol::tx::document::{TxMessage, receipt_document};
+
+    let seller = market_examples::example_key("bitwrk example seller");
+    let form = TxMessage::sign_form(
+        &seller,
+        TxId(42),
+        &[("workerurl", "http://192.0.2.7:8082/")],
+    );
+    let m = TxMessage::from_form(TxId(42), &form).unwrap();
+    assert!(verify_document(m).is_ok());
+    let buyer = market_examples::example_key("bitwrk example buyer");
+    let doc = receipt_document(&sha256(b"encrypted result"));
+    let sig = sign_message(&buyer, doc.as_bytes());
+    let buyer_address = buyer
+        .public_key()
+        .address(bitwrk_protocol::Network::Mainnet);
+    assert_eq!(verify_message(&buyer_address, doc.as_bytes(), &sig), Ok(()));
+    assert!(
+        market_examples::tx_message_example()
+            .contains("txid=42&workerurl=http%3A%2F%2F192.0.2.7%3A8082%2F")
+    );
+}
