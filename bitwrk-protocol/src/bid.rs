@@ -474,7 +474,7 @@ impl SignedDocument for BidRequest {
 }
 
 /// A bid; the JSON shape is BitWrk 0.7's (BW-BID-12).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Bid {
     /// BUY or SELL (JSON 0 or 1).

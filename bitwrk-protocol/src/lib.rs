@@ -28,6 +28,7 @@
 //! | [`book`] | 11 | order books and matching |
 //! | [`tx`] | 12 | transaction phases, messages, timeouts, retirement |
 //! | [`ledger`] | 13, 14.1 | escrow ledger, movements, deposits |
+//! | [`market`] | 15 | the calling contract tying it all together; events and replay |
 //! | [`rfc3339`] | — | RFC 3339 times in JSON |
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -43,6 +44,7 @@ pub mod hash;
 pub mod ids;
 pub mod key;
 pub mod ledger;
+pub mod market;
 pub mod money;
 pub mod nonce;
 pub mod rfc3339;

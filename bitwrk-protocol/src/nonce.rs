@@ -126,14 +126,14 @@ impl NonceTicket {
 }
 
 /// What the registry remembers about one issued nonce.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 struct Entry {
     expires: Timestamp,
     used: bool,
 }
 
 /// Issued nonces with their expiry and use (BW-NONCE-1 … BW-NONCE-7).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct NonceRegistry {
     capacity: usize,
     lifetime_ms: u64,

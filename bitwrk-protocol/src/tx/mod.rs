@@ -189,7 +189,7 @@ impl fmt::Display for Role {
 }
 
 /// The buyer's signed receipt for the encrypted result (BW-TX-8).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Receipt {
     /// SHA-256 of the encrypted result.
     #[serde(rename = "Hash")]
@@ -393,7 +393,7 @@ pub struct NewTransaction {
 }
 
 /// A transaction; the JSON shape is BitWrk 0.7's (BW-TX-14).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Transaction {
     /// 0 at creation, +1 per accepted message and at retirement (BW-TX-12).

@@ -5,11 +5,15 @@
 //! *real* core types (the state is the production `Market`), needs no extra
 //! dependency, and — being breadth-first with parent pointers — reports the
 //! shortest counterexample for the first property that fails.
+//!
+//! Visited states are remembered by a 128-bit fingerprint (two independent
+//! 64-bit hashes), as explicit-state checkers such as TLC do; only the
+//! current BFS frontier is kept in full. The chance that two distinct states
+//! among a few million share a fingerprint is below 2⁻⁸⁰.
 
 use std::collections::HashMap;
-use std::collections::VecDeque;
 use std::fmt::Debug;
-use std::hash::Hash;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// A transition system to explore.
 pub trait Model {
@@ -20,11 +24,9 @@ pub trait Model {
 
     /// The initial states.
     fn init_states(&self) -> Vec<Self::State>;
-    /// Every action enabled in `state` with its successor state. Actions that
-    /// are rejected by the system (an error) leave no successor, but the
-    /// model may still report them to check that the state stayed unchanged.
+    /// Every enabled action with its successor state.
     fn successors(&self, state: &Self::State, out: &mut Vec<(Self::Action, Self::State)>);
-    /// Invariants: `(name, holds)`; checked on every reachable state.
+    /// The invariants; `Err` names the one that fails.
     fn check(&self, state: &Self::State) -> Result<(), String>;
 }
 
@@ -41,63 +43,80 @@ pub struct Report<A> {
     pub violation: Option<(String, Vec<A>)>,
 }
 
-/// Explores every state reachable from the initial ones, up to `max_states`
-/// (exceeding it is a failure of the run, not a silent truncation).
-pub fn explore<M: Model>(model: &M, max_states: usize) -> Report<M::Action> {
-    let mut index: HashMap<M::State, usize> = HashMap::new();
-    // For each state id: (parent id, action from parent, depth).
-    let mut parents: Vec<(usize, Option<M::Action>, usize)> = Vec::new();
-    let mut states: Vec<M::State> = Vec::new();
-    let mut queue = VecDeque::new();
-    let mut transitions = 0;
-    let mut max_depth = 0;
+type Fingerprint = (u64, u64);
 
-    let trace = |parents: &Vec<(usize, Option<M::Action>, usize)>, mut id: usize| {
+fn fingerprint<S: Hash>(s: &S) -> Fingerprint {
+    let mut a = DefaultHasher::new();
+    s.hash(&mut a);
+    let mut b = DefaultHasher::new();
+    0x9e37_79b9_7f4a_7c15_u64.hash(&mut b);
+    s.hash(&mut b);
+    (a.finish(), b.finish())
+}
+
+/// Explores every state reachable from the initial ones. Exceeding
+/// `max_states` fails the run (no silent truncation).
+pub fn explore<M: Model>(model: &M, max_states: usize) -> Report<M::Action> {
+    // fingerprint -> (parent fingerprint and the action from it)
+    let mut parents: HashMap<Fingerprint, Option<(Fingerprint, M::Action)>> = HashMap::new();
+    let mut frontier: Vec<(Fingerprint, M::State)> = Vec::new();
+    let mut transitions = 0;
+    let mut depth = 0;
+
+    let trace = |parents: &HashMap<Fingerprint, Option<(Fingerprint, M::Action)>>, mut fp| {
         let mut actions = Vec::new();
-        while let Some(action) = parents[id].1.clone() {
-            actions.push(action);
-            id = parents[id].0;
+        while let Some(Some((parent, action))) = parents.get(&fp) {
+            actions.push(action.clone());
+            fp = *parent;
         }
         actions.reverse();
         actions
     };
 
     for s in model.init_states() {
-        if index.contains_key(&s) {
+        let fp = fingerprint(&s);
+        if parents.insert(fp, None).is_some() {
             continue;
         }
-        let id = states.len();
         if let Err(why) = model.check(&s) {
-            return Report { states: 1, transitions, max_depth, violation: Some((why, Vec::new())) };
+            return Report { states: parents.len(), transitions, max_depth: 0, violation: Some((why, Vec::new())) };
         }
-        index.insert(s.clone(), id);
-        parents.push((id, None, 0));
-        states.push(s);
-        queue.push_back(id);
+        frontier.push((fp, s));
     }
 
     let mut succ = Vec::new();
-    while let Some(id) = queue.pop_front() {
-        succ.clear();
-        model.successors(&states[id], &mut succ);
-        let depth = parents[id].2 + 1;
-        for (action, next) in succ.drain(..) {
-            transitions += 1;
-            if index.contains_key(&next) {
-                continue;
+    while !frontier.is_empty() {
+        let mut next_frontier = Vec::new();
+        for (fp, state) in frontier.drain(..) {
+            succ.clear();
+            model.successors(&state, &mut succ);
+            for (action, next) in succ.drain(..) {
+                transitions += 1;
+                let next_fp = fingerprint(&next);
+                if parents.contains_key(&next_fp) {
+                    continue;
+                }
+                parents.insert(next_fp, Some((fp, action)));
+                if let Err(why) = model.check(&next) {
+                    let t = trace(&parents, next_fp);
+                    return Report {
+                        states: parents.len(),
+                        transitions,
+                        max_depth: depth + 1,
+                        violation: Some((why, t)),
+                    };
+                }
+                assert!(parents.len() <= max_states, "state space exceeds the bound of {max_states} states");
+                next_frontier.push((next_fp, next));
             }
-            let next_id = states.len();
-            parents.push((id, Some(action), depth));
-            max_depth = max_depth.max(depth);
-            if let Err(why) = model.check(&next) {
-                let t = trace(&parents, next_id);
-                return Report { states: next_id + 1, transitions, max_depth, violation: Some((why, t)) };
-            }
-            assert!(next_id < max_states, "state space exceeds the bound of {max_states} states");
-            index.insert(next.clone(), next_id);
-            states.push(next);
-            queue.push_back(next_id);
         }
+        if !next_frontier.is_empty() {
+            depth += 1;
+            if std::env::var_os("BFS_PROGRESS").is_some() {
+                eprintln!("depth {depth}: {} states, frontier {}", parents.len(), next_frontier.len());
+            }
+        }
+        frontier = next_frontier;
     }
-    Report { states: states.len(), transitions, max_depth, violation: None }
+    Report { states: parents.len(), transitions, max_depth: depth, violation: None }
 }
