@@ -18,6 +18,12 @@ use crate::error::{ErrorCode, error_codes};
 use crate::hash::{Hash256, sha256d};
 use crate::key::{PrivateKey, PublicKey};
 
+mod batch;
+mod msm;
+pub mod verifier;
+
+pub use verifier::{KeyCache, SignedMessage, Verifier};
+
 /// The fixed prefix of the signed-message digest: the CompactSize length
 /// byte 0x18 (24) followed by the 24-byte magic string.
 pub const MESSAGE_MAGIC: &[u8; 25] = b"\x18Bitcoin Signed Message:\n";
@@ -262,11 +268,22 @@ pub fn verify_digest(
     digest: &Hash256,
     signature: &Signature,
 ) -> Result<(), SignatureError> {
-    let recovered = signature.recover(digest)?.address(address.network());
+    verify_digest_key(address, digest, signature).map(|_| ())
+}
+
+/// [`verify_digest`] that also hands back the recovered key on success, so
+/// that a [`Verifier`](verifier::Verifier) can cache it.
+pub(crate) fn verify_digest_key(
+    address: &Address,
+    digest: &Hash256,
+    signature: &Signature,
+) -> Result<PublicKey, SignatureError> {
+    let key = signature.recover(digest)?;
+    let recovered = key.address(address.network());
     if recovered != *address {
         return Err(SignatureError::AddressMismatch { recovered });
     }
-    Ok(())
+    Ok(key)
 }
 
 /// Why a textual (address, message, signature) triple was rejected.
