@@ -350,6 +350,46 @@ fn uncached_signers_are_verified_singly_and_then_batched() {
     assert_eq!(v.cache().len(), 4);
 }
 
+#[test]
+fn duplicates_in_a_batch_verify_like_singles() {
+    // Identical members give identical points R and Q: the multi-scalar
+    // multiplication must handle equal (and merged) terms.
+    let signers: Vec<KeyPair> = (0..2).map(key).collect();
+    let mut v = warmed(4, &signers);
+    let one = Item::signed(&signers[0], b"same".to_vec());
+    let mut bad = Item::signed(&signers[1], b"other".to_vec());
+    bad.message.push(b'?');
+    let items = [&one, &one, &bad, &one, &bad, &one, &one, &one];
+    let refs: Vec<_> = items.iter().map(|i| i.as_signed()).collect();
+    let expected: Vec<_> = items.iter().map(|i| i.single_verdict()).collect();
+    assert!(expected[2].is_err());
+    for seed in 0..4 {
+        assert_eq!(v.verify_batch(&refs, &mut rng(seed)), expected);
+    }
+}
+
+#[test]
+fn large_batch_finds_every_bad_member() {
+    // Large enough for the affine-bucket multi-scalar multiplication
+    // (128 R terms plus 2 × 96 signer terms).
+    let signers: Vec<KeyPair> = (0..96).map(key).collect();
+    let mut v = warmed(128, &signers);
+    let mut items: Vec<Item> = (0..128)
+        .map(|i| Item::signed(&signers[i % 96], format!("large {i}").into_bytes()))
+        .collect();
+    for (bad, how) in [
+        (5, Tamper::S),
+        (50, Tamper::Message),
+        (51, Tamper::WrongKey),
+    ] {
+        assert!(tamper(&mut items[bad], how, signers[0].address()));
+    }
+    let refs: Vec<_> = items.iter().map(Item::as_signed).collect();
+    let expected: Vec<_> = items.iter().map(Item::single_verdict).collect();
+    assert_eq!(expected.iter().filter(|r| r.is_err()).count(), 3);
+    assert_eq!(v.verify_batch(&refs, &mut rng(9)), expected);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 

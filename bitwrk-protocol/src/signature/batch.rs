@@ -12,12 +12,12 @@
 //! equations with one multi-scalar multiplication.
 
 use k256::elliptic_curve::ops::{MulByGeneratorVartime, Reduce};
-use k256::elliptic_curve::point::{AffineCoordinates, DecompressPoint};
-use k256::elliptic_curve::{BatchNormalize, Group, PrimeField};
+use k256::elliptic_curve::point::AffineCoordinates;
+use k256::elliptic_curve::{Group, PrimeField};
 use k256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar};
 
 use super::Signature;
-use super::msm::{glv_split, pippenger};
+use super::msm::{Pt, glv_split, pippenger};
 use crate::hash::Hash256;
 use crate::key::PublicKey;
 
@@ -48,10 +48,8 @@ fn r_x_bytes(sig: &Signature) -> Option<FieldBytes> {
 
 /// The point R that single recovery uses, or `None` when single recovery
 /// would report `sig.unrecoverable` because R does not exist.
-pub(crate) fn r_point(sig: &Signature) -> Option<AffinePoint> {
-    let x = r_x_bytes(sig)?;
-    let parity = (sig.recovery_id() & 1).into();
-    AffinePoint::decompress(&x, parity).into_option()
+pub(crate) fn r_point(sig: &Signature) -> Option<Pt> {
+    Pt::decompress(&r_x_bytes(sig)?, sig.recovery_id() & 1 == 1)
 }
 
 fn scalar(bytes: &[u8; 32]) -> Scalar {
@@ -94,7 +92,7 @@ pub(crate) struct Member {
     /// The message digest (kept for the single-verification fallback).
     pub digest: Hash256,
     /// R from r and the recovery id.
-    pub r_point: AffinePoint,
+    pub r_point: Pt,
     /// Index into [`Prepared::signers`].
     pub signer: usize,
     r: Scalar,
@@ -107,7 +105,7 @@ impl Member {
         index: usize,
         digest: Hash256,
         sig: &Signature,
-        r_point: AffinePoint,
+        r_point: Pt,
         signer: usize,
     ) -> Member {
         Member {
@@ -130,7 +128,7 @@ pub(crate) struct Prepared {
     weights: Vec<u128>,
     zu: Vec<Scalar>,
     zv: Vec<Scalar>,
-    signers: Vec<[AffinePoint; 2]>,
+    signers: Vec<[Pt; 2]>,
 }
 
 /// Inverts every element with one field inversion (Montgomery's trick).
@@ -168,16 +166,10 @@ impl Prepared {
             zu.push(z * m.e);
             zv.push(z * m.r);
         }
-        let lambda_q: Vec<ProjectivePoint> = signer_keys
-            .iter()
-            .map(|q| ProjectivePoint::from(*q).endomorphism())
-            .collect();
-        let lambda_q = ProjectivePoint::batch_normalize_vartime(lambda_q.as_slice());
         let signers = signer_keys
             .iter()
-            .zip(lambda_q)
-            .map(|(q, lq)| [*q, lq])
-            .collect();
+            .map(|q| Pt::from_k256(q).map(|q| [q, q.endomorphism()]))
+            .collect::<Option<Vec<_>>>()?;
         Some(Prepared {
             members,
             weights,
@@ -223,11 +215,14 @@ impl Prepared {
                 return false;
             };
             for (half, point) in halves.iter().zip(&self.signers[j]) {
-                points.push(if half.negative { -*point } else { *point });
+                points.push(if half.negative { point.neg() } else { *point });
                 scalars.push(half.magnitude);
             }
         }
-        let total = pippenger(&points, &scalars) + ProjectivePoint::mul_by_generator_vartime(&g);
+        let Some(sum) = pippenger(&points, &scalars) else {
+            return false;
+        };
+        let total = sum + ProjectivePoint::mul_by_generator_vartime(&g);
         bool::from(total.is_identity())
     }
 }

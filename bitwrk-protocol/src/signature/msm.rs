@@ -13,7 +13,9 @@
 
 use std::sync::LazyLock;
 
-use k256::elliptic_curve::PrimeField;
+use k256::elliptic_curve::hazmat::FieldArithmetic;
+use k256::elliptic_curve::point::AffineCoordinates;
+use k256::elliptic_curve::{CurveAffine, PrimeField};
 use k256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar};
 
 /// `2^384 · b2 / n`, rounded, as little-endian 64-bit limbs (the lattice
@@ -133,15 +135,222 @@ pub(crate) fn glv_split(k: &Scalar) -> Option<[Short; 2]> {
     Some([short(&k1)?, short(&k2)?])
 }
 
-/// Window width for `n` points with 128-bit scalars: the `c` minimising
-/// `windows(c) · (n + 2^c)` (bucket additions plus bucket aggregation).
-fn window_bits(n: usize) -> u32 {
-    (2..=16u32)
-        .min_by_key(|&c| {
-            let windows = 129usize.div_ceil(c as usize);
-            windows * (n + (1usize << c))
-        })
-        .unwrap_or(4)
+/// A base-field element (k256's, reached through the hazmat trait). Its
+/// representation is lazily reduced: every value here is kept at
+/// magnitude 1 between operations (k256 checks this in debug builds).
+pub(crate) type Fe = <k256::Secp256k1 as FieldArithmetic>::FieldElement;
+
+/// β, the cube root of unity mod p with `λ·(x, y) = (β·x, y)`.
+const BETA_BE: [u8; 32] = [
+    0x7a, 0xe9, 0x6a, 0x2b, 0x65, 0x7c, 0x07, 0x10, 0x6e, 0x64, 0x47, 0x9e, 0xac, 0x34, 0x34, 0xe9,
+    0x9c, 0xf0, 0x49, 0x75, 0x12, 0xf5, 0x89, 0x95, 0xc1, 0x39, 0x6c, 0x28, 0x71, 0x95, 0x01, 0xee,
+];
+
+static BETA: LazyLock<Fe> = LazyLock::new(|| {
+    Option::<Fe>::from(Fe::from_bytes(&FieldBytes::from(BETA_BE))).expect("β is below p")
+});
+
+/// A finite affine point with coordinates of magnitude 1.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pt {
+    x: Fe,
+    y: Fe,
+}
+
+impl Pt {
+    /// The point of a k256 affine point; `None` for the identity.
+    pub(crate) fn from_k256(p: &AffinePoint) -> Option<Pt> {
+        if bool::from(p.is_identity()) {
+            return None;
+        }
+        let x = Fe::from_bytes(&p.x()).into_option()?;
+        let y = Fe::from_bytes(&p.y()).into_option()?;
+        Some(Pt { x, y })
+    }
+
+    /// The point with x coordinate `x` and the given y parity, if `x < p`
+    /// and `x³ + 7` is a square — the same rule as k256's decompression.
+    pub(crate) fn decompress(x: &FieldBytes, y_odd: bool) -> Option<Pt> {
+        let x = Fe::from_bytes(x).into_option()?;
+        let rhs = x.square().mul(&x) + Fe::from_u64(7);
+        let y = rhs.sqrt().into_option()?.normalize();
+        let y = if bool::from(y.is_odd()) == y_odd {
+            y
+        } else {
+            y.negate(1).normalize()
+        };
+        Some(Pt { x, y })
+    }
+
+    pub(crate) fn neg(&self) -> Pt {
+        Pt {
+            x: self.x,
+            y: self.y.negate(1).normalize_weak(),
+        }
+    }
+
+    /// `λ·self`.
+    pub(crate) fn endomorphism(&self) -> Pt {
+        Pt {
+            x: self.x.mul(&BETA),
+            y: self.y,
+        }
+    }
+
+    fn to_k256(self) -> Option<AffinePoint> {
+        AffinePoint::from_coordinates(&self.x.to_bytes(), &self.y.to_bytes()).into_option()
+    }
+
+    /// `self + other` given `inv = 1 / (other.x − self.x)`.
+    fn add_with_inverse(&self, other: &Pt, inv: &Fe) -> Pt {
+        let slope = (other.y + self.y.negate(1)).mul(inv);
+        let x = (slope.square() + self.x.negate(1) + other.x.negate(1)).normalize_weak();
+        let y = (slope.mul(&(self.x + x.negate(1))) + self.y.negate(1)).normalize_weak();
+        Pt { x, y }
+    }
+
+    /// `2·self` given `inv = 1 / (2·self.y)`.
+    fn double_with_inverse(&self, inv: &Fe) -> Pt {
+        let slope = self.x.square().mul_single(3).mul(inv);
+        let x = (slope.square() + self.x.negate(1).double()).normalize_weak();
+        let y = (slope.mul(&(self.x + x.negate(1))) + self.y.negate(1)).normalize_weak();
+        Pt { x, y }
+    }
+}
+
+/// Inverts every element in place with one field inversion (Montgomery's
+/// trick). `None` if some element is zero (callers never pass one).
+fn batch_invert_fe(values: &mut [Fe], prefix: &mut Vec<Fe>) -> Option<()> {
+    prefix.clear();
+    let mut acc = Fe::ONE;
+    for v in values.iter() {
+        prefix.push(acc);
+        acc = acc.mul(v);
+    }
+    let mut inv = acc.invert_vartime().into_option()?;
+    for (v, p) in values.iter_mut().zip(prefix.iter()).rev() {
+        let next = inv.mul(v);
+        *v = inv.mul(p);
+        inv = next;
+    }
+    Some(())
+}
+
+/// How a pair of points in a bucket is combined.
+#[derive(Clone, Copy)]
+enum Pair {
+    Add,
+    Double,
+    /// The points are negatives of each other: the sum is the identity.
+    Cancel,
+}
+
+/// Scratch space for [`reduce_buckets`].
+#[derive(Default)]
+struct Scratch {
+    next: Vec<Pt>,
+    pairs: Vec<Pair>,
+    denominators: Vec<Fe>,
+    prefix: Vec<Fe>,
+}
+
+/// Adds up the points of every bucket in affine coordinates. `work` holds
+/// the points grouped by bucket, `lens[b]` points for bucket b. Each round
+/// adds disjoint pairs inside every bucket, sharing one field inversion
+/// among all pairs of the round, until every bucket holds at most one point.
+fn reduce_buckets(work: &mut Vec<Pt>, lens: &mut [usize], scratch: &mut Scratch) -> Option<()> {
+    while lens.iter().any(|&l| l > 1) {
+        scratch.pairs.clear();
+        scratch.denominators.clear();
+        let mut pos = 0;
+        for &len in lens.iter() {
+            for k in 0..len / 2 {
+                let (a, b) = (&work[pos + 2 * k], &work[pos + 2 * k + 1]);
+                let dx = b.x + a.x.negate(1);
+                if !bool::from(dx.normalizes_to_zero()) {
+                    scratch.pairs.push(Pair::Add);
+                    scratch.denominators.push(dx);
+                } else if bool::from((b.y + a.y.negate(1)).normalizes_to_zero()) {
+                    scratch.pairs.push(Pair::Double);
+                    scratch.denominators.push(a.y.double());
+                } else {
+                    scratch.pairs.push(Pair::Cancel);
+                }
+            }
+            pos += len;
+        }
+        batch_invert_fe(&mut scratch.denominators, &mut scratch.prefix)?;
+        scratch.next.clear();
+        let (mut pos, mut pair, mut inv) = (0, 0, 0);
+        for len in lens.iter_mut() {
+            let mut new_len = 0;
+            for k in 0..*len / 2 {
+                let (a, b) = (&work[pos + 2 * k], &work[pos + 2 * k + 1]);
+                match scratch.pairs[pair] {
+                    Pair::Add => {
+                        scratch
+                            .next
+                            .push(a.add_with_inverse(b, &scratch.denominators[inv]));
+                        inv += 1;
+                        new_len += 1;
+                    }
+                    Pair::Double => {
+                        scratch
+                            .next
+                            .push(a.double_with_inverse(&scratch.denominators[inv]));
+                        inv += 1;
+                        new_len += 1;
+                    }
+                    Pair::Cancel => {}
+                }
+                pair += 1;
+            }
+            if *len % 2 == 1 {
+                scratch.next.push(work[pos + *len - 1]);
+                new_len += 1;
+            }
+            pos += *len;
+            *len = new_len;
+        }
+        core::mem::swap(work, &mut scratch.next);
+    }
+    Some(())
+}
+
+/// Field multiplications per variable-time inversion, a deliberately high
+/// estimate (profiles put it at 85–200), so that small inputs keep the
+/// projective strategy, whose cost does not depend on it.
+const INVERSION_COST: usize = 200;
+
+/// How buckets are accumulated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Strategy {
+    /// Projective buckets, one mixed addition per point (best for few points).
+    Projective,
+    /// Affine buckets added in rounds sharing one inversion (best for many).
+    Affine,
+}
+
+/// Strategy and window width for `n` points with 128-bit scalars, from a
+/// cost model in field multiplications per window: affine accumulation
+/// costs about `6n` plus one inversion per round, projective about `11n`;
+/// aggregating a bucket costs about 31 resp. 23.
+fn plan(n: usize) -> (Strategy, u32) {
+    let mut best = (usize::MAX, Strategy::Projective, 4);
+    for c in 2..=16u32 {
+        let windows = 129usize.div_ceil(c as usize);
+        let buckets = 1usize << (c - 1);
+        let rounds = (n / buckets).max(1).ilog2() as usize + 2;
+        let affine = windows * (6 * n + 31 * buckets + INVERSION_COST * rounds);
+        let projective = windows * (11 * n + 23 * buckets);
+        if affine < best.0 {
+            best = (affine, Strategy::Affine, c);
+        }
+        if projective < best.0 {
+            best = (projective, Strategy::Projective, c);
+        }
+    }
+    (best.1, best.2)
 }
 
 /// Signed radix-2^c digits of `k < 2^128`, least significant first, each
@@ -170,49 +379,138 @@ fn signed_digits(k: u128, c: u32, out: &mut Vec<i32>) {
 }
 
 /// `Σ scalars[i] · points[i]` for scalars below 2^128 (Pippenger's bucket
-/// method). `points` and `scalars` have equal length.
-pub(crate) fn pippenger(points: &[AffinePoint], scalars: &[u128]) -> ProjectivePoint {
+/// method with affine bucket accumulation). `None` only if an internal
+/// invariant fails (a zero denominator or an off-curve bucket), which the
+/// caller treats as a failed check.
+pub(crate) fn pippenger(points: &[Pt], scalars: &[u128]) -> Option<ProjectivePoint> {
     debug_assert_eq!(points.len(), scalars.len());
     let n = points.len().min(scalars.len());
     if n == 0 {
-        return ProjectivePoint::IDENTITY;
+        return Some(ProjectivePoint::IDENTITY);
     }
-    let c = window_bits(n);
+    let (strategy, c) = plan(n);
     let windows = 129u32.div_ceil(c) as usize;
     let mut digits = Vec::with_capacity(n * windows);
     for &k in &scalars[..n] {
         signed_digits(k, c, &mut digits);
     }
-    let mut buckets = vec![ProjectivePoint::IDENTITY; 1usize << (c - 1)];
-    let mut acc = ProjectivePoint::IDENTITY;
-    for w in (0..windows).rev() {
-        for _ in 0..c {
-            acc = acc.double();
+    match strategy {
+        Strategy::Affine => pippenger_affine(&points[..n], &digits, c),
+        Strategy::Projective => {
+            let points = points[..n]
+                .iter()
+                .map(|p| p.to_k256())
+                .collect::<Option<Vec<_>>>()?;
+            Some(pippenger_projective(&points, &digits, c))
         }
-        buckets.fill(ProjectivePoint::IDENTITY);
-        let mut highest = 0usize;
-        for (i, point) in points[..n].iter().enumerate() {
+    }
+}
+
+/// Bucket method with projective buckets; `digits` holds each point's
+/// signed digits, least significant first.
+fn pippenger_projective(points: &[AffinePoint], digits: &[i32], c: u32) -> ProjectivePoint {
+    let windows = 129u32.div_ceil(c) as usize;
+    let mut buckets: Vec<Option<ProjectivePoint>> = vec![None; 1usize << (c - 1)];
+    let mut acc: Option<ProjectivePoint> = None;
+    for w in (0..windows).rev() {
+        if let Some(acc) = acc.as_mut() {
+            for _ in 0..c {
+                acc.double_in_place();
+            }
+        }
+        buckets.fill(None);
+        for (i, point) in points.iter().enumerate() {
             let d = digits[i * windows + w];
-            if d > 0 {
-                let b = (d - 1) as usize;
-                buckets[b] += point;
-                highest = highest.max(b + 1);
-            } else if d < 0 {
-                let b = (-d - 1) as usize;
-                buckets[b] -= point;
-                highest = highest.max(b + 1);
+            if d == 0 {
+                continue;
+            }
+            let b = (d.unsigned_abs() - 1) as usize;
+            let point = if d > 0 { *point } else { -*point };
+            match &mut buckets[b] {
+                // The first point of a bucket is stored, not added to the identity.
+                Some(bucket) => *bucket += &point,
+                empty => *empty = Some(ProjectivePoint::from(point)),
             }
         }
         // Σ (b+1)·bucket[b] as a running sum from the top bucket down.
-        let mut running = ProjectivePoint::IDENTITY;
-        let mut sum = ProjectivePoint::IDENTITY;
-        for bucket in buckets[..highest].iter().rev() {
-            running += bucket;
-            sum += &running;
+        let mut running: Option<ProjectivePoint> = None;
+        let mut sum: Option<ProjectivePoint> = None;
+        for bucket in buckets.iter().rev() {
+            running = add_opt(running, bucket.as_ref());
+            sum = add_opt(sum, running.as_ref());
         }
-        acc += &sum;
+        acc = add_opt(acc, sum.as_ref());
     }
-    acc
+    acc.unwrap_or(ProjectivePoint::IDENTITY)
+}
+
+/// Bucket method with affine buckets (see [`reduce_buckets`]).
+fn pippenger_affine(points: &[Pt], digits: &[i32], c: u32) -> Option<ProjectivePoint> {
+    let n = points.len();
+    let windows = 129u32.div_ceil(c) as usize;
+    let buckets = 1usize << (c - 1);
+    let mut lens = vec![0usize; buckets];
+    let mut offsets = vec![0usize; buckets];
+    let mut work: Vec<Pt> = Vec::with_capacity(n);
+    let mut scratch = Scratch::default();
+    let mut acc: Option<ProjectivePoint> = None;
+    for w in (0..windows).rev() {
+        if let Some(acc) = acc.as_mut() {
+            for _ in 0..c {
+                acc.double_in_place();
+            }
+        }
+        // Group the (signed) points by bucket: a counting sort on |digit|.
+        lens.fill(0);
+        for i in 0..n {
+            let d = digits[i * windows + w];
+            if d != 0 {
+                lens[(d.unsigned_abs() - 1) as usize] += 1;
+            }
+        }
+        let mut total = 0;
+        for (o, &l) in offsets.iter_mut().zip(&lens) {
+            *o = total;
+            total += l;
+        }
+        work.clear();
+        work.resize(total, points[0]);
+        for (i, point) in points.iter().enumerate() {
+            let d = digits[i * windows + w];
+            if d != 0 {
+                let b = (d.unsigned_abs() - 1) as usize;
+                work[offsets[b]] = if d > 0 { *point } else { point.neg() };
+                offsets[b] += 1;
+            }
+        }
+        reduce_buckets(&mut work, &mut lens, &mut scratch)?;
+        // Σ (b+1)·bucket[b] as a running sum from the top bucket down.
+        let mut running: Option<ProjectivePoint> = None;
+        let mut sum: Option<ProjectivePoint> = None;
+        let mut next = work.len();
+        for &len in lens.iter().rev() {
+            if len == 1 {
+                next -= 1;
+                let bucket = work[next].to_k256()?;
+                running = Some(match running {
+                    Some(r) => r + bucket,
+                    None => ProjectivePoint::from(bucket),
+                });
+            }
+            sum = add_opt(sum, running.as_ref());
+        }
+        acc = add_opt(acc, sum.as_ref());
+    }
+    Some(acc.unwrap_or(ProjectivePoint::IDENTITY))
+}
+
+/// `a + b` where `None` stands for the identity.
+fn add_opt(a: Option<ProjectivePoint>, b: Option<&ProjectivePoint>) -> Option<ProjectivePoint> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a + b),
+        (None, Some(b)) => Some(*b),
+        (a, None) => a,
+    }
 }
 
 #[cfg(test)]
@@ -257,6 +555,12 @@ mod tests {
     }
 
     #[test]
+    fn plan_prefers_affine_buckets_for_large_inputs() {
+        assert_eq!(plan(48).0, Strategy::Projective);
+        assert_eq!(plan(3 * 1024).0, Strategy::Affine);
+    }
+
+    #[test]
     fn signed_digits_recombine() {
         for c in 2..=16 {
             for k in [
@@ -286,15 +590,20 @@ mod tests {
 
     #[test]
     fn pippenger_matches_lincomb() {
-        for n in [1usize, 2, 5, 17, 40] {
-            let points: Vec<AffinePoint> = (0..n)
+        // Includes repeated and negated points, so that buckets see
+        // doublings and cancellations.
+        for n in [1usize, 2, 5, 17, 40, 300] {
+            let mut points: Vec<AffinePoint> = (0..n)
                 .map(|i| {
-                    (ProjectivePoint::GENERATOR * scalar_from_seed(i as u64 + 100)).to_affine()
+                    (ProjectivePoint::GENERATOR * scalar_from_seed(i as u64 % 7 + 100)).to_affine()
                 })
                 .collect();
+            for i in (0..n).step_by(5) {
+                points[i] = -points[i];
+            }
             let scalars: Vec<u128> = (0..n)
                 .map(|i| {
-                    let b = scalar_from_seed(i as u64 + 1000).to_bytes();
+                    let b = scalar_from_seed(i as u64 % 11 + 1000).to_bytes();
                     u128::from_be_bytes(b[16..].try_into().unwrap()) >> (i % 3 * 40)
                 })
                 .collect();
@@ -304,7 +613,48 @@ mod tests {
                 .map(|(p, k)| (ProjectivePoint::from(*p), Scalar::from(*k)))
                 .collect();
             let expected = ProjectivePoint::lincomb_vartime(terms.as_slice());
-            assert_eq!(pippenger(&points, &scalars), expected, "n = {n}");
+            let pts: Vec<Pt> = points.iter().map(|p| Pt::from_k256(p).unwrap()).collect();
+            assert_eq!(pippenger(&pts, &scalars), Some(expected), "n = {n}");
+            // Both bucket strategies, whatever `plan` picks for this n.
+            for c in [3, 6] {
+                let mut digits = Vec::new();
+                for &k in &scalars {
+                    signed_digits(k, c, &mut digits);
+                }
+                assert_eq!(
+                    pippenger_affine(&pts, &digits, c),
+                    Some(expected),
+                    "n = {n}, c = {c}"
+                );
+                assert_eq!(
+                    pippenger_projective(&points, &digits, c),
+                    expected,
+                    "n = {n}, c = {c}"
+                );
+            }
         }
+    }
+
+    #[test]
+    fn decompress_and_endomorphism_match_k256() {
+        use k256::elliptic_curve::point::DecompressPoint;
+        for i in 0..20 {
+            let p = (ProjectivePoint::GENERATOR * scalar_from_seed(i)).to_affine();
+            let odd = bool::from(p.y_is_odd());
+            let ours = Pt::decompress(&p.x(), odd).unwrap();
+            assert_eq!(ours.to_k256(), Some(p));
+            let theirs = AffinePoint::decompress(&p.x(), (odd as u8).into()).unwrap();
+            assert_eq!(theirs, p);
+            let lp = (ProjectivePoint::from(p) * lambda()).to_affine();
+            assert_eq!(ours.endomorphism().to_k256(), Some(lp));
+        }
+        // x = 5: x³ + 7 = 132 is not a square mod p; x = p is out of range.
+        let mut five = [0u8; 32];
+        five[31] = 5;
+        assert_eq!(
+            Pt::decompress(&FieldBytes::from(five), false).is_some(),
+            bool::from(AffinePoint::decompress(&FieldBytes::from(five), 0.into()).is_some())
+        );
+        assert!(Pt::decompress(&FieldBytes::from([0xff; 32]), false).is_none());
     }
 }
