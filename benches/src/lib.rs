@@ -1,1 +1,2 @@
-//! Benchmarks only; see `benches/`.
+//! Criterion benchmarks for the BitWrk protocol core; see `README.md`.
+//! The benchmarks live under `benches/`; this library is empty.

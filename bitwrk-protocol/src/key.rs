@@ -149,6 +149,10 @@ impl PublicKey {
         PublicKey { key, compressed }
     }
 
+    pub(crate) fn as_k256(&self) -> &k256::PublicKey {
+        &self.key
+    }
+
     /// Whether [`serialize`](Self::serialize) gives the 33-byte form.
     pub fn is_compressed(&self) -> bool {
         self.compressed

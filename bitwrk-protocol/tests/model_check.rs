@@ -179,8 +179,7 @@ impl MarketModel {
         };
         config.fault = fault;
         let mut market = Market::new(config.clone());
-        let nonce =
-            |m: &mut Market, i: u8| m.issue_nonce(T0, &[i; 16]).expect("nonce").to_string();
+        let nonce = |m: &mut Market, i: u8| m.issue_nonce(T0, &[i; 16]).expect("nonce").to_string();
         for (i, funds) in FUNDS.iter().enumerate() {
             if funds.ends_with(" 0") {
                 continue;

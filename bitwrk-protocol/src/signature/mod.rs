@@ -18,8 +18,13 @@ use crate::error::{ErrorCode, error_codes};
 use crate::hash::{Hash256, sha256d};
 use crate::key::{PrivateKey, PublicKey};
 
+mod batch;
+mod msm;
 pub mod verified;
+pub mod verifier;
+
 pub use verified::{SignedDocument, Verified, verify_document};
+pub use verifier::{KeyCache, SignedMessage, Verifier};
 
 /// The fixed prefix of the signed-message digest: the CompactSize length
 /// byte 0x18 (24) followed by the 24-byte magic string.
@@ -265,11 +270,22 @@ pub fn verify_digest(
     digest: &Hash256,
     signature: &Signature,
 ) -> Result<(), SignatureError> {
-    let recovered = signature.recover(digest)?.address(address.network());
+    verify_digest_key(address, digest, signature).map(|_| ())
+}
+
+/// [`verify_digest`] that also hands back the recovered key on success, so
+/// that a [`Verifier`](verifier::Verifier) can cache it.
+pub(crate) fn verify_digest_key(
+    address: &Address,
+    digest: &Hash256,
+    signature: &Signature,
+) -> Result<PublicKey, SignatureError> {
+    let key = signature.recover(digest)?;
+    let recovered = key.address(address.network());
     if recovered != *address {
         return Err(SignatureError::AddressMismatch { recovered });
     }
-    Ok(())
+    Ok(key)
 }
 
 /// Why a textual (address, message, signature) triple was rejected.

@@ -79,7 +79,12 @@ pub fn explore<M: Model>(model: &M, max_states: usize) -> Report<M::Action> {
             continue;
         }
         if let Err(why) = model.check(&s) {
-            return Report { states: parents.len(), transitions, max_depth: 0, violation: Some((why, Vec::new())) };
+            return Report {
+                states: parents.len(),
+                transitions,
+                max_depth: 0,
+                violation: Some((why, Vec::new())),
+            };
         }
         frontier.push((fp, s));
     }
@@ -106,17 +111,29 @@ pub fn explore<M: Model>(model: &M, max_states: usize) -> Report<M::Action> {
                         violation: Some((why, t)),
                     };
                 }
-                assert!(parents.len() <= max_states, "state space exceeds the bound of {max_states} states");
+                assert!(
+                    parents.len() <= max_states,
+                    "state space exceeds the bound of {max_states} states"
+                );
                 next_frontier.push((next_fp, next));
             }
         }
         if !next_frontier.is_empty() {
             depth += 1;
             if std::env::var_os("BFS_PROGRESS").is_some() {
-                eprintln!("depth {depth}: {} states, frontier {}", parents.len(), next_frontier.len());
+                eprintln!(
+                    "depth {depth}: {} states, frontier {}",
+                    parents.len(),
+                    next_frontier.len()
+                );
             }
         }
         frontier = next_frontier;
     }
-    Report { states: parents.len(), transitions, max_depth: depth, violation: None }
+    Report {
+        states: parents.len(),
+        transitions,
+        max_depth: depth,
+        violation: None,
+    }
 }
