@@ -49,7 +49,9 @@ error_codes!(KeyError {
 /// its public key is serialised compressed, and its network.
 #[derive(Clone)]
 pub struct PrivateKey {
-    secret: k256::SecretKey,
+    // The signing key keeps the public key it derives once, so signing does
+    // not repeat that scalar multiplication.
+    secret: k256::ecdsa::SigningKey,
     compressed: bool,
     network: Network,
 }
@@ -63,7 +65,8 @@ impl PrivateKey {
         compressed: bool,
         network: Network,
     ) -> Result<PrivateKey, KeyError> {
-        let secret = k256::SecretKey::from_slice(bytes).map_err(|_| KeyError::ScalarOutOfRange)?;
+        let secret = k256::ecdsa::SigningKey::from_slice(bytes)
+            .map_err(|_| KeyError::ScalarOutOfRange)?;
         Ok(PrivateKey {
             secret,
             compressed,
@@ -117,13 +120,13 @@ impl PrivateKey {
     /// The matching public key.
     pub fn public_key(&self) -> PublicKey {
         PublicKey {
-            key: self.secret.public_key(),
+            key: k256::PublicKey::from(self.secret.verifying_key()),
             compressed: self.compressed,
         }
     }
 
-    pub(crate) fn signing_key(&self) -> k256::ecdsa::SigningKey {
-        k256::ecdsa::SigningKey::from(&self.secret)
+    pub(crate) fn signing_key(&self) -> &k256::ecdsa::SigningKey {
+        &self.secret
     }
 }
 

@@ -4,7 +4,9 @@
 //! Three participants (A, B, C) are funded by deposits signed by the trusted
 //! account. Five signed bids (buys and sells at prices chosen to exercise fee
 //! rounding, price improvement and self-trade prevention) can be placed in
-//! any order at any reachable time; every transaction can receive every
+//! any order until time first advances (a bid placed at the same instant as
+//! a message commutes with it, so messages start after the placements);
+//! every transaction can receive every
 //! message of the transition table from buyer, seller or a stranger —
 //! including invalid ones (wrong role, wrong secret, a receipt signed by the
 //! seller) — in every order; and time can jump to the next deadline
@@ -345,7 +347,14 @@ impl Model for MarketModel {
 
     fn successors(&self, state: &State, out: &mut Vec<(Action, State)>) {
         let now = state.market.now();
-        for i in 0..BIDS.len() {
+        // Bids are placed in every order before time first advances (so all
+        // live for the same 120 s) and before the first message. Placing a
+        // bid commutes with a message sent at the same instant — messages
+        // change no balance and no book — so this partial-order reduction
+        // loses no reachable combination of bids, books and transactions.
+        let quiet = state.market.transactions().all(|(_, tx)| tx.revision == 0);
+        let bids = if now == T0 && quiet { 0..BIDS.len() } else { 0..0 };
+        for i in bids {
             let Some(request) = self.bid_request(&state.market, i, now) else {
                 continue; // the nonce is used up or expired: parsing refuses it
             };
