@@ -390,3 +390,13 @@ fn codes() {
         "source and target must differ"
     );
 }
+
+#[test]
+fn spec_example_document() {
+    // BW-REL-5: the example in section 14.2.2 is what relation_document builds.
+    let spec = include_str!("../../../spec/14-deposits-relations.md");
+    let source = Address::parse("1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2").unwrap();
+    let target = Address::parse("17mDAmveV5wBwxajBsY7g1trbMW1DVWcgL").unwrap();
+    let doc = relation_document(true, NONCE, &source, &target, RelationType::Trusts);
+    assert!(spec.contains(&format!("`{doc}`")), "{doc}");
+}
