@@ -28,6 +28,7 @@
 //! | [`book`] | 11 | order books and matching |
 //! | [`tx`] | 12 | transaction phases, messages, timeouts, retirement |
 //! | [`ledger`] | 13, 14.1 | escrow ledger, movements, deposits |
+//! | [`relation`] | 14.2 | signed relations between accounts, trusted sellers |
 //! | [`market`] | 15 | the calling contract tying it all together; events and replay |
 //! | [`rfc3339`] | — | RFC 3339 times in JSON |
 #![forbid(unsafe_code)]
@@ -47,6 +48,7 @@ pub mod ledger;
 pub mod market;
 pub mod money;
 pub mod nonce;
+pub mod relation;
 pub mod rfc3339;
 pub mod signature;
 pub mod time;

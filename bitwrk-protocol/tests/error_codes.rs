@@ -2,17 +2,27 @@
 //! can produce: every `CODES` entry appears in the table's first column, and
 //! the table lists no code that the crate does not have.
 //!
-//! To cover a new module, add its error type's `CODES` to [`ALL_CODES`].
+//! To cover a new module, add its error type's `CODES` to [`ALL_CODES`];
+//! [`every_error_type_is_listed`] fails until you do.
 
 use std::collections::BTreeSet;
 
 use bitwrk_protocol::address::AddressError;
+use bitwrk_protocol::article::ArticleError;
+use bitwrk_protocol::bid::BidError;
+use bitwrk_protocol::book::BookError;
 use bitwrk_protocol::encoding::base58::Base58Error;
 use bitwrk_protocol::encoding::base64::Base64Error;
 use bitwrk_protocol::encoding::hex::HexError;
 use bitwrk_protocol::key::KeyError;
+use bitwrk_protocol::ledger::LedgerError;
+use bitwrk_protocol::ledger::deposit::DepositError;
 use bitwrk_protocol::money::MoneyError;
+use bitwrk_protocol::nonce::NonceError;
+use bitwrk_protocol::relation::RelationError;
 use bitwrk_protocol::signature::SignatureError;
+use bitwrk_protocol::tx::TxError;
+use bitwrk_protocol::tx::document::TxDocError;
 
 /// Every error type's codes.
 const ALL_CODES: &[&[&str]] = &[
@@ -23,6 +33,15 @@ const ALL_CODES: &[&[&str]] = &[
     AddressError::CODES,
     SignatureError::CODES,
     MoneyError::CODES,
+    ArticleError::CODES,
+    NonceError::CODES,
+    BidError::CODES,
+    BookError::CODES,
+    TxError::CODES,
+    TxDocError::CODES,
+    LedgerError::CODES,
+    DepositError::CODES,
+    RelationError::CODES,
 ];
 
 const APPENDIX_A: &str = include_str!("../../spec/A-error-codes.md");
@@ -88,5 +107,63 @@ fn appendix_a_lists_only_crate_codes_once() {
         distinct.len(),
         rows.len(),
         "a code is listed twice in appendix A"
+    );
+}
+
+/// Every error type of the crate, found by scanning its sources for
+/// `error_codes!(Type` and `impl Type { … const CODES`, must be listed in
+/// [`ALL_CODES`] (checked by name against this file's own text).
+#[test]
+fn every_error_type_is_listed() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    let mut dirs = vec![src];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("src readable").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    let mut types = BTreeSet::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("source readable");
+        for (i, _) in text.match_indices("error_codes!(") {
+            let rest = &text[i + "error_codes!(".len()..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() && name != "ty" {
+                types.insert(name);
+            }
+        }
+        let mut current_impl = None;
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix("impl ") {
+                current_impl = rest.strip_suffix(" {").map(str::to_owned);
+            }
+            if line.contains("const CODES: &'static [&'static str]")
+                && !line.contains("$")
+                && let Some(name) = &current_impl
+            {
+                types.insert(name.clone());
+            }
+        }
+    }
+    assert!(types.len() >= 16, "found only {types:?}");
+    let this_file = include_str!("error_codes.rs");
+    let listed = &this_file[this_file.find("const ALL_CODES").expect("list present")..];
+    let listed = &listed[..listed.find("];").expect("list ends")];
+    let missing: Vec<_> = types
+        .iter()
+        .filter(|t| !listed.contains(&format!("{t}::CODES")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "error types not in ALL_CODES: {missing:?}"
     );
 }

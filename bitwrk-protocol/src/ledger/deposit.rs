@@ -1,10 +1,11 @@
 //! Deposits (spec section 14.1): money that a trusted payment processor
 //! injects into (or, with a negative injection, takes out of) an account.
 //!
-//! The flow for a `POST /deposit` form is: consume the nonce (section 9),
+//! The flow for a `POST /deposit` form is: check the nonce (section 9),
 //! [`SignedDeposit::from_form`], verify the signature over
-//! [`SignedDeposit::document`] against the trusted account, then
-//! [`Ledger::accept_deposit`].
+//! [`SignedDeposit::document`] against the trusted account,
+//! [`Ledger::accept_deposit`], and consume the nonce once the deposit is
+//! accepted (BW-DEP-10, BW-NONCE-4).
 
 use core::fmt;
 
