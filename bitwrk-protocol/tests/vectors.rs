@@ -27,6 +27,9 @@ use bitwrk_protocol::{Address, ErrorCode, KeyPair, PrivateKey};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::Value;
 
+#[path = "support/market_vectors.rs"]
+mod market;
+
 type Check = fn(&Value) -> Result<(), String>;
 
 /// The runner for each vector `type`. A type missing here fails the run.
@@ -42,6 +45,11 @@ fn runner_for(ty: &str) -> Option<Check> {
         "MoneyFormat" => money_format,
         "MoneyJson" => money_json,
         "DocumentEscape" => document_escape,
+        "BidDocument" => market::bid_document_case,
+        "TxMessageDocument" => market::tx_document_case,
+        "OrderBookMatching" => market::matching_case,
+        "TransactionTrace" => market::tx_trace_case,
+        "LedgerScenario" => market::ledger_case,
         _ => return None,
     })
 }
