@@ -65,8 +65,8 @@ impl PrivateKey {
         compressed: bool,
         network: Network,
     ) -> Result<PrivateKey, KeyError> {
-        let secret = k256::ecdsa::SigningKey::from_slice(bytes)
-            .map_err(|_| KeyError::ScalarOutOfRange)?;
+        let secret =
+            k256::ecdsa::SigningKey::from_slice(bytes).map_err(|_| KeyError::ScalarOutOfRange)?;
         Ok(PrivateKey {
             secret,
             compressed,

@@ -34,6 +34,7 @@ use crate::ledger::deposit::{DepositError, DepositOutcome, SignedDeposit};
 use crate::ledger::{Ledger, LedgerError, Movement, MovementRecord};
 use crate::money::Currency;
 use crate::nonce::{NONCE_LIFETIME, Nonce, NonceError, NonceRegistry};
+use crate::relation::{Relation, RelationError, RelationStore, SignedRelation};
 use crate::signature::SignatureError;
 use crate::signature::verified::{SignedDocument, Verified, verify_document};
 use crate::time::Timestamp;
@@ -46,6 +47,10 @@ pub const DEFAULT_NONCE_CAPACITY: usize = 100_000;
 /// BitWrk 0.7's trusted account: it signs deposits (BW-DEP-7).
 pub const BITWRK_07_TRUSTED_ACCOUNT: &str = "1TrsjuCvBch1D9h6nRkadGKakv9KyaiP6";
 
+/// BitWrk 0.7's trust account: its `trusts` relations admit sellers of
+/// `~trusted` articles (BW-BID-11, BW-REL-10).
+pub const BITWRK_07_TRUST_ACCOUNT: &str = "1C1oudoQRdNh6mKr6VaTg2DPveVq97VAyT";
+
 /// Settings of a market.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MarketConfig {
@@ -53,6 +58,9 @@ pub struct MarketConfig {
     pub bids: BidConfig,
     /// The account whose signature makes a deposit valid.
     pub trusted_account: Address,
+    /// The account whose enabled `trusts` relations admit sellers of
+    /// `~trusted` articles.
+    pub trust_account: Address,
     /// How many nonces are remembered at most.
     pub nonce_capacity: usize,
     /// How long a nonce lives.
@@ -68,6 +76,8 @@ impl Default for MarketConfig {
             bids: BidConfig::default(),
             trusted_account: Address::parse(BITWRK_07_TRUSTED_ACCOUNT)
                 .expect("the built-in trusted account is a valid address"),
+            trust_account: Address::parse(BITWRK_07_TRUST_ACCOUNT)
+                .expect("the built-in trust account is a valid address"),
             nonce_capacity: DEFAULT_NONCE_CAPACITY,
             nonce_lifetime: NONCE_LIFETIME,
             #[cfg(feature = "fault-injection")]
@@ -106,6 +116,8 @@ pub enum MarketError {
     Tx(TxError),
     /// The deposit was refused (`deposit.*`).
     Deposit(DepositError),
+    /// The relation was refused (`relation.*`).
+    Relation(RelationError),
     /// No transaction has this id.
     UnknownTransaction {
         /// The id asked for.
@@ -146,6 +158,7 @@ impl ErrorCode for MarketError {
             MarketError::Signature(e) => e.code(),
             MarketError::Tx(e) => e.code(),
             MarketError::Deposit(e) => e.code(),
+            MarketError::Relation(e) => e.code(),
             MarketError::UnknownTransaction { .. } => Self::CODES[0],
             MarketError::StaleRequest { .. } => Self::CODES[1],
             MarketError::TimeWentBackwards { .. } => Self::CODES[2],
@@ -163,6 +176,7 @@ impl fmt::Display for MarketError {
             MarketError::Signature(e) => e.fmt(f),
             MarketError::Tx(e) => e.fmt(f),
             MarketError::Deposit(e) => e.fmt(f),
+            MarketError::Relation(e) => e.fmt(f),
             MarketError::UnknownTransaction { txid } => write!(f, "no transaction {txid}"),
             MarketError::StaleRequest { parsed, now } => write!(
                 f,
@@ -198,7 +212,8 @@ from_error!(
     Ledger(LedgerError),
     Signature(SignatureError),
     Tx(TxError),
-    Deposit(DepositError)
+    Deposit(DepositError),
+    Relation(RelationError)
 );
 
 /// What placing a bid did.
@@ -279,6 +294,13 @@ pub enum Event {
         /// The form fields as received.
         form: Vec<(String, String)>,
     },
+    /// A relation form was accepted.
+    Relation {
+        /// When.
+        now: Timestamp,
+        /// The form fields as received.
+        form: Vec<(String, String)>,
+    },
     /// Timeouts were handled.
     Timeout {
         /// When.
@@ -297,6 +319,7 @@ pub struct Market {
     txs: BTreeMap<TxId, Transaction>,
     tx_deadlines: BTreeSet<(Timestamp, TxId)>,
     ledger: Ledger,
+    relations: RelationStore,
     next_bid: u64,
     next_tx: u64,
 }
@@ -310,6 +333,7 @@ impl Hash for Market {
         self.books.hash(state);
         self.txs.hash(state);
         self.ledger.hash(state);
+        self.relations.hash(state);
         self.next_bid.hash(state);
         self.next_tx.hash(state);
     }
@@ -328,6 +352,7 @@ impl Market {
             txs: BTreeMap::new(),
             tx_deadlines: BTreeSet::new(),
             ledger: Ledger::new(),
+            relations: RelationStore::new(),
             next_bid: 0,
             next_tx: 0,
         }
@@ -341,6 +366,11 @@ impl Market {
     /// The ledger.
     pub fn ledger(&self) -> &Ledger {
         &self.ledger
+    }
+
+    /// The relations between accounts.
+    pub fn relations(&self) -> &RelationStore {
+        &self.relations
     }
 
     /// A bid by id.
@@ -424,9 +454,11 @@ impl Market {
         let _ = self
             .nonces
             .check(now, request.nonce_ticket().nonce().as_str())?;
-        if request.requires_trust() {
-            // No trust relation store is attached to this market yet: a
-            // `~trusted` sell bid has no way to be admitted (BW-BID-11).
+        if request.requires_trust()
+            && !self
+                .relations
+                .is_trusted_by(&self.config.trust_account, request.participant())
+        {
             return Err(BidError::UntrustedSeller.into());
         }
         let id = BidId(self.next_bid);
@@ -628,6 +660,23 @@ impl Market {
         Ok(outcome)
     }
 
+    /// Stores a verified relation; the last one for (source, type, target)
+    /// wins (BW-REL-8). The nonce is spent only here, after the signature
+    /// was verified (BW-NONCE-4).
+    pub fn accept_relation(
+        &mut self,
+        now: Timestamp,
+        relation: &Verified<SignedRelation>,
+    ) -> Result<Option<Relation>, MarketError> {
+        self.check_time(now)?;
+        let ticket = self.nonces.check(now, relation.nonce())?;
+        self.nonces
+            .consume(now, ticket)
+            .expect("nonce checked at the same time");
+        self.latest = now;
+        Ok(self.relations.apply(now, relation))
+    }
+
     /// When [`handle_timeout`](Self::handle_timeout) next has work: the
     /// earliest bid expiry, transaction timeout or nonce expiry.
     pub fn poll_timeout(&self) -> Option<Timestamp> {
@@ -777,6 +826,25 @@ impl Market {
         ))
     }
 
+    /// Parses, verifies and stores a relation form (on the market's
+    /// network); returns the replaced relation, if any, and the event to log.
+    pub fn submit_relation(
+        &mut self,
+        now: Timestamp,
+        form: &[(String, String)],
+    ) -> Result<(Option<Relation>, Event), MarketError> {
+        let relation = SignedRelation::from_form_for(form, self.config.bids.network)?;
+        let verified = verify_document(relation)?;
+        let replaced = self.accept_relation(now, &verified)?;
+        Ok((
+            replaced,
+            Event::Relation {
+                now,
+                form: form.to_vec(),
+            },
+        ))
+    }
+
     /// Re-executes a logged event (BW-MARKET-4).
     pub fn apply(&mut self, event: &Event) -> Result<(), MarketError> {
         match event {
@@ -784,6 +852,7 @@ impl Market {
             Event::BidPlaced { now, form } => self.submit_bid(*now, form).map(drop),
             Event::TxMessage { now, message } => self.submit_tx_message(*now, message).map(drop),
             Event::Deposit { now, form } => self.submit_deposit(*now, form).map(drop),
+            Event::Relation { now, form } => self.submit_relation(*now, form).map(drop),
             Event::Timeout { now } => self.handle_timeout(*now).map(drop),
         }
     }

@@ -304,7 +304,7 @@ impl SignedDocument for SignedRelation {
 }
 
 /// A stored relation; the JSON shape is BitWrk 0.7's (BW-REL-9).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Relation {
     /// The account making the statement (and signing it).
@@ -346,7 +346,7 @@ impl Relation {
 }
 
 /// Every relation, one per (source, type, target) (BW-REL-8).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct RelationStore {
     relations: BTreeMap<(Address, RelationType, Address), Relation>,
 }

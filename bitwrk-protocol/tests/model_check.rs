@@ -353,7 +353,11 @@ impl Model for MarketModel {
         // change no balance and no book — so this partial-order reduction
         // loses no reachable combination of bids, books and transactions.
         let quiet = state.market.transactions().all(|(_, tx)| tx.revision == 0);
-        let bids = if now == T0 && quiet { 0..BIDS.len() } else { 0..0 };
+        let bids = if now == T0 && quiet {
+            0..BIDS.len()
+        } else {
+            0..0
+        };
         for i in bids {
             let Some(request) = self.bid_request(&state.market, i, now) else {
                 continue; // the nonce is used up or expired: parsing refuses it

@@ -1,0 +1,573 @@
+//! The market's calling contract (spec section 15): end-to-end flows through
+//! the real signature checks, all-or-nothing refusals, replay of the event
+//! log, and a proptest state-machine test against a small reference model.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use bitwrk_protocol::bid::{BidForm, BidType};
+use bitwrk_protocol::hash::{Hash256, sha256, sha256_concat};
+use bitwrk_protocol::ids::TxId;
+use bitwrk_protocol::key::PrivateKey;
+use bitwrk_protocol::market::{Event, Market, MarketConfig};
+use bitwrk_protocol::relation::{RelationType, SignedRelation};
+use bitwrk_protocol::signature::sign_message;
+use bitwrk_protocol::time::Timestamp;
+use bitwrk_protocol::tx::document::{TxMessage, receipt_document};
+use bitwrk_protocol::tx::{Phase, TxState};
+use bitwrk_protocol::{Address, ErrorCode, Network};
+use proptest::prelude::*;
+
+const T0: Timestamp = Timestamp::from_millis(1_700_000_000_000);
+
+fn key(name: &str) -> PrivateKey {
+    PrivateKey::from_secret_bytes(sha256(name.as_bytes()).as_bytes(), true, Network::Mainnet)
+        .expect("valid scalar")
+}
+
+fn addr(k: &PrivateKey) -> Address {
+    k.public_key().address(Network::Mainnet)
+}
+
+fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+/// A market with a trusted account and trust account of our own, plus a log
+/// of every accepted input.
+struct Harness {
+    market: Market,
+    log: Vec<Event>,
+    trusted: PrivateKey,
+    trust: PrivateKey,
+    nonce_counter: u32,
+}
+
+impl Harness {
+    fn new() -> Harness {
+        let trusted = key("market trusted");
+        let trust = key("market trust");
+        let config = MarketConfig {
+            trusted_account: addr(&trusted),
+            trust_account: addr(&trust),
+            ..MarketConfig::default()
+        };
+        Harness {
+            market: Market::new(config),
+            log: Vec::new(),
+            trusted,
+            trust,
+            nonce_counter: 0,
+        }
+    }
+
+    fn nonce(&mut self, now: Timestamp) -> String {
+        self.nonce_counter += 1;
+        let mut random = [0u8; 16];
+        random[..4].copy_from_slice(&self.nonce_counter.to_be_bytes());
+        let n = self.market.issue_nonce(now, &random).expect("nonce");
+        self.log.push(Event::NonceIssued { now, random });
+        n.to_string()
+    }
+
+    fn deposit(&mut self, now: Timestamp, to: &Address, amount: &str) {
+        let n = self.nonce(now);
+        let uid = format!("deposit-{}", self.nonce_counter);
+        let doc = format!(
+            "account={to}&amount={}&nonce={n}&ref=&type=1&uid={uid}",
+            amount.replace(' ', "")
+        );
+        let sig = sign_message(&self.trusted, doc.as_bytes()).to_base64();
+        let to = to.to_string();
+        let form = pairs(&[
+            ("account", &to),
+            ("amount", amount),
+            ("nonce", &n),
+            ("type", "1"),
+            ("uid", &uid),
+            ("signature", &sig),
+        ]);
+        let (_, event) = self.market.submit_deposit(now, &form).expect("deposit");
+        self.log.push(event);
+    }
+
+    fn bid(
+        &mut self,
+        now: Timestamp,
+        who: &PrivateKey,
+        side: BidType,
+        article: &str,
+        price: &str,
+    ) -> Result<bitwrk_protocol::market::BidPlaced, bitwrk_protocol::market::MarketError> {
+        let n = self.nonce(now);
+        let form = BidForm::signed(who, side, article, price, &n);
+        let (placed, event) = self.market.submit_bid(now, &form)?;
+        self.log.push(event);
+        Ok(placed)
+    }
+
+    fn send(
+        &mut self,
+        now: Timestamp,
+        who: &PrivateKey,
+        txid: TxId,
+        args: &[(&str, &str)],
+    ) -> Result<Phase, bitwrk_protocol::market::MarketError> {
+        let form = TxMessage::sign_form(who, txid, args);
+        let msg = TxMessage::from_form(txid, &form).expect("well-formed");
+        let (accepted, event) = self.market.submit_tx_message(now, &msg)?;
+        self.log.push(event);
+        Ok(accepted.post)
+    }
+
+    fn tick(&mut self, now: Timestamp) -> bitwrk_protocol::market::TimeoutsHandled {
+        let done = self.market.handle_timeout(now).expect("time moves forward");
+        self.log.push(Event::Timeout { now });
+        done
+    }
+
+    fn balance(&self, a: &Address) -> (i64, i64) {
+        let acc = self.market.ledger().account_or_empty(a);
+        (acc.available, acc.blocked)
+    }
+}
+
+fn hex(h: Hash256) -> String {
+    h.to_string()
+}
+
+#[test]
+fn a_trade_from_bids_to_payout_and_its_replay() {
+    // BW-MARKET-1, BW-MARKET-3, BW-MARKET-4
+    let (buyer, seller) = (key("market buyer"), key("market seller"));
+    let mut h = Harness::new();
+    h.deposit(T0, &addr(&buyer), "satoshi 2000");
+
+    // A sell rests; a buy at a higher price matches at the resting price.
+    let sell = h
+        .bid(T0, &seller, BidType::Sell, "fnord", "satoshi 1000")
+        .unwrap();
+    assert_eq!(sell.matched, None);
+    let buy = h
+        .bid(T0, &buyer, BidType::Buy, "fnord", "satoshi 1500")
+        .unwrap();
+    let txid = buy.matched.expect("matched");
+    // The buyer blocked 1500 + 45 and got back the price improvement 515.
+    assert_eq!(h.balance(&addr(&buyer)), (2000 - 1030, 1030));
+
+    let secret = Hash256::from_byte_array([9; 32]);
+    let work = sha256(b"work");
+    let wsh = sha256_concat(&[work.as_bytes(), secret.as_bytes()]);
+    let enc = sha256(b"encrypted");
+    let receipt = sign_message(&buyer, receipt_document(&enc).as_bytes()).to_base64();
+    let t = T0.saturating_add(Duration::from_secs(1));
+    assert_eq!(
+        h.send(
+            t,
+            &buyer,
+            txid,
+            &[("workhash", &hex(work)), ("worksecrethash", &hex(wsh))]
+        )
+        .unwrap(),
+        Phase::BuyerEstablished
+    );
+    assert_eq!(
+        h.send(t, &seller, txid, &[("workerurl", "http://192.0.2.5:8082/")])
+            .unwrap(),
+        Phase::Transmitting
+    );
+    assert_eq!(
+        h.send(t, &seller, txid, &[("buyersecret", &hex(secret))])
+            .unwrap(),
+        Phase::Working
+    );
+    let result = [
+        ("encresulthash", hex(enc)),
+        ("encresulthashsig", receipt),
+        ("encresultkey", hex(sha256(b"k"))),
+    ];
+    let result: Vec<(&str, &str)> = result.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        h.send(t, &seller, txid, &result).unwrap(),
+        Phase::Unverified
+    );
+
+    // The buyer stays silent: at the timeout the seller is paid. Before
+    // that, the first thing due is the nonces' expiry, 180 s after issue.
+    let deadline = h.market.transaction(txid).unwrap().timeout;
+    assert_eq!(
+        deadline,
+        T0.saturating_add(Duration::from_secs(60 + 120 + 300 + 900))
+    );
+    assert_eq!(
+        h.market.poll_timeout(),
+        Some(T0.saturating_add(Duration::from_secs(180)))
+    );
+    let early = h.tick(T0.saturating_add(Duration::from_secs(180)));
+    assert!(early.retired.is_empty() && early.movements.is_empty());
+    assert_eq!(h.market.poll_timeout(), Some(deadline));
+    let done = h.tick(deadline);
+    assert_eq!(done.retired.len(), 1);
+    assert_eq!(h.balance(&addr(&seller)), (1000, 0));
+    assert_eq!(h.balance(&addr(&buyer)), (970, 0));
+    assert_eq!(
+        h.market
+            .ledger()
+            .fees_collected(bitwrk_protocol::Currency::Btc)
+            .amount(),
+        30
+    );
+    assert_eq!(h.market.transaction(txid).unwrap().state, TxState::Retired);
+    h.market.ledger().check_invariants().unwrap();
+
+    // Replaying the log from empty reproduces the market exactly.
+    let replayed = Market::replay(h.market.config().clone(), &h.log).expect("replay");
+    assert_eq!(replayed, h.market);
+    // The log is plain data: it survives JSON.
+    let json = serde_json::to_string(&h.log).unwrap();
+    let back: Vec<Event> = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        Market::replay(h.market.config().clone(), &back).unwrap(),
+        h.market
+    );
+}
+
+#[test]
+fn refusals_change_nothing() {
+    // BW-MARKET-2, BW-MARKET-6
+    let buyer = key("market buyer");
+    let mut h = Harness::new();
+    h.deposit(T0, &addr(&buyer), "satoshi 100");
+    let before = h.market.clone();
+    let n = h.nonce(T0);
+    let after_nonce = h.market.clone();
+    assert_ne!(before, after_nonce);
+
+    // Insufficient funds: the nonce stays unspent and nothing changes.
+    let form = BidForm::signed(&buyer, BidType::Buy, "fnord", "satoshi 1000", &n);
+    let err = h.market.submit_bid(T0, &form).unwrap_err();
+    assert_eq!(err.code(), "ledger.insufficient-funds");
+    assert_eq!(h.market, after_nonce);
+
+    // A forged signature is refused before anything is spent.
+    let mut forged = BidForm::signed(&buyer, BidType::Buy, "fnord", "satoshi 10", &n);
+    forged.price = "satoshi 1".into();
+    assert_eq!(
+        h.market.submit_bid(T0, &forged).unwrap_err().code(),
+        "sig.address-mismatch"
+    );
+    assert_eq!(h.market, after_nonce);
+
+    // A request parsed at one time cannot be placed at another.
+    let ok = BidForm::signed(&buyer, BidType::Buy, "fnord", "satoshi 10", &n);
+    let request = h.market.parse_bid(T0, &ok).unwrap();
+    let verified = bitwrk_protocol::signature::verify_document(request).unwrap();
+    let later = T0.saturating_add(Duration::from_secs(1));
+    assert_eq!(
+        h.market.place_bid(later, verified).unwrap_err().code(),
+        "market.stale-request"
+    );
+    assert_eq!(h.market, after_nonce);
+
+    // Unknown transaction, and time going backwards.
+    let msg = TxMessage::from_form(
+        TxId(7),
+        &TxMessage::sign_form(&buyer, TxId(7), &[("acceptresult", "on")]),
+    )
+    .unwrap();
+    assert_eq!(
+        h.market.submit_tx_message(T0, &msg).unwrap_err().code(),
+        "market.unknown-tx"
+    );
+    h.tick(later);
+    let ticked = h.market.clone();
+    assert_eq!(
+        h.market.handle_timeout(T0).unwrap_err().code(),
+        "market.time-went-backwards"
+    );
+    assert_eq!(h.market, ticked);
+
+    // The same nonce works once the bid is affordable; a second use fails.
+    assert!(h.market.submit_bid(later, &ok).is_ok());
+    assert_eq!(
+        h.market.submit_bid(later, &ok).unwrap_err().code(),
+        "nonce.used"
+    );
+}
+
+#[test]
+fn trusted_articles_need_a_trusts_relation() {
+    // BW-BID-11, BW-REL-10, BW-MARKET-1
+    let seller = key("market seller");
+    let mut h = Harness::new();
+    let err = h
+        .bid(T0, &seller, BidType::Sell, "fnord~trusted", "satoshi 10")
+        .unwrap_err();
+    assert_eq!(err.code(), "bid.untrusted-seller");
+
+    let n = h.nonce(T0);
+    let trust = h.trust.clone();
+    let rel = SignedRelation::signed(&trust, RelationType::Trusts, addr(&seller), true, &n);
+    let (replaced, event) = h.market.submit_relation(T0, &rel.to_form()).unwrap();
+    assert!(replaced.is_none());
+    h.log.push(event);
+    assert!(
+        h.bid(T0, &seller, BidType::Sell, "fnord~trusted", "satoshi 10")
+            .is_ok()
+    );
+    assert_eq!(
+        Market::replay(h.market.config().clone(), &h.log).unwrap(),
+        h.market
+    );
+}
+
+// ---------------------------------------------------------------------------
+// State-machine test against a reference model.
+
+/// An operation of the random test.
+#[derive(Debug, Clone)]
+enum Op {
+    Bid {
+        who: usize,
+        side: BidType,
+        price: i64,
+    },
+    /// A message of the given kind to the `tx`-th transaction (mod count).
+    Send {
+        tx: usize,
+        kind: usize,
+    },
+    Advance {
+        secs: u64,
+    },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0..3usize, prop_oneof![Just(BidType::Buy), Just(BidType::Sell)], 1..40i64)
+            .prop_map(|(who, side, price)| Op::Bid { who, side, price }),
+        5 => (0..4usize, 0..7usize).prop_map(|(tx, kind)| Op::Send { tx, kind }),
+        2 => prop_oneof![Just(30u64), Just(61), Just(130), Just(400), Just(1000)]
+            .prop_map(|secs| Op::Advance { secs }),
+    ]
+}
+
+/// The reference: a naive order book (a list scanned in full), balances as
+/// plain integers, and transactions as (buyer, seller, price, fee, phase,
+/// timeout). It trusts the transition table for which messages are accepted
+/// (tested on its own) and checks everything the market wires together.
+#[derive(Debug, Default)]
+struct Reference {
+    /// (id, who, side, price, fee, expires, seq)
+    book: Vec<(u64, usize, BidType, i64, i64, Timestamp)>,
+    available: [i64; 3],
+    blocked: [i64; 3],
+    fees: i64,
+    /// txid -> (buyer, seller, price, fee, phase, timeout, retired)
+    txs: BTreeMap<u64, (usize, usize, i64, i64, Phase, Timestamp, bool)>,
+    next_bid: u64,
+    next_tx: u64,
+}
+
+impl Reference {
+    fn fee(price: i64) -> i64 {
+        (3 * price + 99) / 100
+    }
+
+    /// Returns the matched resting bid id, or `None` if the bid rests;
+    /// `Err` if the buyer cannot afford it.
+    fn bid(
+        &mut self,
+        now: Timestamp,
+        who: usize,
+        side: BidType,
+        price: i64,
+    ) -> Result<Option<u64>, ()> {
+        let fee = Self::fee(price);
+        if side == BidType::Buy && self.available[who] < price + fee {
+            return Err(());
+        }
+        let id = self.next_bid;
+        self.next_bid += 1;
+        if side == BidType::Buy {
+            self.available[who] -= price + fee;
+            self.blocked[who] += price + fee;
+        }
+        let best = self
+            .book
+            .iter()
+            .filter(|b| b.2 != side && b.1 != who && b.5 > now)
+            .filter(|b| {
+                if side == BidType::Buy {
+                    b.3 <= price
+                } else {
+                    b.3 >= price
+                }
+            })
+            .min_by_key(|b| (if side == BidType::Buy { b.3 } else { -b.3 }, b.0))
+            .copied();
+        match best {
+            None => {
+                self.book.push((
+                    id,
+                    who,
+                    side,
+                    price,
+                    fee,
+                    now.saturating_add(Duration::from_secs(120)),
+                ));
+                Ok(None)
+            }
+            Some(rest) => {
+                self.book.retain(|b| b.0 != rest.0);
+                let (buyer, seller, bid_total) = if side == BidType::Buy {
+                    (who, rest.1, price + fee)
+                } else {
+                    (rest.1, who, rest.3 + rest.4)
+                };
+                let (tp, tf) = (rest.3, rest.4);
+                let improvement = bid_total - (tp + tf);
+                self.available[buyer] += improvement;
+                self.blocked[buyer] -= improvement;
+                let txid = self.next_tx;
+                self.next_tx += 1;
+                self.txs.insert(
+                    txid,
+                    (
+                        buyer,
+                        seller,
+                        tp,
+                        tf,
+                        Phase::Establishing,
+                        now.saturating_add(Duration::from_secs(60)),
+                        false,
+                    ),
+                );
+                Ok(Some(rest.0))
+            }
+        }
+    }
+
+    fn timeouts(&mut self, now: Timestamp) {
+        let (expired, live): (Vec<_>, Vec<_>) = self.book.drain(..).partition(|b| b.5 <= now);
+        self.book = live;
+        for b in expired {
+            if b.2 == BidType::Buy {
+                self.available[b.1] += b.3 + b.4;
+                self.blocked[b.1] -= b.3 + b.4;
+            }
+        }
+        for t in self.txs.values_mut() {
+            let (buyer, seller, price, fee, phase, timeout, retired) = *t;
+            if retired || timeout > now {
+                continue;
+            }
+            self.blocked[buyer] -= price + fee;
+            if matches!(phase, Phase::Finished | Phase::Unverified) {
+                self.available[seller] += price;
+                self.fees += fee;
+            } else {
+                self.available[buyer] += price + fee;
+            }
+            t.6 = true;
+        }
+    }
+}
+
+fn message_args(kind: usize, enc_sig: &str) -> Vec<(&'static str, String)> {
+    let secret = Hash256::from_byte_array([3; 32]);
+    let work = sha256(b"w");
+    match kind {
+        0 => vec![
+            ("workhash", hex(work)),
+            (
+                "worksecrethash",
+                hex(sha256_concat(&[work.as_bytes(), secret.as_bytes()])),
+            ),
+        ],
+        1 => vec![("workerurl", "http://192.0.2.9:8082/".to_owned())],
+        2 => vec![("buyersecret", hex(secret))],
+        3 => vec![
+            ("encresulthash", hex(sha256(b"enc"))),
+            ("encresulthashsig", enc_sig.to_owned()),
+            ("encresultkey", hex(sha256(b"key"))),
+        ],
+        4 => vec![("acceptresult", "on".to_owned())],
+        5 => vec![("rejectresult", "on".to_owned())],
+        _ => vec![("rejectwork", "on".to_owned())],
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// BW-MARKET-1, BW-MARKET-2, BW-MARKET-3, BW-MARKET-4, BW-MATCH-1, BW-LEDGER-11
+    #[test]
+    fn market_agrees_with_the_reference_model(ops in prop::collection::vec(op(), 1..30)) {
+        let keys = [key("pt A"), key("pt B"), key("pt C")];
+        let addrs: Vec<Address> = keys.iter().map(addr).collect();
+        let mut h = Harness::new();
+        let mut r = Reference::default();
+        let mut now = T0;
+        for (i, a) in addrs.iter().enumerate() {
+            h.deposit(now, a, "satoshi 100");
+            r.available[i] = 100;
+        }
+        for op in ops {
+            match op {
+                Op::Bid { who, side, price } => {
+                    // Time moves only in `Advance`, which handles timeouts on
+                    // both sides, so no resting bid is ever found expired here.
+                    let price_text = format!("satoshi {price}");
+                    let expected = r.bid(now, who, side, price);
+                    let got = h.bid(now, &keys[who], side, "fnord", &price_text);
+                    match (expected, got) {
+                        (Err(()), Err(e)) => prop_assert_eq!(e.code(), "ledger.insufficient-funds"),
+                        (Ok(None), Ok(p)) => prop_assert_eq!(p.matched, None),
+                        (Ok(Some(resting)), Ok(p)) => {
+                            let txid = p.matched.expect("the market matched too");
+                            let tx = h.market.transaction(txid).unwrap();
+                            let resting_bid = if side == BidType::Buy { tx.seller_bid } else { tx.buyer_bid };
+                            prop_assert_eq!(resting_bid.0, resting);
+                        }
+                        (e, g) => prop_assert!(false, "reference {:?} but market {:?}", e, g.map(|p| p.matched)),
+                    }
+                }
+                Op::Send { tx, kind } => {
+                    if r.txs.is_empty() { continue; }
+                    let txid = *r.txs.keys().nth(tx % r.txs.len()).unwrap();
+                    let (buyer, seller, ..) = r.txs[&txid];
+                    let receipt = sign_message(&keys[buyer], receipt_document(&sha256(b"enc")).as_bytes()).to_base64();
+                    let args = message_args(kind, &receipt);
+                    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    let sender = if matches!(kind, 0 | 4 | 5) { buyer } else { seller };
+                    let before = h.market.clone();
+                    match h.send(now, &keys[sender], TxId(txid), &args) {
+                        Ok(post) => {
+                            let t = r.txs.get_mut(&txid).unwrap();
+                            t.4 = post;
+                            t.5 = h.market.transaction(TxId(txid)).unwrap().timeout;
+                        }
+                        Err(_) => prop_assert_eq!(&h.market, &before),
+                    }
+                }
+                Op::Advance { secs } => {
+                    now = now.saturating_add(Duration::from_secs(secs));
+                    h.tick(now);
+                    r.timeouts(now);
+                }
+            }
+            // Balances agree after every step where no lazy expiry is pending.
+            for (i, a) in addrs.iter().enumerate() {
+                let (av, bl) = h.balance(a);
+                prop_assert_eq!((av, bl), (r.available[i], r.blocked[i]), "participant {}", i);
+            }
+            h.market.ledger().check_invariants().unwrap();
+        }
+        let replayed = Market::replay(h.market.config().clone(), &h.log).expect("replay");
+        prop_assert_eq!(replayed, h.market);
+    }
+}
