@@ -35,8 +35,8 @@ use crate::ledger::{Ledger, LedgerError, Movement, MovementRecord};
 use crate::money::Currency;
 use crate::nonce::{NONCE_LIFETIME, Nonce, NonceError, NonceRegistry};
 use crate::relation::{Relation, RelationError, RelationStore, SignedRelation};
-use crate::signature::SignatureError;
 use crate::signature::verified::{SignedDocument, Verified, verify_document};
+use crate::signature::{Signature, SignatureError, message_digest};
 use crate::time::Timestamp;
 use crate::tx::document::TxMessage;
 use crate::tx::{Accepted, NewTransaction, Payout, Retirement, Transaction, TxError};
@@ -241,12 +241,13 @@ pub struct TimeoutsHandled {
 }
 
 /// A deposit as a signed document: the deposit form plus the account that
-/// must have signed it (the market's trusted account).
+/// signed it; [`Market::accept_deposit`] requires that to be the trusted
+/// account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DepositSubmission {
     /// The parsed form.
     pub deposit: SignedDeposit,
-    /// The required signer.
+    /// The signer.
     pub signer: Address,
 }
 
@@ -804,18 +805,22 @@ impl Market {
     }
 
     /// Parses, verifies and accepts a deposit form; returns the outcome and
-    /// the event to log.
+    /// the event to log. The form names no signer, so the signer is the
+    /// address recovered from the signature: malformed signatures give the
+    /// `sig.*` codes, a signature by anyone but the trusted account gives
+    /// `deposit.untrusted-signer` (BW-DEP-7).
     pub fn submit_deposit(
         &mut self,
         now: Timestamp,
         form: &[(String, String)],
     ) -> Result<(DepositOutcome, Event), MarketError> {
         let deposit = SignedDeposit::from_form(form)?;
-        let submission = DepositSubmission {
-            deposit,
-            signer: self.config.trusted_account,
-        };
-        let verified = verify_document(submission)?;
+        let signature = Signature::from_base64(&deposit.signature)?;
+        let digest = message_digest(deposit.document().as_bytes());
+        let signer = signature
+            .recover(&digest)?
+            .address(self.config.trusted_account.network());
+        let verified = verify_document(DepositSubmission { deposit, signer })?;
         let outcome = self.accept_deposit(now, &verified)?;
         Ok((
             outcome,

@@ -299,6 +299,60 @@ fn refusals_change_nothing() {
 }
 
 #[test]
+fn deposits_need_the_trusted_accounts_signature() {
+    // BW-DEP-7, BW-DEP-8, BW-MARKET-2
+    let someone = key("market someone");
+    let mut h = Harness::new();
+    let n = h.nonce(T0);
+    let to = addr(&someone).to_string();
+    let doc = format!("account={to}&amount=satoshi5&nonce={n}&ref=&type=1&uid=deposit-x1");
+    let form = |sig: &str| {
+        pairs(&[
+            ("account", &to),
+            ("amount", "satoshi 5"),
+            ("nonce", &n),
+            ("type", "1"),
+            ("uid", "deposit-x1"),
+            ("signature", sig),
+        ])
+    };
+    let before = h.market.clone();
+    // A valid signature, but not by the trusted account.
+    let by_other = sign_message(&someone, doc.as_bytes()).to_base64();
+    assert_eq!(
+        h.market
+            .submit_deposit(T0, &form(&by_other))
+            .unwrap_err()
+            .code(),
+        "deposit.untrusted-signer"
+    );
+    assert_eq!(
+        h.market
+            .submit_deposit(T0, &form("not base64"))
+            .unwrap_err()
+            .code(),
+        "sig.bad-base64"
+    );
+    assert_eq!(h.market, before);
+    // The trusted account's signature is accepted once; the same uid again is a no-op.
+    let good = sign_message(&h.trusted, doc.as_bytes()).to_base64();
+    let (outcome, _) = h.market.submit_deposit(T0, &form(&good)).unwrap();
+    assert!(matches!(
+        outcome,
+        bitwrk_protocol::ledger::deposit::DepositOutcome::Applied(_)
+    ));
+    assert_eq!(h.balance(&addr(&someone)), (5, 0));
+    // The nonce is spent now, so a replayed form is refused.
+    assert_eq!(
+        h.market
+            .submit_deposit(T0, &form(&good))
+            .unwrap_err()
+            .code(),
+        "nonce.used"
+    );
+}
+
+#[test]
 fn trusted_articles_need_a_trusts_relation() {
     // BW-BID-11, BW-REL-10, BW-MARKET-1
     let seller = key("market seller");
@@ -355,19 +409,40 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// A resting bid of the reference book.
+#[derive(Debug, Clone, Copy)]
+struct RefBid {
+    id: u64,
+    who: usize,
+    side: BidType,
+    price: i64,
+    fee: i64,
+    expires: Timestamp,
+}
+
+/// A transaction of the reference.
+#[derive(Debug, Clone, Copy)]
+struct RefTx {
+    buyer: usize,
+    seller: usize,
+    price: i64,
+    fee: i64,
+    phase: Phase,
+    timeout: Timestamp,
+    retired: bool,
+}
+
 /// The reference: a naive order book (a list scanned in full), balances as
-/// plain integers, and transactions as (buyer, seller, price, fee, phase,
-/// timeout). It trusts the transition table for which messages are accepted
-/// (tested on its own) and checks everything the market wires together.
+/// plain integers, and transactions with their phase and timeout. It trusts
+/// the transition table for which messages are accepted (tested on its own)
+/// and checks everything the market wires together.
 #[derive(Debug, Default)]
 struct Reference {
-    /// (id, who, side, price, fee, expires, seq)
-    book: Vec<(u64, usize, BidType, i64, i64, Timestamp)>,
+    book: Vec<RefBid>,
     available: [i64; 3],
     blocked: [i64; 3],
     fees: i64,
-    /// txid -> (buyer, seller, price, fee, phase, timeout, retired)
-    txs: BTreeMap<u64, (usize, usize, i64, i64, Phase, Timestamp, bool)>,
+    txs: BTreeMap<u64, RefTx>,
     next_bid: u64,
     next_tx: u64,
 }
@@ -396,83 +471,87 @@ impl Reference {
             self.available[who] -= price + fee;
             self.blocked[who] += price + fee;
         }
+        // Best price first, then earliest; never the participant's own bid.
         let best = self
             .book
             .iter()
-            .filter(|b| b.2 != side && b.1 != who && b.5 > now)
+            .filter(|b| b.side != side && b.who != who && b.expires > now)
             .filter(|b| {
                 if side == BidType::Buy {
-                    b.3 <= price
+                    b.price <= price
                 } else {
-                    b.3 >= price
+                    b.price >= price
                 }
             })
-            .min_by_key(|b| (if side == BidType::Buy { b.3 } else { -b.3 }, b.0))
+            .min_by_key(|b| {
+                (
+                    if side == BidType::Buy {
+                        b.price
+                    } else {
+                        -b.price
+                    },
+                    b.id,
+                )
+            })
             .copied();
-        match best {
-            None => {
-                self.book.push((
-                    id,
-                    who,
-                    side,
-                    price,
-                    fee,
-                    now.saturating_add(Duration::from_secs(120)),
-                ));
-                Ok(None)
-            }
-            Some(rest) => {
-                self.book.retain(|b| b.0 != rest.0);
-                let (buyer, seller, bid_total) = if side == BidType::Buy {
-                    (who, rest.1, price + fee)
-                } else {
-                    (rest.1, who, rest.3 + rest.4)
-                };
-                let (tp, tf) = (rest.3, rest.4);
-                let improvement = bid_total - (tp + tf);
-                self.available[buyer] += improvement;
-                self.blocked[buyer] -= improvement;
-                let txid = self.next_tx;
-                self.next_tx += 1;
-                self.txs.insert(
-                    txid,
-                    (
-                        buyer,
-                        seller,
-                        tp,
-                        tf,
-                        Phase::Establishing,
-                        now.saturating_add(Duration::from_secs(60)),
-                        false,
-                    ),
-                );
-                Ok(Some(rest.0))
-            }
-        }
+        let Some(rest) = best else {
+            let expires = now.saturating_add(Duration::from_secs(120));
+            self.book.push(RefBid {
+                id,
+                who,
+                side,
+                price,
+                fee,
+                expires,
+            });
+            return Ok(None);
+        };
+        self.book.retain(|b| b.id != rest.id);
+        let (buyer, seller, bid_total) = match side {
+            BidType::Buy => (who, rest.who, price + fee),
+            BidType::Sell => (rest.who, who, rest.price + rest.fee),
+        };
+        let improvement = bid_total - (rest.price + rest.fee);
+        self.available[buyer] += improvement;
+        self.blocked[buyer] -= improvement;
+        let txid = self.next_tx;
+        self.next_tx += 1;
+        let timeout = now.saturating_add(Duration::from_secs(60));
+        self.txs.insert(
+            txid,
+            RefTx {
+                buyer,
+                seller,
+                price: rest.price,
+                fee: rest.fee,
+                phase: Phase::Establishing,
+                timeout,
+                retired: false,
+            },
+        );
+        Ok(Some(rest.id))
     }
 
     fn timeouts(&mut self, now: Timestamp) {
-        let (expired, live): (Vec<_>, Vec<_>) = self.book.drain(..).partition(|b| b.5 <= now);
+        let (expired, live): (Vec<_>, Vec<_>) = self.book.drain(..).partition(|b| b.expires <= now);
         self.book = live;
-        for b in expired {
-            if b.2 == BidType::Buy {
-                self.available[b.1] += b.3 + b.4;
-                self.blocked[b.1] -= b.3 + b.4;
-            }
+        for b in expired.iter().filter(|b| b.side == BidType::Buy) {
+            self.available[b.who] += b.price + b.fee;
+            self.blocked[b.who] -= b.price + b.fee;
         }
-        for t in self.txs.values_mut() {
-            let (buyer, seller, price, fee, phase, timeout, retired) = *t;
-            if retired || timeout > now {
-                continue;
-            }
-            self.blocked[buyer] -= price + fee;
-            if matches!(phase, Phase::Finished | Phase::Unverified) {
-                self.available[seller] += price;
-                self.fees += fee;
+        for t in self
+            .txs
+            .values_mut()
+            .filter(|t| !t.retired && t.timeout <= now)
+        {
+            self.blocked[t.buyer] -= t.price + t.fee;
+            if matches!(t.phase, Phase::Finished | Phase::Unverified) {
+                self.available[t.seller] += t.price;
+                self.fees += t.fee;
             } else {
-                self.available[buyer] += price + fee;
+                self.available[t.buyer] += t.price + t.fee;
             }
-            t.6 = true;
+            t.retired = true;
         }
     }
 }
@@ -539,7 +618,7 @@ proptest! {
                 Op::Send { tx, kind } => {
                     if r.txs.is_empty() { continue; }
                     let txid = *r.txs.keys().nth(tx % r.txs.len()).unwrap();
-                    let (buyer, seller, ..) = r.txs[&txid];
+                    let RefTx { buyer, seller, .. } = r.txs[&txid];
                     let receipt = sign_message(&keys[buyer], receipt_document(&sha256(b"enc")).as_bytes()).to_base64();
                     let args = message_args(kind, &receipt);
                     let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -548,8 +627,8 @@ proptest! {
                     match h.send(now, &keys[sender], TxId(txid), &args) {
                         Ok(post) => {
                             let t = r.txs.get_mut(&txid).unwrap();
-                            t.4 = post;
-                            t.5 = h.market.transaction(TxId(txid)).unwrap().timeout;
+                            t.phase = post;
+                            t.timeout = h.market.transaction(TxId(txid)).unwrap().timeout;
                         }
                         Err(_) => prop_assert_eq!(&h.market, &before),
                     }
@@ -566,6 +645,7 @@ proptest! {
                 prop_assert_eq!((av, bl), (r.available[i], r.blocked[i]), "participant {}", i);
             }
             h.market.ledger().check_invariants().unwrap();
+            prop_assert_eq!(h.market.ledger().fees_collected(bitwrk_protocol::Currency::Btc).amount(), r.fees);
         }
         let replayed = Market::replay(h.market.config().clone(), &h.log).expect("replay");
         prop_assert_eq!(replayed, h.market);

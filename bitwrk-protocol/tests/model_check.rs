@@ -148,13 +148,18 @@ struct State {
     seller_paid: BTreeSet<TxId>,
 }
 
+/// Bid requests verified once per (catalogue entry, parse time).
+type BidMemo = RefCell<HashMap<(usize, Timestamp), Option<Verified<BidRequest>>>>;
+/// Messages signed and verified once per (transaction, kind, buyer, seller).
+type MessageMemo = RefCell<HashMap<(TxId, Msg, Address, Address), Verified<TxMessage>>>;
+
 struct MarketModel {
     config: MarketConfig,
     keys: Vec<PrivateKey>,
     forms: Vec<BidForm>,
     init: State,
-    bid_memo: RefCell<HashMap<(usize, Timestamp), Option<Verified<BidRequest>>>>,
-    msg_memo: RefCell<HashMap<(TxId, Msg, Address, Address), Verified<TxMessage>>>,
+    bid_memo: BidMemo,
+    msg_memo: MessageMemo,
 }
 
 const WORK: &[u8] = b"the work";
