@@ -176,18 +176,7 @@ impl FromStr for Address {
     }
 }
 
-impl serde::Serialize for Address {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Address {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <String as serde::Deserialize>::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
+crate::text_serde::serde_via_text!(Address);
 
 #[cfg(test)]
 mod tests {

@@ -51,6 +51,7 @@ pub mod nonce;
 pub mod relation;
 pub mod rfc3339;
 pub mod signature;
+mod text_serde;
 pub mod time;
 pub mod tx;
 

@@ -419,19 +419,8 @@ impl FromStr for Money {
     }
 }
 
-impl serde::Serialize for Money {
-    /// A JSON string holding the canonical form (BW-MONEY-8).
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Money {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <String as serde::Deserialize>::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
+// JSON: a string holding the canonical form (BW-MONEY-8).
+crate::text_serde::serde_via_text!(Money);
 
 #[cfg(test)]
 mod tests {
@@ -483,6 +472,19 @@ mod tests {
         ] {
             assert_eq!(Money::new(amount, cur).to_string(), text);
         }
+    }
+
+    #[test]
+    fn json_decoding_keeps_the_error_code() {
+        // BW-MONEY-8
+        assert_eq!(
+            serde_json::from_str::<Money>("\"mBTC 1.5\"").unwrap(),
+            Money::new(150_000, Currency::Btc)
+        );
+        let err = serde_json::from_str::<Money>("\"btc 1\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("money.unknown-unit: "), "{err}");
     }
 
     #[test]

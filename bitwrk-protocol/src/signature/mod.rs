@@ -224,18 +224,7 @@ impl FromStr for Signature {
     }
 }
 
-impl serde::Serialize for Signature {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Signature {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <String as serde::Deserialize>::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
+crate::text_serde::serde_via_text!(Signature);
 
 /// Signs `message` with RFC 6979 deterministic nonces and a low-S result
 /// (BW-SIG-8). The header records the key's compression flag.
