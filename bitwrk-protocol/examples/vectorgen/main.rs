@@ -42,7 +42,7 @@ mod tx_trace;
 
 const GEN_NAME: &str = "bitwrk-vectorgen";
 const GEN_VERSION: &str = "0.1.0";
-const SPEC_VERSION: &str = "0.1.0";
+const SPEC_VERSION: &str = "0.2.0";
 
 // ---------------------------------------------------------------------------
 // Ordered JSON (serde_json's map is sorted; vectors read better in field order)
