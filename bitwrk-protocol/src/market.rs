@@ -478,11 +478,6 @@ impl Market {
             self.ledger.check(m)?;
         }
         let key = (bid.article.clone(), bid.price.currency());
-        let mut book = self
-            .books
-            .get(&key)
-            .cloned()
-            .unwrap_or_else(|| OrderBook::new(bid.price.currency()));
         let order = Order {
             id,
             side: bid.bid_type,
@@ -491,7 +486,22 @@ impl Market {
             fee: bid.fee,
             expires: bid.expires,
         };
-        let outcome = book.insert(now, order)?;
+        // The book's insert is all or nothing itself; a book created for
+        // this bid is removed again if the bid is refused.
+        let book_existed = self.books.contains_key(&key);
+        let book = self
+            .books
+            .entry(key.clone())
+            .or_insert_with(|| OrderBook::new(bid.price.currency()));
+        let outcome = match book.insert(now, order) {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                if !book_existed {
+                    self.books.remove(&key);
+                }
+                return Err(e.into());
+            }
+        };
 
         // From here on every step is implied by the checks above and the
         // market's invariants (checked exhaustively by the model checker).
@@ -565,7 +575,6 @@ impl Market {
             .consume(now, ticket)
             .expect("nonce checked at the same time");
         self.bids.insert(id, bid);
-        self.books.insert(key, book);
         self.next_bid += 1;
         self.latest = now;
         Ok(BidPlaced {

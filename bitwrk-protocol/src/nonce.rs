@@ -15,7 +15,7 @@
 
 use core::fmt;
 use core::time::Duration;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::encoding::hex;
 use crate::error::error_codes;
@@ -138,6 +138,9 @@ pub struct NonceRegistry {
     capacity: usize,
     lifetime_ms: u64,
     entries: BTreeMap<Nonce, Entry>,
+    /// The same nonces ordered by expiry, so purging and the next deadline
+    /// cost O(log n) instead of a scan.
+    by_expiry: BTreeSet<(Timestamp, Nonce)>,
 }
 
 impl Default for NonceRegistry {
@@ -159,6 +162,7 @@ impl NonceRegistry {
             capacity,
             lifetime_ms: u64::try_from(lifetime.as_millis()).unwrap_or(u64::MAX),
             entries: BTreeMap::new(),
+            by_expiry: BTreeSet::new(),
         }
     }
 
@@ -179,13 +183,20 @@ impl NonceRegistry {
 
     /// Forgets every nonce whose lifetime is over at `now` (BW-NONCE-5).
     pub fn purge(&mut self, now: Timestamp) {
-        self.entries.retain(|_, e| e.expires > now);
+        while let Some((expires, _)) = self.by_expiry.first() {
+            if *expires > now {
+                break;
+            }
+            if let Some((_, nonce)) = self.by_expiry.pop_first() {
+                self.entries.remove(&nonce);
+            }
+        }
     }
 
     /// The earliest expiry among remembered nonces: when [`purge`](Self::purge)
     /// next has something to do.
     pub fn next_expiry(&self) -> Option<Timestamp> {
-        self.entries.values().map(|e| e.expires).min()
+        self.by_expiry.first().map(|(expires, _)| *expires)
     }
 
     /// Issues a nonce made of the caller's 16 random bytes as 32 lower-case
@@ -210,13 +221,14 @@ impl NonceRegistry {
             });
         }
         let expires = Timestamp::from_millis(now.as_millis().saturating_add(self.lifetime_ms));
-        self.entries.insert(
-            nonce.clone(),
-            Entry {
-                expires,
-                used: false,
-            },
-        );
+        let entry = Entry {
+            expires,
+            used: false,
+        };
+        if let Some(old) = self.entries.insert(nonce.clone(), entry) {
+            self.by_expiry.remove(&(old.expires, nonce.clone()));
+        }
+        self.by_expiry.insert((expires, nonce.clone()));
         Ok(nonce)
     }
 
