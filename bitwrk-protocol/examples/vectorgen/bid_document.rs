@@ -7,7 +7,7 @@ use bitwrk_protocol::bid::{Bid, BidConfig, BidForm, BidType, FeeRatio};
 use bitwrk_protocol::nonce::NonceRegistry;
 use bitwrk_protocol::signature::verify_document;
 
-use crate::market::{KEY_RULE, T0, participant, ref_normalize};
+use crate::market::{KEY_RULE, Sig, T0, participant, ref_normalize};
 use crate::{
     Case, GO_ADDR_TEST, Key, Net, Outcome, VFile, Verdict, When, b64, case, group, hx, msg_digest,
     note, oracle_address, oracle_verify, ours, ref_canonical, ref_parse, rule, s_amount, s_bool,
@@ -32,19 +32,6 @@ impl NonceState {
             NonceState::Used => "used",
         }
     }
-}
-
-/// What the signature in the form covers.
-#[derive(Clone)]
-enum Sig {
-    /// The participant key signs the document (the normal case).
-    Own,
-    /// Another key signs the document.
-    Key(Key),
-    /// The participant key signs another text.
-    Text(String),
-    /// A literal signature.
-    Literal(String),
 }
 
 #[derive(Clone)]
@@ -286,10 +273,8 @@ fn to_case(c: BidCase) -> Case {
         c.comment
     );
     let signature = match &c.sig {
-        Sig::Own => b64(&c.key.expect("key").sign(doc.as_bytes())),
-        Sig::Key(k) => b64(&k.sign(doc.as_bytes())),
-        Sig::Text(t) => b64(&c.key.expect("key").sign(t.as_bytes())),
         Sig::Literal(s) => s.clone(),
+        sig => sig.render(&c.key.expect("key"), &doc),
     };
     let expected = ref_check(&c, &signature);
     let got = crate_check(&c, &signature);

@@ -4,7 +4,7 @@
 
 use bitwrk_protocol::{Address, Currency, Money, Network, PrivateKey};
 
-use crate::{Key, Net, ref_escape, sha256};
+use crate::{Key, Net, b64, ref_escape, sha256};
 
 /// The time origin of the marketplace vectors: 2024-01-01T00:00:00Z in
 /// milliseconds since the Unix epoch.
@@ -62,4 +62,29 @@ pub(crate) fn cur(code: &str) -> Currency {
 /// Money in the crate's type.
 pub(crate) fn money(amount: i64, code: &str) -> Money {
     Money::new(amount, cur(code))
+}
+
+/// What the signature in a form covers.
+#[derive(Clone)]
+pub(crate) enum Sig {
+    /// The participant key signs the document (the normal case).
+    Own,
+    /// Another key signs the document.
+    Key(Key),
+    /// The participant key signs another text.
+    Text(String),
+    /// A literal signature.
+    Literal(String),
+}
+
+impl Sig {
+    /// The base64 signature text for `document` signed by `own` as described.
+    pub(crate) fn render(&self, own: &Key, document: &str) -> String {
+        match self {
+            Sig::Own => b64(&own.sign(document.as_bytes())),
+            Sig::Key(k) => b64(&k.sign(document.as_bytes())),
+            Sig::Text(t) => b64(&own.sign(t.as_bytes())),
+            Sig::Literal(s) => s.clone(),
+        }
+    }
 }

@@ -6,19 +6,11 @@ use bitwrk_protocol::ids::TxId;
 use bitwrk_protocol::signature::verify_document;
 use bitwrk_protocol::tx::TxMessage;
 
-use crate::market::{KEY_RULE, participant};
+use crate::market::{KEY_RULE, Sig, participant};
 use crate::{
     Case, J, Key, Net, Outcome, VFile, Verdict, When, b64, case, hx, msg_digest, note,
     oracle_address, oracle_verify, ours, ref_escape, rule, s_hex_len, s_string, strs,
 };
-
-#[derive(Clone)]
-enum Sig {
-    Own,
-    Key(Key),
-    Text(String),
-    Literal(String),
-}
 
 struct Tc {
     comment: String,
@@ -139,12 +131,7 @@ fn to_case(t: Tc) -> Case {
         pairs.push(("address".into(), a.clone()));
     }
     if let Some(s) = &t.sig {
-        let text = match s {
-            Sig::Own => b64(&t.key.sign(doc.as_bytes())),
-            Sig::Key(k) => b64(&k.sign(doc.as_bytes())),
-            Sig::Text(x) => b64(&t.key.sign(x.as_bytes())),
-            Sig::Literal(x) => x.clone(),
-        };
+        let text = s.render(&t.key, &doc);
         pairs.push(("signature".into(), text));
     }
     pairs.extend(t.extra.iter().cloned());
