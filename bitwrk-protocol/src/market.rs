@@ -405,12 +405,7 @@ impl Market {
     }
 
     fn advance(&mut self, now: Timestamp) -> Result<(), MarketError> {
-        if now < self.latest {
-            return Err(MarketError::TimeWentBackwards {
-                latest: self.latest,
-                now,
-            });
-        }
+        self.check_time(now)?;
         self.latest = now;
         Ok(())
     }

@@ -517,52 +517,43 @@ fn ledger_op(l: &mut Ledger, s: &Value) -> Result<Result<Applied, Refusal>, Stri
     let now = Timestamp::from_millis(T0);
     let account = || addr(field(s, "account")?);
     let r = |e: &dyn ErrorCode| Refusal(e.code());
+    let price = || money_obj(s, "price");
+    let fee = || money_obj(s, "fee");
+    let bid = || s["bid"].as_u64().map(BidId).ok_or("bid missing");
+    let tx = || s["tx"].as_u64().map(TxId).ok_or("tx missing");
     let mv: Result<Option<Movement>, Refusal> = match field(s, "op")? {
         "inject" => Movement::injection(account()?, money_obj(s, "amount")?, None)
             .map(Some)
             .map_err(|e| r(&e)),
-        "bid" => Movement::bid(
-            account()?,
-            money_obj(s, "price")?,
-            money_obj(s, "fee")?,
-            BidId(s["bid"].as_u64().ok_or("bid missing")?),
-        )
-        .map(Some)
-        .map_err(|e| r(&e)),
-        "bidReimburse" => Movement::bid_reimburse(
-            account()?,
-            money_obj(s, "price")?,
-            money_obj(s, "fee")?,
-            BidId(s["bid"].as_u64().ok_or("bid missing")?),
-        )
-        .map(Some)
-        .map_err(|e| r(&e)),
+        "bid" => Movement::bid(account()?, price()?, fee()?, bid()?)
+            .map(Some)
+            .map_err(|e| r(&e)),
+        "bidReimburse" => Movement::bid_reimburse(account()?, price()?, fee()?, bid()?)
+            .map(Some)
+            .map_err(|e| r(&e)),
         "transaction" => Movement::transaction(
             account()?,
             money_obj(s, "bidPrice")?,
             money_obj(s, "bidFee")?,
-            money_obj(s, "price")?,
-            money_obj(s, "fee")?,
-            TxId(s["tx"].as_u64().ok_or("tx missing")?),
+            price()?,
+            fee()?,
+            tx()?,
         )
         .map_err(|e| r(&e)),
         "transactionFinish" => Movement::transaction_finish(
             addr(field(s, "seller")?)?,
             account()?,
-            money_obj(s, "price")?,
-            money_obj(s, "fee")?,
-            TxId(s["tx"].as_u64().ok_or("tx missing")?),
+            price()?,
+            fee()?,
+            tx()?,
         )
         .map(Some)
         .map_err(|e| r(&e)),
-        "transactionReimburse" => Movement::transaction_reimburse(
-            account()?,
-            money_obj(s, "price")?,
-            money_obj(s, "fee")?,
-            TxId(s["tx"].as_u64().ok_or("tx missing")?),
-        )
-        .map(Some)
-        .map_err(|e| r(&e)),
+        "transactionReimburse" => {
+            Movement::transaction_reimburse(account()?, price()?, fee()?, tx()?)
+                .map(Some)
+                .map_err(|e| r(&e))
+        }
         "movement" => {
             let kind = MovementType::ALL
                 .into_iter()
