@@ -3,9 +3,10 @@
 //! (informative spec section 5.A).
 //!
 //! Every verdict — single, cached or batched — is the verdict of
-//! [`verify_digest`](super::verify_digest) for the same inputs: the same
-//! `Ok`, or the same [`SignatureError`] with the same payload. The cache and
-//! the batch only change how fast that verdict is reached.
+//! [`verify_message_in`](super::verify_message_in) in the verifier's
+//! [`VerifyMode`] for the same inputs: the same `Ok`, or the same
+//! [`SignatureError`] with the same payload. The cache and the batch only
+//! change how fast that verdict is reached.
 //!
 //! The verifier is sans-IO: batch verification takes its random weights
 //! from a caller-supplied cryptographically secure generator.
@@ -16,7 +17,8 @@ use k256::AffinePoint;
 use rand_core::CryptoRng;
 
 use super::batch::{self, Member, Prepared};
-use super::{Signature, SignatureError, message_digest, verify_digest_key};
+use super::legacy::check_either;
+use super::{Signature, SignatureError, VerifyMode, message_digest, verify_digest_key};
 use crate::address::Address;
 use crate::hash::Hash256;
 use crate::key::PublicKey;
@@ -160,20 +162,41 @@ impl<'a> SignedMessage<'a> {
 /// * [`verify_batch`](Self::verify_batch): many signatures, with one
 ///   random-linear-combination check for all members whose signer is cached,
 ///   bisection to find failing members, and single verification for the rest.
+///
+/// The [`VerifyMode`] applies to every path (BW-SIG-13, BW-SIG-14). All
+/// paths try the Bitcoin digest first; only a triple that fails under it is
+/// tried under the BitWrk 0.7 legacy digest, and only in
+/// [`VerifyMode::Compat07`] for the lengths where that digest differs. A
+/// batch of messages signed under the Bitcoin digest therefore costs the
+/// same in both modes.
 #[derive(Debug, Clone)]
 pub struct Verifier {
     cache: KeyCache,
+    mode: VerifyMode,
 }
 
 /// Batches this small are not worth a multi-scalar multiplication.
 const MIN_BATCH: usize = 2;
 
 impl Verifier {
-    /// A verifier whose key cache holds at most `cache_capacity` signers.
+    /// A strict verifier whose key cache holds at most `cache_capacity`
+    /// signers.
     pub fn new(cache_capacity: usize) -> Verifier {
+        Verifier::with_mode(cache_capacity, VerifyMode::Strict)
+    }
+
+    /// A verifier in `mode` whose key cache holds at most `cache_capacity`
+    /// signers.
+    pub fn with_mode(cache_capacity: usize, mode: VerifyMode) -> Verifier {
         Verifier {
             cache: KeyCache::new(cache_capacity),
+            mode,
         }
+    }
+
+    /// The verification mode.
+    pub fn mode(&self) -> VerifyMode {
+        self.mode
     }
 
     /// The key cache.
@@ -182,17 +205,62 @@ impl Verifier {
     }
 
     /// Verifies `signature` over `message` for `address`; same verdict as
-    /// [`verify_message`](super::verify_message).
+    /// [`verify_message_in`](super::verify_message_in) in this verifier's
+    /// mode.
     pub fn verify_message(
         &mut self,
         address: &Address,
         message: &[u8],
         signature: &Signature,
     ) -> Result<(), SignatureError> {
-        self.verify_digest(address, &message_digest(message), signature)
+        self.verify_with_digest(address, message, &message_digest(message), signature)
     }
 
-    /// [`verify_message`](Self::verify_message) for a precomputed digest.
+    /// [`verify_message`](Self::verify_message) with the message's Bitcoin
+    /// `digest` already computed.
+    fn verify_with_digest(
+        &mut self,
+        address: &Address,
+        message: &[u8],
+        digest: &Hash256,
+        signature: &Signature,
+    ) -> Result<(), SignatureError> {
+        let key = self.cached_key(address, signature);
+        if let Some(key) = &key
+            && batch::matches_key(key, digest, signature)
+        {
+            return Ok(());
+        }
+        self.settle(key, address, message, digest, signature)
+    }
+
+    /// The verdict for a triple that did not pass the cached-key check under
+    /// its Bitcoin `digest` (or whose signer is not cached: `key` is `None`).
+    /// In compatible mode the legacy digest is tried, first against the
+    /// cached key (cheap), then by single verification; single verification
+    /// under the Bitcoin digest supplies the exact error (BW-SIG-13).
+    fn settle(
+        &mut self,
+        key: Option<PublicKey>,
+        address: &Address,
+        message: &[u8],
+        digest: &Hash256,
+        signature: &Signature,
+    ) -> Result<(), SignatureError> {
+        let legacy = self.mode.fallback_digest(message);
+        if let (Some(key), Some(legacy)) = (&key, &legacy)
+            && batch::matches_key(key, legacy, signature)
+        {
+            return Ok(());
+        }
+        check_either(digest, legacy.as_ref(), |d| {
+            self.verify_single(address, d, signature)
+        })
+    }
+
+    /// Verifies `signature` for exactly this `digest` (no mode applies: the
+    /// message, and so its length, is unknown); same verdict as
+    /// [`verify_digest`](super::verify_digest).
     pub fn verify_digest(
         &mut self,
         address: &Address,
@@ -229,7 +297,9 @@ impl Verifier {
     }
 
     /// Verifies every triple and returns one verdict per triple, in order;
-    /// each verdict equals that of [`verify_message`](super::verify_message).
+    /// each verdict equals that of
+    /// [`verify_message_in`](super::verify_message_in) in this verifier's
+    /// mode.
     ///
     /// Triples are taken in order. One whose signer is not cached (or whose
     /// header selects the other serialisation, or whose R does not exist) is
@@ -238,7 +308,9 @@ impl Verifier {
     /// `rng`, which must be a cryptographically secure generator whose
     /// output the signers cannot predict. If the combined check fails, the
     /// failing triples are found by bisection and re-verified singly to get
-    /// their exact errors.
+    /// their exact errors. All triples are checked under the Bitcoin digest;
+    /// in compatible mode a triple that fails is then tried under the legacy
+    /// digest, so its verdict is the one single verification gives.
     pub fn verify_batch<R: CryptoRng + ?Sized>(
         &mut self,
         items: &[SignedMessage<'_>],
@@ -251,24 +323,34 @@ impl Verifier {
         for (i, item) in items.iter().enumerate() {
             let digest = message_digest(item.message);
             let key = self.cached_key(&item.address, &item.signature);
-            match key.zip(batch::r_point(&item.signature)) {
-                Some((key, r_point)) => {
+            match (key, batch::r_point(&item.signature)) {
+                (Some(key), Some(r_point)) => {
                     let signer = *signer_of.entry(item.address).or_insert_with(|| {
                         signer_keys.push(*key.as_k256().as_affine());
                         signer_keys.len() - 1
                     });
                     members.push(Member::new(i, digest, &item.signature, r_point, signer));
                 }
-                None => {
-                    verdicts[i] = Some(self.verify_single(&item.address, &digest, &item.signature));
+                (key, _) => {
+                    verdicts[i] = Some(self.settle(
+                        key,
+                        &item.address,
+                        item.message,
+                        &digest,
+                        &item.signature,
+                    ));
                 }
             }
         }
         if members.len() < MIN_BATCH {
             for m in &members {
                 let item = &items[m.index];
-                verdicts[m.index] =
-                    Some(self.verify_digest(&item.address, &m.digest, &item.signature));
+                verdicts[m.index] = Some(self.verify_with_digest(
+                    &item.address,
+                    item.message,
+                    &m.digest,
+                    &item.signature,
+                ));
             }
         } else {
             let weights: Vec<u128> = members
@@ -292,11 +374,7 @@ impl Verifier {
             .zip(items)
             .map(|(v, item)| match v {
                 Some(v) => v,
-                None => self.verify_single(
-                    &item.address,
-                    &message_digest(item.message),
-                    &item.signature,
-                ),
+                None => self.verify_message(&item.address, item.message, &item.signature),
             })
             .collect()
     }
@@ -323,7 +401,9 @@ impl Verifier {
         if subset.len() == 1 {
             let m = &prepared.members()[subset[0]];
             let item = &items[m.index];
-            verdicts[m.index] = Some(self.verify_single(&item.address, &m.digest, &item.signature));
+            let key = self.cached_key(&item.address, &item.signature);
+            verdicts[m.index] =
+                Some(self.settle(key, &item.address, item.message, &m.digest, &item.signature));
             return;
         }
         let (left, right) = subset.split_at(subset.len() / 2);
