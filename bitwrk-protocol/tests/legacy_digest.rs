@@ -230,7 +230,21 @@ fn cached_and_batch_verdicts_equal_single_verdicts_in_each_mode() {
             v.verify_message(&addr(k), &m, &sign_message(k, &m))
                 .unwrap();
         }
-        assert_eq!(v.verify_batch(&signed, &mut rng), want, "{mode:?} warm");
+        // Repeated batches: in compatible mode the verifier now remembers,
+        // per signer, which digest its last settled signature needed and
+        // batches it under that digest first; verdicts must not change,
+        // also when the hint is wrong (the signers alternate digests).
+        for round in 0..3 {
+            assert_eq!(
+                v.verify_batch(&signed, &mut rng),
+                want,
+                "{mode:?} warm {round}"
+            );
+            let reversed: Vec<SignedMessage<'_>> = signed.iter().rev().copied().collect();
+            let mut back = v.verify_batch(&reversed, &mut rng);
+            back.reverse();
+            assert_eq!(back, want, "{mode:?} reversed {round}");
+        }
         // Cached-key single verification.
         for (it, w) in items.iter().zip(&want) {
             assert_eq!(
@@ -281,7 +295,42 @@ fn a_batch_of_07_result_messages_from_cached_signers() {
         .map(|it| SignedMessage::new(it.address, &it.message, it.signature))
         .collect();
     let mut rng = StdRng::seed_from_u64(9);
-    assert!(v.verify_batch(&signed, &mut rng).iter().all(Result::is_ok));
+    // The first batch settles every member singly; the second is checked
+    // under the legacy digest the signers are now known to use.
+    for _ in 0..2 {
+        assert!(v.verify_batch(&signed, &mut rng).iter().all(Result::is_ok));
+    }
+    // A spoiled member is still found, and the others still pass.
+    let mut spoiled = signed.clone();
+    spoiled[3].address = spoiled[4].address;
+    let verdicts = v.verify_batch(&spoiled, &mut rng);
+    for (i, verdict) in verdicts.iter().enumerate() {
+        assert_eq!(verdict.is_ok(), i != 3, "{i}");
+    }
+    // Signers that switch to the Bitcoin digest are accepted too.
+    let fresh: Vec<Item> = signers
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let message = result_document(TxId(100 + i as u64), k).into_bytes();
+            Item {
+                address: addr(k),
+                signature: sign_message(k, &message),
+                message,
+            }
+        })
+        .collect();
+    let fresh_signed: Vec<SignedMessage<'_>> = fresh
+        .iter()
+        .map(|it| SignedMessage::new(it.address, &it.message, it.signature))
+        .collect();
+    for _ in 0..2 {
+        assert!(
+            v.verify_batch(&fresh_signed, &mut rng)
+                .iter()
+                .all(Result::is_ok)
+        );
+    }
     let refused = strict.verify_batch(&signed, &mut rng);
     assert!(refused.iter().all(|r| {
         r.as_ref()

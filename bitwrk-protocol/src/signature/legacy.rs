@@ -27,9 +27,10 @@ pub fn compact_size_07(n: u64) -> Vec<u8> {
 }
 
 /// Whether the 0.7 legacy digest of a message of `len` bytes differs from
-/// its Bitcoin digest, i.e. whether the two length encodings differ.
+/// its Bitcoin digest, i.e. whether the two length encodings differ: the
+/// 3-byte form with `⌊L / 2⌋ mod 256 ≠ ⌊L / 256⌋`.
 pub fn legacy_07_differs(len: u64) -> bool {
-    compact_size_07(len) != compact_size(len)
+    (0xfd..=0xffff).contains(&len) && (len >> 1) & 0xff != len >> 8
 }
 
 /// BitWrk 0.7's digest of `message`: like
@@ -117,6 +118,13 @@ mod tests {
             assert!(legacy_07_differs(len), "{len}");
         }
         let count = (0..=0x1_0000u64).filter(|&l| legacy_07_differs(l)).count();
+        for len in 0..=0x1_0001u64 {
+            assert_eq!(
+                legacy_07_differs(len),
+                compact_size_07(len) != compact_size(len),
+                "{len}"
+            );
+        }
         assert_eq!(count, (0xffff - 0xfd + 1) - 254);
     }
 

@@ -17,8 +17,10 @@ use k256::AffinePoint;
 use rand_core::CryptoRng;
 
 use super::batch::{self, Member, Prepared};
-use super::legacy::check_either;
-use super::{Signature, SignatureError, VerifyMode, message_digest, verify_digest_key};
+use super::{
+    Signature, SignatureError, VerifyMode, legacy_07_differs, legacy_07_digest, message_digest,
+    verify_digest_key,
+};
 use crate::address::Address;
 use crate::hash::Hash256;
 use crate::key::PublicKey;
@@ -28,6 +30,11 @@ struct Slot {
     address: Address,
     key: PublicKey,
     referenced: bool,
+    /// The signer's last signature settled singly in compatible mode was
+    /// valid under the legacy digest only: batches try that digest first
+    /// for this signer's affected lengths. A hint for speed, never for the
+    /// verdict.
+    legacy_07: bool,
 }
 
 /// A bounded map from address to the public key (with its serialisation
@@ -89,6 +96,21 @@ impl KeyCache {
         self.index.get(address).map(|&i| &self.slots[i].key)
     }
 
+    /// Whether batches should check `address`'s affected-length messages
+    /// under the legacy digest first.
+    fn prefers_legacy_07(&self, address: &Address) -> bool {
+        self.index
+            .get(address)
+            .is_some_and(|&i| self.slots[i].legacy_07)
+    }
+
+    /// Records which digest `address`'s last settled signature needed.
+    fn set_legacy_07(&mut self, address: &Address, legacy: bool) {
+        if let Some(&i) = self.index.get(address) {
+            self.slots[i].legacy_07 = legacy;
+        }
+    }
+
     /// The cached key for `address`, marking the entry as used.
     fn lookup(&mut self, address: &Address) -> Option<PublicKey> {
         let &i = self.index.get(address)?;
@@ -112,6 +134,7 @@ impl KeyCache {
             address,
             key,
             referenced: false,
+            legacy_07: false,
         };
         if self.slots.len() < self.capacity {
             self.index.insert(address, self.slots.len());
@@ -238,7 +261,8 @@ impl Verifier {
     /// its Bitcoin `digest` (or whose signer is not cached: `key` is `None`).
     /// In compatible mode the legacy digest is tried, first against the
     /// cached key (cheap), then by single verification; single verification
-    /// under the Bitcoin digest supplies the exact error (BW-SIG-13).
+    /// under the Bitcoin digest supplies the exact error (BW-SIG-13). Which
+    /// digest succeeded is remembered for the signer (a batch hint).
     fn settle(
         &mut self,
         key: Option<PublicKey>,
@@ -247,15 +271,38 @@ impl Verifier {
         digest: &Hash256,
         signature: &Signature,
     ) -> Result<(), SignatureError> {
-        let legacy = self.mode.fallback_digest(message);
-        if let (Some(key), Some(legacy)) = (&key, &legacy)
-            && batch::matches_key(key, legacy, signature)
+        let Some(legacy) = self.mode.fallback_digest(message) else {
+            return self.verify_single(address, digest, signature);
+        };
+        let verdict = if key.is_some_and(|key| batch::matches_key(&key, &legacy, signature)) {
+            Ok(true)
+        } else {
+            match self.verify_single(address, digest, signature) {
+                Ok(()) => Ok(false),
+                Err(e) => self
+                    .verify_single(address, &legacy, signature)
+                    .map(|()| true)
+                    .map_err(|_| e),
+            }
+        };
+        let legacy_used = verdict?;
+        self.cache.set_legacy_07(address, legacy_used);
+        Ok(())
+    }
+
+    /// The digest a batch checks a cached signer's message under: the
+    /// Bitcoin digest, unless in compatible mode the signer's last settled
+    /// signature needed the legacy digest and this length is affected.
+    /// Either way a member that fails is settled under both digests.
+    fn batch_digest(&self, item: &SignedMessage<'_>, digest: &Hash256) -> Hash256 {
+        if self.mode == VerifyMode::Compat07
+            && legacy_07_differs(item.message.len() as u64)
+            && self.cache.prefers_legacy_07(&item.address)
         {
-            return Ok(());
+            legacy_07_digest(item.message)
+        } else {
+            *digest
         }
-        check_either(digest, legacy.as_ref(), |d| {
-            self.verify_single(address, d, signature)
-        })
     }
 
     /// Verifies `signature` for exactly this `digest` (no mode applies: the
@@ -329,7 +376,15 @@ impl Verifier {
                         signer_keys.push(*key.as_k256().as_affine());
                         signer_keys.len() - 1
                     });
-                    members.push(Member::new(i, digest, &item.signature, r_point, signer));
+                    let checked = self.batch_digest(item, &digest);
+                    members.push(Member::new(
+                        i,
+                        digest,
+                        &checked,
+                        &item.signature,
+                        r_point,
+                        signer,
+                    ));
                 }
                 (key, _) => {
                     verdicts[i] = Some(self.settle(
