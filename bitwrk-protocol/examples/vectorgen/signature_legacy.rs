@@ -243,7 +243,7 @@ fn result_document(buyer: &Key, txid: &str, label: &str) -> String {
     let enc = hx(&sha256(format!("encrypted result {label}").as_bytes()));
     let receipt = b64(&buyer.sign(enc.as_bytes()));
     let key = hx(&sha256(format!("result key {label}").as_bytes()));
-    let mut pairs = vec![
+    let mut pairs = [
         format!("encresulthash={}", ref_escape(&enc)),
         format!("encresulthashsig={}", ref_escape(&receipt)),
         format!("encresultkey={}", ref_escape(&key)),
