@@ -307,6 +307,11 @@ mod tests {
 
     #[test]
     fn known_values() {
+        // BW-TIME-1: milliseconds since 1970, UTC.
+        assert_eq!(
+            format(Timestamp::from_millis(86_400_000)),
+            "1970-01-02T00:00:00Z"
+        );
         // BW-TIME-3: whole seconds without a fraction; at most three digits.
         assert_eq!(format(Timestamp::EPOCH), "1970-01-01T00:00:00Z");
         assert_eq!(
