@@ -144,14 +144,6 @@ const BIDS_2: [BidSpec; 5] = [
 /// A: BTC 13 sat; C: 11 units of 10⁻⁹ EUR.
 const FUNDS_2: [&str; 3] = ["satoshi 13", "satoshi 0", "EUR 0.000000011"];
 
-/// The messages that decide a payout, and one invalid one.
-const MSGS_2: [Msg; 4] = [
-    Msg::BuyerAccept,
-    Msg::BuyerReject,
-    Msg::SellerRejectWork,
-    Msg::StrangerAccept,
-];
-
 /// What a model explores.
 struct Catalogue {
     bids: &'static [BidSpec],
@@ -168,7 +160,7 @@ const ONE_CURRENCY: Catalogue = Catalogue {
 const TWO_CURRENCIES: Catalogue = Catalogue {
     bids: &BIDS_2,
     funds: &FUNDS_2,
-    msgs: &MSGS_2,
+    msgs: &MSGS,
 };
 
 /// Messages a transaction can receive.
@@ -251,16 +243,14 @@ impl MarketModel {
             .into_iter()
             .map(key)
             .collect();
-        let mut config = MarketConfig {
-            trusted_account: address(&trusted),
-            ..MarketConfig::default()
-        };
-        #[cfg(feature = "fault-injection")]
-        {
-            config.fault = fault;
-        }
         #[cfg(not(feature = "fault-injection"))]
         let _ = fault;
+        let config = MarketConfig {
+            trusted_account: address(&trusted),
+            #[cfg(feature = "fault-injection")]
+            fault,
+            ..MarketConfig::default()
+        };
         let mut market = Market::new(config.clone());
         let nonce = |m: &mut Market, i: u8| m.issue_nonce(T0, &[i; 16]).expect("nonce").to_string();
         for (i, funds) in cat.funds.iter().enumerate() {

@@ -57,7 +57,11 @@ impl World {
 }
 
 fn currency(b: u8) -> Currency {
-    if b & 1 == 0 { Currency::Btc } else { Currency::Eur }
+    if b & 1 == 0 {
+        Currency::Btc
+    } else {
+        Currency::Eur
+    }
 }
 
 fn message_args(kind: u8, receipt: &str) -> Vec<(&'static str, String)> {
@@ -99,7 +103,12 @@ fuzz_target!(|data: &[u8]| {
         now: Timestamp::from_millis(1_700_000_000_000),
     };
     for op in data.chunks(4).take(40) {
-        let [kind, a, b, c] = [op[0], *op.get(1).unwrap_or(&0), *op.get(2).unwrap_or(&0), *op.get(3).unwrap_or(&0)];
+        let [kind, a, b, c] = [
+            op[0],
+            *op.get(1).unwrap_or(&0),
+            *op.get(2).unwrap_or(&0),
+            *op.get(3).unwrap_or(&0),
+        ];
         let who = usize::from(a % 3);
         let tamper = c & 0x0f == 0;
         match kind % 4 {
@@ -130,7 +139,11 @@ fuzz_target!(|data: &[u8]| {
             }
             1 => {
                 let n = w.nonce();
-                let side = if a & 4 == 0 { BidType::Buy } else { BidType::Sell };
+                let side = if a & 4 == 0 {
+                    BidType::Buy
+                } else {
+                    BidType::Sell
+                };
                 let price = Money::new(i64::from(b % 64), currency(a >> 3)).to_string();
                 let article = if a & 0x40 == 0 { "fnord" } else { "snafu" };
                 let mut form = BidForm::signed(&w.keys[who], side, article, &price, &n);
@@ -156,7 +169,11 @@ fuzz_target!(|data: &[u8]| {
                 let args = message_args(c >> 4, &receipt);
                 let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
                 let sender = match a % 4 {
-                    0 | 1 => by(if matches!(c >> 4 & 7, 0 | 4 | 5) { buyer } else { seller }),
+                    0 | 1 => by(if matches!(c >> 4 & 7, 0 | 4 | 5) {
+                        buyer
+                    } else {
+                        seller
+                    }),
                     2 => by(buyer),
                     _ => &w.keys[who],
                 };
@@ -181,7 +198,10 @@ fuzz_target!(|data: &[u8]| {
     let mut far = w.market.clone();
     far.handle_timeout(w.now.saturating_add(Duration::from_secs(86_400 * 30)))
         .expect("time moves forward");
-    w.market.ledger().check_invariants().expect("ledger invariants");
+    w.market
+        .ledger()
+        .check_invariants()
+        .expect("ledger invariants");
     let replayed = Market::replay(config, &w.log).expect("the log replays");
     assert!(replayed == w.market, "replay differs");
 });
