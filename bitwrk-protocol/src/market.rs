@@ -138,6 +138,17 @@ pub enum MarketError {
         /// When it was submitted.
         now: Timestamp,
     },
+    /// A SELL bid or a deposit in a currency the account cannot be credited
+    /// in: it holds another currency or is owed another currency by its
+    /// open sell bids and active sales (BW-MARKET-7, BW-MARKET-8).
+    CurrencyMismatch {
+        /// The account.
+        account: Address,
+        /// The currency the account holds or is owed.
+        held: Currency,
+        /// The currency of the input.
+        found: Currency,
+    },
     /// Time went backwards: inputs must come with non-decreasing `now`.
     TimeWentBackwards {
         /// The latest time seen.
@@ -153,6 +164,7 @@ impl MarketError {
         "market.unknown-tx",
         "market.stale-request",
         "market.time-went-backwards",
+        "market.currency-mismatch",
     ];
 }
 
@@ -170,6 +182,7 @@ impl ErrorCode for MarketError {
             MarketError::UnknownTransaction { .. } => Self::CODES[0],
             MarketError::StaleRequest { .. } => Self::CODES[1],
             MarketError::TimeWentBackwards { .. } => Self::CODES[2],
+            MarketError::CurrencyMismatch { .. } => Self::CODES[3],
         }
     }
 }
@@ -191,6 +204,14 @@ impl fmt::Display for MarketError {
                 "bid request parsed at {}ms must be submitted at that time, not at {}ms",
                 parsed.as_millis(),
                 now.as_millis()
+            ),
+            MarketError::CurrencyMismatch {
+                account,
+                held,
+                found,
+            } => write!(
+                f,
+                "account {account} holds or is owed {held}, cannot be credited in {found}"
             ),
             MarketError::TimeWentBackwards { latest, now } => write!(
                 f,
@@ -329,6 +350,9 @@ pub struct Market {
     tx_deadlines: BTreeSet<(Timestamp, TxId)>,
     ledger: Ledger,
     relations: RelationStore,
+    /// Per seller: the one currency of its open sell bids and active
+    /// transactions as seller, and how many there are (BW-MARKET-7).
+    credits: BTreeMap<Address, (Currency, u64)>,
     next_bid: u64,
     next_tx: u64,
 }
@@ -343,6 +367,7 @@ impl Hash for Market {
         self.txs.hash(state);
         self.ledger.hash(state);
         self.relations.hash(state);
+        self.credits.hash(state);
         self.next_bid.hash(state);
         self.next_tx.hash(state);
     }
@@ -362,6 +387,7 @@ impl Market {
             tx_deadlines: BTreeSet::new(),
             ledger: Ledger::new(),
             relations: RelationStore::new(),
+            credits: BTreeMap::new(),
             next_bid: 0,
             next_tx: 0,
         }
@@ -476,7 +502,10 @@ impl Market {
         }
         let escrow = match bid.bid_type {
             BidType::Buy => Some(Movement::bid(bid.participant, bid.price, bid.fee, id)?),
-            BidType::Sell => None,
+            BidType::Sell => {
+                self.check_credit(bid.participant, bid.price.currency(), true)?;
+                None
+            }
         };
         if let Some(m) = &escrow {
             self.ledger.check(m)?;
@@ -578,6 +607,12 @@ impl Market {
         self.nonces
             .consume(now, ticket)
             .expect("nonce checked at the same time");
+        if bid.bid_type == BidType::Sell {
+            self.credits
+                .entry(bid.participant)
+                .or_insert((bid.price.currency(), 0))
+                .1 += 1;
+        }
         self.bids.insert(id, bid);
         self.next_bid += 1;
         self.latest = now;
@@ -612,16 +647,58 @@ impl Market {
         let bid = self.bids.get_mut(&id).expect("bids in books are known");
         bid.expire(now)
             .expect("the book expires only open bids past their expiry");
-        if bid.bid_type == BidType::Buy {
-            let m = Movement::bid_reimburse(bid.participant, bid.price, bid.fee, id)
-                .expect("a bid's price + fee was representable when it was placed");
-            movements.push(
-                self.ledger
-                    .apply(now, &m)
-                    .expect("an open buy bid's escrow is blocked"),
-            );
+        match bid.bid_type {
+            BidType::Buy => {
+                let m = Movement::bid_reimburse(bid.participant, bid.price, bid.fee, id)
+                    .expect("a bid's price + fee was representable when it was placed");
+                movements.push(
+                    self.ledger
+                        .apply(now, &m)
+                        .expect("an open buy bid's escrow is blocked"),
+                );
+            }
+            BidType::Sell => {
+                let seller = bid.participant;
+                self.release_credit(seller);
+            }
         }
         id
+    }
+
+    /// Refuses to owe `account` money in `currency` when it is owed another
+    /// currency already, or (with `held_too`) when it holds another one
+    /// (BW-MARKET-7, BW-MARKET-8). Together with BW-LEDGER-2 this keeps every
+    /// payout to a seller creditable: while a seller is owed `c`, its
+    /// account is empty or in `c`.
+    fn check_credit(
+        &self,
+        account: Address,
+        currency: Currency,
+        held_too: bool,
+    ) -> Result<(), MarketError> {
+        let held = self
+            .ledger
+            .account(&account)
+            .and_then(|a| (held_too && (a.available != 0 || a.blocked != 0)).then_some(a.currency));
+        let owed = self.credits.get(&account).map(|&(c, _)| c);
+        match held.into_iter().chain(owed).find(|&c| c != currency) {
+            Some(held) => Err(MarketError::CurrencyMismatch {
+                account,
+                held,
+                found: currency,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// One open sell bid or active sale of `seller` ended.
+    fn release_credit(&mut self, seller: Address) {
+        if let Some((_, n)) = self.credits.get_mut(&seller) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.credits.remove(&seller);
+            }
+        }
     }
 
     /// Applies a verified message to its transaction (BW-MARKET-1,
@@ -661,6 +738,14 @@ impl Market {
     ) -> Result<DepositOutcome, MarketError> {
         self.check_time(now)?;
         let ticket = self.nonces.check(now, &submission.deposit.nonce)?;
+        let deposit = &submission.deposit.deposit;
+        if self
+            .ledger
+            .deposit_is_new(deposit, &submission.signer, &self.config.trusted_account)?
+            && deposit.amount.amount() > 0
+        {
+            self.check_credit(deposit.account, deposit.amount.currency(), false)?;
+        }
         let outcome = self.ledger.accept_deposit(
             now,
             &submission.deposit.deposit,
@@ -707,20 +792,30 @@ impl Market {
     pub fn handle_timeout(&mut self, now: Timestamp) -> Result<TimeoutsHandled, MarketError> {
         self.advance(now)?;
         let mut done = TimeoutsHandled::default();
-        let keys: Vec<(Article, Currency)> = self.books.keys().cloned().collect();
-        for key in keys {
-            let book = self.books.get_mut(&key).expect("key from the map");
-            let expired = book.expire(now);
-            for order in expired {
-                let id = self.expire_bid(now, order.id, &mut done.movements);
-                done.expired_bids.push(id);
-            }
+        // BW-MARKET-9: first every due bid in ascending bid id, across all
+        // books; then every due transaction in ascending transaction id;
+        // then the nonces.
+        let mut due_bids: Vec<BidId> = self
+            .books
+            .values_mut()
+            .flat_map(|book| book.expire(now))
+            .map(|order| order.id)
+            .collect();
+        due_bids.sort_unstable();
+        for id in due_bids {
+            let id = self.expire_bid(now, id, &mut done.movements);
+            done.expired_bids.push(id);
         }
+        let mut due_txs = Vec::new();
         while let Some(&(deadline, txid)) = self.tx_deadlines.first() {
             if deadline > now {
                 break;
             }
             self.tx_deadlines.pop_first();
+            due_txs.push(txid);
+        }
+        due_txs.sort_unstable();
+        for txid in due_txs {
             let tx = self
                 .txs
                 .get_mut(&txid)
@@ -753,11 +848,16 @@ impl Market {
                 }
             }
             .expect("a transaction's price + fee is representable");
+            // The buyer's blocked balance covers price + fee (BW-MARKET-5 3.),
+            // and the seller's account is empty or in the price's currency
+            // while it is owed it (BW-MARKET-7, BW-MARKET-8).
             done.movements.push(
                 self.ledger
                     .apply(now, &m)
                     .expect("the buyer's escrow covers the transaction"),
             );
+            let seller = self.txs[&txid].seller;
+            self.release_credit(seller);
             done.retired.push((txid, retirement));
         }
         self.nonces.purge(now);

@@ -274,6 +274,13 @@ mod tests {
     }
 
     #[test]
+    fn capacity_is_the_configured_bound() {
+        // BW-NONCE-6: mutation gap, `capacity` reports the bound.
+        assert_eq!(NonceRegistry::new(10).capacity(), 10);
+        assert_eq!(NonceRegistry::new(3).capacity(), 3);
+    }
+
+    #[test]
     fn issued_nonces_are_32_hex() {
         // BW-NONCE-1
         let mut r = NonceRegistry::new(10);

@@ -479,3 +479,31 @@ proptest! {
         }
     }
 }
+
+/// Mutation gaps: `eq` must compare every part (not just one), and `get`
+/// finds exactly the resting bids.
+#[test]
+fn books_compare_by_content_and_get_finds_resting_bids() {
+    // BW-MATCH-12
+    let mut a = OrderBook::new(Currency::Btc);
+    let mut b = OrderBook::new(Currency::Btc);
+    assert_eq!(a, b);
+    a.insert(t(0), order(1, Sell, 1, 900, 100)).unwrap();
+    assert_ne!(a, b, "a book with a bid differs from an empty one");
+    b.insert(t(0), order(2, Sell, 1, 900, 100)).unwrap();
+    assert_ne!(a, b, "same length, other bid");
+    assert_ne!(
+        OrderBook::new(Currency::Btc),
+        OrderBook::new(Currency::Eur),
+        "empty books of two currencies"
+    );
+    assert_ne!(
+        OrderBook::with_limit(Currency::Btc, 1),
+        OrderBook::new(Currency::Btc),
+        "empty books with two limits"
+    );
+    assert_eq!(a.get(BidId(1)), Some(order(1, Sell, 1, 900, 100)));
+    assert_eq!(a.get(BidId(2)), None);
+    a.insert(t(0), order(3, Buy, 2, 1000, 100)).unwrap();
+    assert_eq!(a.get(BidId(1)), None, "matched bids leave the book");
+}

@@ -369,6 +369,28 @@ pub enum DepositOutcome {
 }
 
 impl Ledger {
+    /// The checks of [`Ledger::accept_deposit`] that come before its
+    /// movement, in order: the signer is the trusted account (BW-DEP-7),
+    /// then the uid (BW-DEP-8). `Ok(true)`: the deposit is new and its
+    /// movement is due; `Ok(false)`: an equal deposit was accepted before.
+    pub fn deposit_is_new(
+        &self,
+        deposit: &Deposit,
+        signer: &Address,
+        trusted: &Address,
+    ) -> Result<bool, DepositError> {
+        if signer != trusted {
+            return Err(DepositError::UntrustedSigner { signer: *signer });
+        }
+        match self.deposits.get(&deposit.uid) {
+            None => Ok(true),
+            Some(existing) if existing.deposit.same_as(deposit) => Ok(false),
+            Some(_) => Err(DepositError::UidConflict {
+                uid: deposit.uid.clone(),
+            }),
+        }
+    }
+
     /// Accepts a deposit whose document was signed by `signer` (the verified
     /// signer, BW-DEP-7), with `trusted` the configured trusted account.
     /// Idempotent by uid (BW-DEP-8). All or nothing.
@@ -379,17 +401,8 @@ impl Ledger {
         signer: &Address,
         trusted: &Address,
     ) -> Result<DepositOutcome, DepositError> {
-        if signer != trusted {
-            return Err(DepositError::UntrustedSigner { signer: *signer });
-        }
-        if let Some(existing) = self.deposits.get(&deposit.uid) {
-            return if existing.deposit.same_as(deposit) {
-                Ok(DepositOutcome::AlreadyApplied)
-            } else {
-                Err(DepositError::UidConflict {
-                    uid: deposit.uid.clone(),
-                })
-            };
+        if !self.deposit_is_new(deposit, signer, trusted)? {
+            return Ok(DepositOutcome::AlreadyApplied);
         }
         let m = Movement::injection(deposit.account, deposit.amount, Some(deposit.uid.clone()))?;
         let record = self.apply(now, &m)?;

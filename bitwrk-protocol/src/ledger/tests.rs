@@ -946,3 +946,12 @@ proptest! {
         }
     }
 }
+
+/// Mutation gap: an empty ledger has no last movement; ids count from 1.
+#[test]
+fn last_movement_of_an_empty_ledger_is_none() {
+    // BW-LEDGER-9
+    assert_eq!(Ledger::new().last_movement(), None);
+    let l = funded(addr(1), btc(5));
+    assert_eq!(l.last_movement(), Some(MovementId(1)));
+}

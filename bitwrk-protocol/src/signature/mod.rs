@@ -422,3 +422,6 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod high_x_tests;
