@@ -818,7 +818,7 @@ impl Market {
         now: Timestamp,
         form: &[(String, String)],
     ) -> Result<(DepositOutcome, Event), MarketError> {
-        let deposit = SignedDeposit::from_form(form)?;
+        let deposit = SignedDeposit::from_form_for(form, self.config.bids.network)?;
         let signature = Signature::from_base64(&deposit.signature)?;
         let digest = message_digest(deposit.document().as_bytes());
         let signer = signature
