@@ -30,7 +30,7 @@ use crate::bid::{Bid, BidConfig, BidError, BidForm, BidRequest, BidType};
 use crate::book::{BookError, MatchOutcome, Order, OrderBook, Placement};
 use crate::error::ErrorCode;
 use crate::ids::{BidId, TxId};
-use crate::ledger::deposit::{DepositError, DepositOutcome, SignedDeposit};
+use crate::ledger::deposit::{DepositError, DepositOutcome, SignedDeposit, check_signer};
 use crate::ledger::{Ledger, LedgerError, Movement, MovementRecord};
 use crate::money::Currency;
 use crate::nonce::{NONCE_LIFETIME, Nonce, NonceError, NonceRegistry};
@@ -651,6 +651,9 @@ impl Market {
         submission: &Verified<DepositSubmission>,
     ) -> Result<DepositOutcome, MarketError> {
         self.check_time(now)?;
+        // The whole signature check, trusted signer included, comes before
+        // the nonce (BW-DEP-10).
+        check_signer(&submission.signer, &self.config.trusted_account)?;
         let ticket = self.nonces.check(now, &submission.deposit.nonce)?;
         let outcome = self.ledger.accept_deposit(
             now,

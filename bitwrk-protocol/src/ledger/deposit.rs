@@ -380,6 +380,15 @@ pub enum DepositOutcome {
     AlreadyApplied,
 }
 
+/// A deposit must be signed by the trusted account (BW-DEP-7):
+/// `deposit.untrusted-signer` otherwise.
+pub fn check_signer(signer: &Address, trusted: &Address) -> Result<(), DepositError> {
+    if signer != trusted {
+        return Err(DepositError::UntrustedSigner { signer: *signer });
+    }
+    Ok(())
+}
+
 impl Ledger {
     /// Accepts a deposit whose document was signed by `signer` (the verified
     /// signer, BW-DEP-7), with `trusted` the configured trusted account.
@@ -391,9 +400,7 @@ impl Ledger {
         signer: &Address,
         trusted: &Address,
     ) -> Result<DepositOutcome, DepositError> {
-        if signer != trusted {
-            return Err(DepositError::UntrustedSigner { signer: *signer });
-        }
+        check_signer(signer, trusted)?;
         if let Some(existing) = self.deposits.get(&deposit.uid) {
             return if existing.deposit.same_as(deposit) {
                 Ok(DepositOutcome::AlreadyApplied)
