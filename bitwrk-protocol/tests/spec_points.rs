@@ -567,3 +567,35 @@ fn relation_nonce_is_checked_after_the_signature() {
     let fresh = SignedRelation::signed(&source, RelationType::Trusts, target, true, &n);
     assert!(s.market.submit_relation(T0, &fresh.to_form()).is_ok());
 }
+
+// ------------------------------------------------------------------- keys
+
+#[test]
+fn wif_checks_are_ordered() {
+    // BW-KEY-3, BW-KEY-2, BW-KEY-1
+    use bitwrk_protocol::encoding::base58::encode_check;
+    let code = |payload: &[u8]| {
+        PrivateKey::from_wif(&encode_check(payload))
+            .map(|_| ())
+            .map_err(|e| e.code())
+    };
+    // Unknown version and a bad length: the version is reported.
+    let mut p = vec![0x81];
+    p.extend_from_slice(&[1; 31]);
+    assert_eq!(code(&p), Err("wif.unknown-version"));
+    // Bad flag and a zero scalar: the flag is reported.
+    let mut p = vec![0x80];
+    p.extend_from_slice(&[0; 32]);
+    p.push(0x02);
+    assert_eq!(code(&p), Err("wif.bad-compression-flag"));
+    // Bad length and a zero scalar: the length is reported.
+    let mut p = vec![0x80];
+    p.extend_from_slice(&[0; 34]);
+    assert_eq!(code(&p), Err("wif.bad-length"));
+    // Only a well-formed payload reaches the scalar check.
+    let mut p = vec![0x80];
+    p.extend_from_slice(&[0; 32]);
+    assert_eq!(code(&p), Err("key.scalar-out-of-range"));
+    p[32] = 1;
+    assert_eq!(code(&p), Ok(()));
+}
