@@ -31,7 +31,7 @@ use crate::bid::{Bid, BidConfig, BidError, BidForm, BidRequest, BidType};
 use crate::book::{BookError, MatchOutcome, Order, OrderBook, Placement};
 use crate::error::ErrorCode;
 use crate::ids::{BidId, TxId};
-use crate::ledger::deposit::{DepositError, DepositOutcome, SignedDeposit};
+use crate::ledger::deposit::{DepositError, DepositOutcome, SignedDeposit, check_signer};
 use crate::ledger::{Ledger, LedgerError, Movement, MovementRecord};
 use crate::money::Currency;
 use crate::nonce::{NONCE_LIFETIME, Nonce, NonceError, NonceRegistry};
@@ -737,6 +737,9 @@ impl Market {
         submission: &Verified<DepositSubmission>,
     ) -> Result<DepositOutcome, MarketError> {
         self.check_time(now)?;
+        // The whole signature check, trusted signer included, comes before
+        // the nonce (BW-DEP-10).
+        check_signer(&submission.signer, &self.config.trusted_account)?;
         let ticket = self.nonces.check(now, &submission.deposit.nonce)?;
         let deposit = &submission.deposit.deposit;
         if self
@@ -929,7 +932,7 @@ impl Market {
         now: Timestamp,
         form: &[(String, String)],
     ) -> Result<(DepositOutcome, Event), MarketError> {
-        let deposit = SignedDeposit::from_form(form)?;
+        let deposit = SignedDeposit::from_form_for(form, self.config.bids.network)?;
         let signature = Signature::from_base64(&deposit.signature)?;
         let trusted = self.config.trusted_account;
         let mode = self.config.verify_mode;

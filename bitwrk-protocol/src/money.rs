@@ -420,7 +420,7 @@ impl FromStr for Money {
 }
 
 // JSON: a string holding the canonical form (BW-MONEY-8).
-crate::text_serde::serde_via_text!(Money);
+crate::text_serde::serde_via_text!(Money, not_a_string: MoneyError::BadSyntax);
 
 #[cfg(test)]
 mod tests {

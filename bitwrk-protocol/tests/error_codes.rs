@@ -14,6 +14,7 @@ use bitwrk_protocol::book::BookError;
 use bitwrk_protocol::encoding::base58::Base58Error;
 use bitwrk_protocol::encoding::base64::Base64Error;
 use bitwrk_protocol::encoding::hex::HexError;
+use bitwrk_protocol::ids::IdError;
 use bitwrk_protocol::key::KeyError;
 use bitwrk_protocol::ledger::LedgerError;
 use bitwrk_protocol::ledger::deposit::DepositError;
@@ -44,6 +45,7 @@ const ALL_CODES: &[&[&str]] = &[
     DepositError::CODES,
     RelationError::CODES,
     MarketError::CODES,
+    IdError::CODES,
 ];
 
 const APPENDIX_A: &str = include_str!("../../spec/A-error-codes.md");

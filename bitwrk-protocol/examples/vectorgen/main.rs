@@ -1589,7 +1589,7 @@ fn wif_file() -> VFile {
         title: "Wallet Import Format private keys",
         header: vec![
             "WIF = base58check(version ‖ 32-byte scalar [‖ 0x01]). Decoding `wif` must give `secretHex`, `network` and `compressed`; encoding those must give `wif` again.".into(),
-            "Single-defect cases only: the order in which a decoder checks version, length, flag and scalar is not normative, except that base58check is checked first.".into(),
+            "Single-defect cases only; the check order itself is normative (BW-KEY-3): base58 alphabet and length, checksum, version, payload length and flag, scalar range.".into(),
         ],
         notes: vec![
             note("BitWrk07", "LEGACY_COMPAT", "A key from BitWrk 0.7's own tests.", "An implementation that rejects it cannot use keys that worked with BitWrk 0.7."),

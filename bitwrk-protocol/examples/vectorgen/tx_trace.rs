@@ -125,10 +125,11 @@ fn ref_url(u: &str) -> Result<(), &'static str> {
     if u.len() > 255 {
         return Err("tx.worker-url-too-long");
     }
-    let printable = u.bytes().all(|b| (0x21..=0x7e).contains(&b));
+    // Printable ASCII without space and without '#': no fragment (DEP-109).
+    let printable = u.bytes().all(|b| (0x21..=0x7e).contains(&b) && b != b'#');
     let authority = u
         .strip_prefix("http://")
-        .map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
+        .map(|r| r.split(['/', '?']).next().unwrap_or(""));
     match authority {
         Some(a) if printable && !a.is_empty() && !a.contains('@') => Ok(()),
         _ => Err("tx.bad-worker-url"),
@@ -718,7 +719,7 @@ pub(crate) fn tx_trace_file() -> VFile {
         trace("worker URL of 255 bytes is accepted", vec![url_v(5.0, &long_url(255))], &[], &["WorkerUrl", "Boundary"]),
         trace("worker URL without a path", vec![url_v(5.0, "http://worker.example")], &[], &["WorkerUrl"]),
         trace("worker URL with an IPv6 host", vec![url_v(5.0, "http://[2001:db8::7]:8082/")], &[], &["WorkerUrl"]),
-        trace("worker URL with an authority ending at '#'", vec![url_v(5.0, "http://worker.example#x")], &[], &["WorkerUrl"]),
+        trace("worker URL with a fragment is refused (DEP-109)", vec![url_v(5.0, "http://worker.example#x")], &[], &["WorkerUrl", "Departure"]),
         trace("buyersecret that does not match WorkSecretHash", then(Ph::T, vec![msg(5.0, "seller", &[("buyersecret", &wrong_secret)])]), &[], &["Secret"]),
         trace("buyersecret equal to the work hash", then(Ph::T, vec![msg(5.0, "seller", &[("buyersecret", &v.work)])]), &[], &["Secret"]),
         trace("buyersecret not hex", then(Ph::T, vec![msg(5.0, "seller", &[("buyersecret", &upper)])]), &[], &["Secret", "Hex"]),
@@ -762,7 +763,7 @@ pub(crate) fn tx_trace_file() -> VFile {
             note("ArgumentSet", "AUTHORIZATION", "The argument-name set must equal a rule's set exactly.", "Ambiguous or smuggled arguments are accepted."),
             note("Phase", "FLOW", "The message has no transition from the current phase.", "Messages are replayed or sent out of order."),
             note("Hex", "ENCODING", "A value that must be 64 lower-case hex characters is not.", "Malformed hashes are stored."),
-            note("WorkerUrl", "VALIDATION", "Worker URL syntax: at most 255 bytes, printable ASCII, http:// with a non-empty authority without user information.", "Buyers are sent to malformed or deceptive worker addresses."),
+            note("WorkerUrl", "VALIDATION", "Worker URL syntax: at most 255 bytes, printable ASCII without '#', http:// with a non-empty authority without user information.", "Buyers are sent to malformed or deceptive worker addresses."),
             note("Secret", "INTEGRITY", "The buyer's secret must hash with the work hash to WorkSecretHash.", "The seller publishes a wrong secret and the buyer cannot decrypt."),
             note("Receipt", "AUTHENTICATION", "The result receipt must be the buyer's signature over the hex of encresulthash.", "A seller forges the buyer's acknowledgement of the result."),
         ],

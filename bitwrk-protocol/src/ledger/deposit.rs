@@ -10,7 +10,7 @@
 use core::fmt;
 
 use super::{Ledger, LedgerError, Movement, MovementId, MovementRecord};
-use crate::address::{Address, AddressError};
+use crate::address::{Address, AddressError, Network};
 use crate::document::normalize;
 use crate::error::ErrorCode;
 use crate::money::{Money, MoneyError};
@@ -296,7 +296,19 @@ impl SignedDeposit {
     /// Checks, in order: presence and uniqueness of the fields (in the order
     /// account, amount, nonce, ref, signature, type, uid), account, amount,
     /// type, amount sign, uid, reference.
+    /// The account must be a mainnet address; see
+    /// [`from_form_for`](Self::from_form_for).
     pub fn from_form(fields: &[(String, String)]) -> Result<SignedDeposit, DepositError> {
+        SignedDeposit::from_form_for(fields, Network::Mainnet)
+    }
+
+    /// As [`from_form`](Self::from_form), with the account required to be
+    /// an address of `network` (BW-DEP-2: the server's network; another
+    /// network is `deposit.bad-account` wrapping `addr.wrong-network`).
+    pub fn from_form_for(
+        fields: &[(String, String)],
+        network: Network,
+    ) -> Result<SignedDeposit, DepositError> {
         let mut values: [Option<&str>; 7] = [None; 7];
         for (i, name) in FORM_FIELDS.iter().enumerate() {
             let mut it = fields.iter().filter(|(k, _)| k == name);
@@ -311,8 +323,8 @@ impl SignedDeposit {
         let get = |i: usize| values[i].unwrap_or("");
         let (account, amount, nonce, reference, signature, kind, uid) =
             (get(0), get(1), get(2), get(3), get(4), get(5), get(6));
-        let account =
-            Address::parse(account).map_err(|source| DepositError::BadAccount { source })?;
+        let account = Address::parse_for(account, network)
+            .map_err(|source| DepositError::BadAccount { source })?;
         let money = Money::parse(amount).map_err(|source| DepositError::BadAmount { source })?;
         let kind = match kind {
             "0" => DepositType::Injection,
@@ -368,6 +380,15 @@ pub enum DepositOutcome {
     AlreadyApplied,
 }
 
+/// A deposit must be signed by the trusted account (BW-DEP-7):
+/// `deposit.untrusted-signer` otherwise.
+pub fn check_signer(signer: &Address, trusted: &Address) -> Result<(), DepositError> {
+    if signer != trusted {
+        return Err(DepositError::UntrustedSigner { signer: *signer });
+    }
+    Ok(())
+}
+
 impl Ledger {
     /// The checks of [`Ledger::accept_deposit`] that come before its
     /// movement, in order: the signer is the trusted account (BW-DEP-7),
@@ -379,9 +400,7 @@ impl Ledger {
         signer: &Address,
         trusted: &Address,
     ) -> Result<bool, DepositError> {
-        if signer != trusted {
-            return Err(DepositError::UntrustedSigner { signer: *signer });
-        }
+        check_signer(signer, trusted)?;
         match self.deposits.get(&deposit.uid) {
             None => Ok(true),
             Some(existing) if existing.deposit.same_as(deposit) => Ok(false),

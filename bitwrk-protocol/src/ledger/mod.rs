@@ -23,6 +23,7 @@ use core::fmt;
 
 use crate::address::Address;
 use crate::error::error_codes;
+pub use crate::ids::MovementId;
 use crate::ids::{BidId, TxId};
 use crate::money::{Currency, Money};
 use crate::time::Timestamp;
@@ -539,25 +540,6 @@ impl LedgerError {
             }
             _ => LedgerError::Overflow,
         }
-    }
-}
-
-/// The sequence number of an applied movement (1, 2, 3, … in order of application).
-#[derive(
-    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
-#[serde(transparent)]
-pub struct MovementId(pub u64);
-
-impl fmt::Display for MovementId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-impl fmt::Debug for MovementId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "MovementId({})", self.0)
     }
 }
 

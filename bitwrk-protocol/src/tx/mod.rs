@@ -463,14 +463,15 @@ fn hex_argument(msg: &TxMessage, name: &'static str) -> Result<Hash256, TxError>
 }
 
 /// The host and optional port of an `http://` URL, if it is one
-/// (BW-TX-8): printable ASCII without spaces, a non-empty authority, no
-/// user information.
+/// (BW-TX-8): printable ASCII without spaces and without `#` (a request
+/// target has no fragment, DEP-109), a non-empty authority, no user
+/// information.
 pub fn worker_url_authority(url: &str) -> Option<&str> {
-    if !url.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+    if !url.bytes().all(|b| (0x21..=0x7e).contains(&b) && b != b'#') {
         return None;
     }
     let rest = url.strip_prefix("http://")?;
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
     let authority = &rest[..end];
     if authority.is_empty() || authority.contains('@') {
         return None;
