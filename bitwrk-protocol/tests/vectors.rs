@@ -29,6 +29,8 @@ use serde_json::Value;
 
 #[path = "support/market_vectors.rs"]
 mod market;
+#[path = "support/scenario_vectors.rs"]
+mod scenario;
 
 type Check = fn(&Value) -> Result<(), String>;
 
@@ -50,6 +52,9 @@ fn runner_for(ty: &str) -> Option<Check> {
         "OrderBookMatching" => market::matching_case,
         "TransactionTrace" => market::tx_trace_case,
         "LedgerScenario" => market::ledger_case,
+        "NonceScenario" | "RelationScenario" | "DepositScenario" | "MarketScenario" => {
+            scenario::scenario_case
+        }
         _ => return None,
     })
 }

@@ -54,6 +54,8 @@ mod matching;
 mod money_format;
 mod money_json;
 mod money_parse;
+mod scenario;
+mod scenario_cases;
 mod signature_digest;
 mod signature_sign;
 mod signature_verify;
@@ -84,6 +86,10 @@ fn main() {
         matching::matching_file(),
         tx_trace::tx_trace_file(),
         ledger::ledger_file(),
+        scenario_cases::nonce_file(),
+        scenario_cases::relation_file(),
+        scenario_cases::deposit_file(),
+        scenario_cases::market_file(),
     ];
     for f in &files {
         std::fs::write(dir.join(format!("{}.json", f.stem)), to_text(&f.to_json()))
