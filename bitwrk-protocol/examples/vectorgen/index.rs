@@ -4,6 +4,27 @@ use crate::{Counts, SPEC_VERSION, VFile};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
+/// Requirements no vector can test, with the reason (INDEX.md lists them;
+/// the traceability test reads that list).
+const NOT_VECTOR_TESTABLE: [(&str, &str); 4] = [
+    (
+        "BW-BID-14",
+        "an obligation of the client's signing code (sign exactly the texts it sends); a vector can give inputs to a verifier, not observe what a client signs. The document construction it relies on is tested by `bid_document.json` (BW-BID-10, BW-BID-11).",
+    ),
+    (
+        "BW-KEY-5",
+        "a recommendation for key generation (compressed keys); generation takes randomness and produces no value a vector could fix.",
+    ),
+    (
+        "BW-LEDGER-18",
+        "asks for an internal self-check function of an implementation (the reference's `Ledger::check_invariants`); the invariants themselves (BW-LEDGER-13, BW-LEDGER-14) are vector-tested by `ledger.json`.",
+    ),
+    (
+        "BW-TXDOC-7",
+        "a recommendation for what clients send (lower-case names, no spaces, non-empty values); the server side of the same documents is tested by `tx_document.json`.",
+    ),
+];
+
 pub(crate) fn index_md(files: &[VFile]) -> String {
     let mut s = String::new();
     s.push_str("# Test vectors\n\n");
@@ -60,8 +81,21 @@ pub(crate) fn index_md(files: &[VFile]) -> String {
     let _ = writeln!(
         s,
         "## Requirements cited\n\n{}\n",
-        all.into_iter().collect::<Vec<_>>().join(", ")
+        all.iter().copied().collect::<Vec<_>>().join(", ")
     );
+    s.push_str(
+        "## Requirements not vector-testable\n\nEvery requirement of the specification is cited by at least one vector above, except these; each is \
+         checked by the Rust tests instead. `bitwrk-protocol/tests/traceability.rs` reads this list: it fails when a requirement \
+         is neither cited by a vector nor listed here, and when a listed one is cited by a vector after all.\n\n",
+    );
+    for (id, why) in NOT_VECTOR_TESTABLE {
+        assert!(
+            !all.contains(id),
+            "{id} is cited by a vector but listed as not vector-testable"
+        );
+        let _ = writeln!(s, "- {id}: {why}");
+    }
+    s.push('\n');
     s.push_str(
         "## How to implement a runner
 
