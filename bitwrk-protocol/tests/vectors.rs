@@ -531,9 +531,7 @@ fn money_format(t: &Value) -> Result<(), String> {
             outcome(t, got, |s| eq("text", s, field(t, "text")?.to_owned()))
         }
         "formatAmount" => {
-            let factor: i64 = field(t, "factor")?
-                .parse()
-                .map_err(|e| format!("bad factor: {e}"))?;
+            let factor = t["factor"].as_i64().ok_or("factor: not an integer")?;
             let unit = Unit {
                 symbol: "",
                 currency: Currency::Btc,

@@ -1,9 +1,8 @@
 //! `money_format.json`: money formatting and arithmetic.
 
 use crate::{
-    Case, VFile, When, case, currency_of, group, note, obj, ours, ref_canonical,
-    ref_canonical_unit, ref_format, ref_parse, rule, runit, s_amount, s_bool, s_currency, s_enum,
-    s_string,
+    Case, J, VFile, When, case, currency_of, group, note, ours, ref_canonical, ref_canonical_unit,
+    ref_format, ref_parse, rule, runit, s_amount, s_bool, s_currency, s_enum, s_int, s_string,
 };
 use bitwrk_protocol::ErrorCode;
 
@@ -145,7 +144,7 @@ pub(crate) fn money_format_file() -> VFile {
                 .req(&["BW-MONEY-6"])
                 .f("kind", "formatAmount")
                 .f("amount", v.to_string())
-                .f("factor", f.to_string())
+                .f("factor", J::I(f))
                 .f("text", r)
                 .valid(),
         );
@@ -386,7 +385,7 @@ pub(crate) fn money_format_file() -> VFile {
         header: vec![
             "kind=canonical: `amount` of `currency` formats canonically as `text`, in unit `unit`; `reparses` says whether `text` is itself parseable (amounts of 10^9 or more of the largest unit are not).".into(),
             "kind=formatIn: `amount` of `currency` formatted in the unit `unit` (with the symbol if `withSymbol`) is `text`; a unit of another currency is money.currency-mismatch.".into(),
-            "kind=formatAmount: BitWrk 0.7's number formatting for a power-of-ten `factor`: `amount` / factor with trailing fraction zeros removed.".into(),
+            "kind=formatAmount: BitWrk 0.7's number formatting for a power-of-ten `factor` (a JSON number): `amount` / factor with trailing fraction zeros removed.".into(),
             "kind=arithmetic: `op` (add, sub, neg) on `amount` and `rhsAmount` gives `resultAmount`, or money.overflow / money.currency-mismatch.".into(),
         ],
         notes: vec![
@@ -405,7 +404,7 @@ pub(crate) fn money_format_file() -> VFile {
             ("currency", s_currency()),
             ("rhsAmount", s_amount()),
             ("rhsCurrency", s_currency()),
-            ("factor", obj(vec![("type", "string".into()), ("pattern", "^10*$".into())])),
+            ("factor", s_int(1)),
             ("unit", s_string()),
             ("withSymbol", s_bool()),
             ("text", s_string()),

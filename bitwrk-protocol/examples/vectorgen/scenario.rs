@@ -693,11 +693,32 @@ pub(crate) fn addr_of(who: Who) -> bitwrk_protocol::Address {
     crate_addr(&participant(who).address())
 }
 
-/// The schema of `steps`.
-pub(crate) fn steps_schema() -> J {
-    let s = |t: &str| obj(vec![("type", t.into())]);
-    let nullable_int = obj(vec![("type", strs(&["integer", "null"]))]);
-    let form = obj(vec![
+/// The schema of `participants`.
+pub(crate) fn participants_schema() -> J {
+    crate::obj(vec![
+        ("type", "array".into()),
+        (
+            "items",
+            crate::obj(vec![
+                ("type", "object".into()),
+                ("additionalProperties", false.into()),
+                ("required", crate::strs(&["name", "address", "wif"])),
+                (
+                    "properties",
+                    crate::obj(vec![
+                        ("name", crate::s_string()),
+                        ("address", crate::s_string()),
+                        ("wif", crate::s_string()),
+                    ]),
+                ),
+            ]),
+        ),
+    ])
+}
+
+/// The schema of a form: [name, value] pairs in the order sent.
+pub(crate) fn form_schema() -> J {
+    obj(vec![
         ("type", "array".into()),
         (
             "items",
@@ -705,10 +726,17 @@ pub(crate) fn steps_schema() -> J {
                 ("type", "array".into()),
                 ("minItems", J::I(2)),
                 ("maxItems", J::I(2)),
-                ("items", s("string")),
+                ("items", obj(vec![("type", "string".into())])),
             ]),
         ),
-    ]);
+    ])
+}
+
+/// The schema of `steps`.
+pub(crate) fn steps_schema() -> J {
+    let s = |t: &str| obj(vec![("type", t.into())]);
+    let nullable_int = obj(vec![("type", strs(&["integer", "null"]))]);
+    let form = form_schema();
     let movement = obj(vec![
         ("type", "object".into()),
         ("additionalProperties", false.into()),

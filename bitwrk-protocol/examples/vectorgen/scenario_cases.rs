@@ -12,7 +12,7 @@ use crate::scenario::{
     config_schema, deposit, deposit_to, message, nonce, participants_json, random, relation,
     relation_form, scenario_case, steps_schema,
 };
-use crate::{Case, J, VFile, When, hx, note, ours, rule, sha256};
+use crate::{Case, VFile, When, hx, note, ours, rule, sha256};
 
 const ART: &str = "net.bitwrk/blender/0/2.79/2G";
 const ART_TRUSTED: &str = "net.bitwrk/blender/0/2.79/2G~trusted";
@@ -64,7 +64,7 @@ fn file(
         notes,
         groups: vec![ours(cases)],
         fields: vec![
-            ("participants", participants_schema()),
+            ("participants", crate::scenario::participants_schema()),
             ("config", config_schema()),
             ("steps", steps_schema()),
         ],
@@ -74,28 +74,6 @@ fn file(
             &["participants", "config", "steps"],
         )],
     }
-}
-
-fn participants_schema() -> J {
-    crate::obj(vec![
-        ("type", "array".into()),
-        (
-            "items",
-            crate::obj(vec![
-                ("type", "object".into()),
-                ("additionalProperties", false.into()),
-                ("required", crate::strs(&["name", "address", "wif"])),
-                (
-                    "properties",
-                    crate::obj(vec![
-                        ("name", crate::s_string()),
-                        ("address", crate::s_string()),
-                        ("wif", crate::s_string()),
-                    ]),
-                ),
-            ]),
-        ),
-    ])
 }
 
 fn with_participants(c: Case) -> Case {
