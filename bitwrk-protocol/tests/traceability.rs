@@ -118,18 +118,8 @@ fn cited_ids(root: &Path) -> BTreeMap<String, BTreeSet<String>> {
             cited.entry(id).or_default().insert(rel);
         }
     };
-    let mut vectors = Vec::new();
-    files_with_ext(&root.join("spec").join("vectors"), ".json", &mut vectors);
-    for file in vectors
-        .iter()
-        .filter(|f| !f.components().any(|c| c.as_os_str() == "schema"))
-    {
-        let json: serde_json::Value =
-            serde_json::from_str(&fs::read_to_string(file).expect("vector readable"))
-                .expect("vector is JSON");
-        let mut reqs = String::new();
-        collect_req(&json, &mut reqs);
-        cite(&reqs, file);
+    for (file, reqs) in vector_reqs(root) {
+        cite(&reqs, &file);
     }
     let mut sources = Vec::new();
     files_with_ext(root, ".rs", &mut sources);
@@ -152,23 +142,30 @@ fn cited_ids(root: &Path) -> BTreeMap<String, BTreeSet<String>> {
     cited
 }
 
-/// IDs cited by a `req` entry of some vector file.
-fn vector_cited_ids(root: &Path) -> BTreeSet<String> {
+/// Every vector file (schemas excluded) with the text of its `req` entries.
+fn vector_reqs(root: &Path) -> Vec<(PathBuf, String)> {
     let mut vectors = Vec::new();
     files_with_ext(&root.join("spec").join("vectors"), ".json", &mut vectors);
-    let mut ids = BTreeSet::new();
-    for file in vectors
-        .iter()
+    vectors
+        .into_iter()
         .filter(|f| !f.components().any(|c| c.as_os_str() == "schema"))
-    {
-        let json: serde_json::Value =
-            serde_json::from_str(&fs::read_to_string(file).expect("vector readable"))
-                .expect("vector is JSON");
-        let mut reqs = String::new();
-        collect_req(&json, &mut reqs);
-        ids.extend(id_tokens(&reqs).into_iter().map(|t| t.0));
-    }
-    ids
+        .map(|file| {
+            let json: serde_json::Value =
+                serde_json::from_str(&fs::read_to_string(&file).expect("vector readable"))
+                    .expect("vector is JSON");
+            let mut reqs = String::new();
+            collect_req(&json, &mut reqs);
+            (file, reqs)
+        })
+        .collect()
+}
+
+/// IDs cited by a `req` entry of some vector file.
+fn vector_cited_ids(root: &Path) -> BTreeSet<String> {
+    vector_reqs(root)
+        .iter()
+        .flat_map(|(_, reqs)| id_tokens(reqs).into_iter().map(|t| t.0))
+        .collect()
 }
 
 /// The IDs listed as not vector-testable in `spec/vectors/INDEX.md`: lines

@@ -461,15 +461,7 @@ pub(crate) fn tx_trace_case(t: &Value) -> Result<(), String> {
                 };
                 // The form as sent (signature included) is addressed to `to`,
                 // checked and verified before the transaction sees it.
-                let pairs: Vec<(String, String)> = s["form"]
-                    .as_array()
-                    .ok_or("form missing")?
-                    .iter()
-                    .map(|p| match (p[0].as_str(), p[1].as_str()) {
-                        (Some(k), Some(v)) => Ok((k.to_owned(), v.to_owned())),
-                        _ => Err(format!("bad form pair {p}")),
-                    })
-                    .collect::<Result<_, String>>()?;
+                let pairs = super::scenario::form(s).map_err(at)?;
                 let msg = TxMessage::from_form(to, &pairs).map_err(|e| at(e.to_string()))?;
                 let verified = verify_document(msg).map_err(|e| at(e.to_string()))?;
                 if step_outcome(s, tx.handle_message(id, now, &verified), "rejected")

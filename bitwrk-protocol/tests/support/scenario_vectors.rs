@@ -46,7 +46,8 @@ fn config(t: &Value) -> Result<MarketConfig, String> {
     })
 }
 
-fn form(s: &Value) -> Result<Vec<(String, String)>, String> {
+/// A step's `form`: [name, value] pairs in the order sent.
+pub(crate) fn form(s: &Value) -> Result<Vec<(String, String)>, String> {
     s["form"]
         .as_array()
         .ok_or("form missing")?
