@@ -28,7 +28,10 @@ use bitwrk_protocol::tx::{Payout, check_worker_origin};
 use bitwrk_protocol::{ErrorCode, Timestamp};
 
 use crate::market::{T0, crate_addr, crate_key, participant, ref_normalize};
-use crate::{Case, J, Key, Verdict, b64, case, hx, obj, oracle_verify, sha256, strs};
+use crate::{
+    Case, J, Key, Net, Verdict, address_of, b64, case, hash160, hx, msg_digest, obj,
+    oracle_recover, oracle_verify, sha256, strs,
+};
 
 /// A participant of a scenario, by name (see [`participant`]).
 pub(crate) type Who = &'static str;
@@ -570,6 +573,15 @@ fn document_of(input: &Input) -> Option<String> {
     })
 }
 
+/// The mainnet address whose key made `sig` over `document`, by the oracle.
+fn recovered_signer(document: &str, sig: &str) -> Option<String> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(sig).ok()?;
+    let sig: [u8; 65] = bytes.try_into().ok()?;
+    let pk = oracle_recover(&msg_digest(document.as_bytes()), &sig)?;
+    Some(address_of(Net::Main, &hash160(&pk)))
+}
+
 /// What a scenario must show, checked on the crate's run: per step, the
 /// expected error (None = accepted).
 pub(crate) struct Scenario {
@@ -626,6 +638,13 @@ pub(crate) fn scenario_case(s: Scenario) -> Case {
         let mut fields = vec![("at", J::I(step.at))];
         fields.extend(input_json(&step.input));
         if let Some(d) = document_of(&step.input) {
+            if let Input::Deposit(f) = &step.input {
+                // BW-DEP-7: the form names no signer; it is recovered.
+                let sig = f.iter().find(|(k, _)| k == "signature").map(|(_, v)| v);
+                if let Some(signer) = sig.and_then(|sig| recovered_signer(&d, sig)) {
+                    fields.push(("signer", signer.into()));
+                }
+            }
             fields.push(("document", d.into()));
         }
         match run(&mut m, now, &step.input) {
@@ -873,6 +892,7 @@ pub(crate) fn steps_schema() -> J {
                 ("form", form),
                 ("remote", s("string")),
                 ("document", s("string")),
+                ("signer", s("string")),
                 ("outcome", crate::s_enum(&["accepted", "refused"])),
                 (
                     "error",
@@ -950,7 +970,7 @@ pub(crate) fn common_header() -> Vec<String> {
     vec![
         "Each case runs `steps` in order on one fresh market (spec section 15) with the case's `config` (trusted account signing deposits, trust account whose `trusts` relations admit sellers of `~trusted` articles, nonce bound and lifetime, bid lifetime) and otherwise the defaults: mainnet, BitWrk 0.7's articles (BW-ART-3), fee 3 % (BW-BID-7). `participants` lists every key a case may use (name, address and WIF; the same list in every case, its order carries no meaning); every input is written out, signatures included, so no key is needed to run a case.".into(),
         format!("Times: `at` is milliseconds after 2024-01-01T00:00:00Z ({T0} ms since the Unix epoch); every step has its own `at`, non-decreasing within a case (BW-MARKET-1)."),
-        "Inputs: op=nonce issues a nonce from the 16 bytes `random` (output `nonce`); op=bid submits the bid form `form` ([name, value] pairs as received); op=message submits the transaction message `form` to transaction `txid` (the id in the request path) received from network address `remote` if given (its worker-URL origin check, BW-TX-13, runs after the signature check and before the transaction's checks); op=deposit and op=relation submit those forms (`document` is the text their signature covers, BW-DEP-6 / BW-REL-5); op=timeout handles timeouts at `at` (BW-MARKET-3).".into(),
+        "Inputs: op=nonce issues a nonce from the 16 bytes `random` (output `nonce`); op=bid submits the bid form `form` ([name, value] pairs as received); op=message submits the transaction message `form` to transaction `txid` (the id in the request path) received from network address `remote` if given (its worker-URL origin check, BW-TX-13, runs after the signature check and before the transaction's checks); op=deposit and op=relation submit those forms (`document` is the text their signature covers, BW-DEP-6 / BW-REL-5; for a deposit, `signer` is the mainnet address recovered from its signature over `document`, which must be the trusted account, BW-DEP-7); op=timeout handles timeouts at `at` (BW-MARKET-3).".into(),
         "Outputs of an accepted step: `nonce`; for a bid its id `bid`, the transaction `matched` (or null) and `expiredBids` (resting bids the matcher found expired, refunded and marked EXPIRED, in the order found); for a message the new `phase` and `revision`; for a deposit `deposit` (applied or already-applied); for a relation `replaced` (the JSON of the relation it replaced, or null); for a timeout `expiredBids` (in the order expired) and `retired` (tx id, phase, payout, in the order retired). `movements` lists the movements the step booked, in order of their ids, with the movement's id, time, type, currency, the four parts (A on `account`, B on `blockedAccount`, F, W; decimal strings of smallest units) and the references `bid`, `tx`, `deposit` (null when absent).".into(),
         "A refused step (outcome refused, with `error`) leaves the market exactly as it was (BW-MARKET-2): its `state` equals the previous one, no nonce is spent. The case's `result` and `error` are those of the last step.".into(),
         "After every step `state` gives: `accounts` (every account a movement touched, ordered by address text bytewise, with currency and available and blocked balance), `bids` (every bid the market holds, ordered by id, as its exact JSON text, BW-BID-12), `transactions` (ordered by id, exact JSON text, BW-TX-14), `books` (every order book the market holds for the (article, currency) of some bid form of the case, ordered by article text then currency code, with the ids of its resting bids in acceptance order; a book opened for a bid the book refused does not remain, one emptied by matching may) and `pollTimeout` (the market's next time-driven work, BW-MARKET-3, in ms after the origin, or null).".into(),

@@ -15,9 +15,9 @@ use bitwrk_protocol::ids::TxId;
 use bitwrk_protocol::ledger::{DepositOutcome, MovementRecord, SignedDeposit};
 use bitwrk_protocol::market::{Event, Market, MarketConfig};
 use bitwrk_protocol::relation::SignedRelation;
-use bitwrk_protocol::signature::{SignedDocument, verify_document};
+use bitwrk_protocol::signature::{SignedDocument, message_digest, verify_document};
 use bitwrk_protocol::tx::{Payout, TxMessage, check_worker_origin};
-use bitwrk_protocol::{Address, ErrorCode, Money, Timestamp};
+use bitwrk_protocol::{Address, ErrorCode, Money, Network, Signature, Timestamp};
 use serde_json::{Map, Value, json};
 
 use super::{eq, field};
@@ -213,6 +213,12 @@ fn run(
             // The document is compared whenever the form parses.
             if let (Some(d), Ok(parsed)) = (s["document"].as_str(), SignedDeposit::from_form(&f)) {
                 eq("document", parsed.document().as_str(), d)?;
+                // BW-DEP-7: the signer is recovered from the signature.
+                let signer = Signature::from_base64(&parsed.signature)
+                    .and_then(|sig| sig.recover(&message_digest(d.as_bytes())))
+                    .map(|pk| pk.address(Network::Mainnet).to_string())
+                    .ok();
+                eq("signer", signer.as_deref(), s["signer"].as_str())?;
             }
             m.submit_deposit(now, &f).map_err(code).map(|(o, ev)| {
                 let (word, mv) = match o {
@@ -255,7 +261,9 @@ fn run(
 }
 
 /// The input fields of a step (everything the runner does not compute).
-const INPUT_FIELDS: [&str; 7] = ["at", "op", "random", "txid", "form", "remote", "document"];
+const INPUT_FIELDS: [&str; 8] = [
+    "at", "op", "random", "txid", "form", "remote", "document", "signer",
+];
 
 pub(crate) fn scenario_case(t: &Value) -> Result<(), String> {
     let config = config(t)?;
