@@ -50,6 +50,7 @@ mod base58check;
 mod bid_document;
 mod document_escape;
 mod ledger;
+mod market_scenario;
 mod matching;
 mod money_format;
 mod money_json;
@@ -89,7 +90,7 @@ fn main() {
         scenario_cases::nonce_file(),
         scenario_cases::relation_file(),
         scenario_cases::deposit_file(),
-        scenario_cases::market_file(),
+        market_scenario::market_file(),
     ];
     for f in &files {
         std::fs::write(dir.join(format!("{}.json", f.stem)), to_text(&f.to_json()))
