@@ -1,5 +1,8 @@
 //! Traceability: every requirement ID defined in the spec is cited by at
 //! least one test or vector, and nothing cites an ID the spec does not define.
+//! Moreover every requirement is cited by a *vector* (which a third party can
+//! run against its own implementation), except those listed with a reason
+//! under "Requirements not vector-testable" in `spec/vectors/INDEX.md`.
 //!
 //! * A requirement is *defined* where the spec writes `**[BW-AREA-n]**`.
 //!   A definition followed by `(deprecated)` needs no citation.
@@ -115,18 +118,8 @@ fn cited_ids(root: &Path) -> BTreeMap<String, BTreeSet<String>> {
             cited.entry(id).or_default().insert(rel);
         }
     };
-    let mut vectors = Vec::new();
-    files_with_ext(&root.join("spec").join("vectors"), ".json", &mut vectors);
-    for file in vectors
-        .iter()
-        .filter(|f| !f.components().any(|c| c.as_os_str() == "schema"))
-    {
-        let json: serde_json::Value =
-            serde_json::from_str(&fs::read_to_string(file).expect("vector readable"))
-                .expect("vector is JSON");
-        let mut reqs = String::new();
-        collect_req(&json, &mut reqs);
-        cite(&reqs, file);
+    for (file, reqs) in vector_reqs(root) {
+        cite(&reqs, &file);
     }
     let mut sources = Vec::new();
     files_with_ext(root, ".rs", &mut sources);
@@ -149,6 +142,53 @@ fn cited_ids(root: &Path) -> BTreeMap<String, BTreeSet<String>> {
     cited
 }
 
+/// Every vector file (schemas excluded) with the text of its `req` entries.
+fn vector_reqs(root: &Path) -> Vec<(PathBuf, String)> {
+    let mut vectors = Vec::new();
+    files_with_ext(&root.join("spec").join("vectors"), ".json", &mut vectors);
+    vectors
+        .into_iter()
+        .filter(|f| !f.components().any(|c| c.as_os_str() == "schema"))
+        .map(|file| {
+            let json: serde_json::Value =
+                serde_json::from_str(&fs::read_to_string(&file).expect("vector readable"))
+                    .expect("vector is JSON");
+            let mut reqs = String::new();
+            collect_req(&json, &mut reqs);
+            (file, reqs)
+        })
+        .collect()
+}
+
+/// IDs cited by a `req` entry of some vector file.
+fn vector_cited_ids(root: &Path) -> BTreeSet<String> {
+    vector_reqs(root)
+        .iter()
+        .flat_map(|(_, reqs)| id_tokens(reqs).into_iter().map(|t| t.0))
+        .collect()
+}
+
+/// The IDs listed as not vector-testable in `spec/vectors/INDEX.md`: lines
+/// `- BW-AREA-n: reason` under the heading "## Requirements not
+/// vector-testable", up to the next heading. Every entry must give a reason.
+fn not_vector_testable(root: &Path) -> BTreeMap<String, String> {
+    let text = fs::read_to_string(root.join("spec").join("vectors").join("INDEX.md"))
+        .expect("spec/vectors/INDEX.md readable");
+    let section = text
+        .split("\n## ")
+        .find(|s| s.starts_with("Requirements not vector-testable"))
+        .expect("INDEX.md has a section \"Requirements not vector-testable\"");
+    let mut out = BTreeMap::new();
+    for line in section.lines().filter(|l| l.starts_with("- BW-")) {
+        let (id, why) = line[2..]
+            .split_once(':')
+            .unwrap_or_else(|| panic!("no reason given in {line:?}"));
+        assert!(!why.trim().is_empty(), "no reason given in {line:?}");
+        out.insert(id.trim().to_owned(), why.trim().to_owned());
+    }
+    out
+}
+
 /// Concatenates every string under a `req` key.
 fn collect_req(v: &serde_json::Value, out: &mut String) {
     match v {
@@ -165,6 +205,62 @@ fn collect_req(v: &serde_json::Value, out: &mut String) {
         serde_json::Value::Array(items) => items.iter().for_each(|i| collect_req(i, out)),
         _ => {}
     }
+}
+
+#[test]
+fn every_vector_testable_requirement_is_cited_by_a_vector() {
+    let root = repo_root();
+    let defined = defined_ids(&root);
+    let by_vectors = vector_cited_ids(&root);
+    let exempt = not_vector_testable(&root);
+    let cited = cited_ids(&root);
+
+    let live: Vec<&String> = defined
+        .iter()
+        .filter(|(_, (_, deprecated))| !deprecated)
+        .map(|(id, _)| id)
+        .collect();
+    let missing: Vec<&String> = live
+        .iter()
+        .copied()
+        .filter(|id| !by_vectors.contains(*id) && !exempt.contains_key(*id))
+        .collect();
+    let stale: Vec<&String> = exempt
+        .keys()
+        .filter(|id| by_vectors.contains(*id) || !defined.contains_key(*id))
+        .collect();
+    let untested_exempt: Vec<&String> = exempt
+        .keys()
+        .filter(|id| {
+            cited
+                .get(*id)
+                .is_none_or(|places| places.iter().all(|p| p.starts_with("spec")))
+        })
+        .collect();
+
+    println!("requirement IDs defined (not deprecated): {}", live.len());
+    println!(
+        "cited by vectors: {}",
+        live.iter().filter(|id| by_vectors.contains(**id)).count()
+    );
+    println!("cited only by tests, not vector-testable:");
+    for (id, why) in &exempt {
+        println!("  {id}: {why}");
+    }
+    println!("neither cited by a vector nor listed as not vector-testable: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "requirements cited by no vector (add vectors, or list them with the reason under \
+         \"Requirements not vector-testable\" in the generator of spec/vectors/INDEX.md): {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "listed as not vector-testable but cited by a vector, or not defined: {stale:?}"
+    );
+    assert!(
+        untested_exempt.is_empty(),
+        "not vector-testable and cited by no test either: {untested_exempt:?}"
+    );
 }
 
 #[test]

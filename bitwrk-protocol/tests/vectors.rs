@@ -29,6 +29,8 @@ use serde_json::Value;
 
 #[path = "support/market_vectors.rs"]
 mod market;
+#[path = "support/scenario_vectors.rs"]
+mod scenario;
 
 #[path = "support/legacy_vectors.rs"]
 mod legacy;
@@ -54,6 +56,9 @@ fn runner_for(ty: &str) -> Option<Check> {
         "OrderBookMatching" => market::matching_case,
         "TransactionTrace" => market::tx_trace_case,
         "LedgerScenario" => market::ledger_case,
+        "NonceScenario" | "RelationScenario" | "DepositScenario" | "MarketScenario" => {
+            scenario::scenario_case
+        }
         _ => return None,
     })
 }
@@ -530,9 +535,7 @@ fn money_format(t: &Value) -> Result<(), String> {
             outcome(t, got, |s| eq("text", s, field(t, "text")?.to_owned()))
         }
         "formatAmount" => {
-            let factor: i64 = field(t, "factor")?
-                .parse()
-                .map_err(|e| format!("bad factor: {e}"))?;
+            let factor = t["factor"].as_i64().ok_or("factor: not an integer")?;
             let unit = Unit {
                 symbol: "",
                 currency: Currency::Btc,

@@ -335,8 +335,7 @@ fn mt(kind: &str) -> MovementType {
 }
 
 /// The crate's result for an op: outcome word and movement id.
-fn crate_step(l: &mut Ledger, op: &Op) -> StepResult {
-    let now = Timestamp::from_millis(T0 as u64);
+fn crate_step(l: &mut Ledger, op: &Op, now: Timestamp) -> StepResult {
     let a = |w: &str| crate_addr(&addr(w));
     let mv: Result<Option<Movement>, _> = match op {
         Op::Inject { who, amount } => {
@@ -613,10 +612,11 @@ fn scenario(comment: &str, ops: Vec<Op>, req: &[&'static str], flags: &[&'static
         .req(req)
         .req(&["BW-LEDGER-13", "BW-LEDGER-14"])
         .flags(flags);
-    for op in &ops {
+    for (i, op) in ops.iter().enumerate() {
+        let at = T0 + 1000 * i64::try_from(i).expect("few steps");
         let before = ledger.clone();
         let want = model_step(&mut model, op);
-        let got = crate_step(&mut ledger, op);
+        let got = crate_step(&mut ledger, op, Timestamp::from_millis(at as u64));
         match (&want, &got) {
             (Ok((w, wid)), Ok((g, gid))) => {
                 assert_eq!(w, g, "{comment}: {op:?}");
@@ -687,6 +687,7 @@ fn scenario(comment: &str, ops: Vec<Op>, req: &[&'static str], flags: &[&'static
             }
         }
         let mut s = op_json(op);
+        s.insert(1, ("at", J::I(at)));
         match &want {
             Ok((outcome, rec)) => {
                 s.push(("outcome", (*outcome).into()));
@@ -1520,10 +1521,14 @@ pub(crate) fn ledger_file() -> VFile {
     let step = obj(vec![
         ("type", "object".into()),
         ("additionalProperties", false.into()),
-        ("required", strs(&["op", "outcome", "accounts", "totals"])),
+        (
+            "required",
+            strs(&["op", "at", "outcome", "accounts", "totals"]),
+        ),
         (
             "properties",
             obj(vec![
+                ("at", obj(vec![("type", "integer".into())])),
                 (
                     "op",
                     obj(vec![(
@@ -1608,10 +1613,10 @@ pub(crate) fn ledger_file() -> VFile {
         ty: "LedgerScenario",
         title: "Escrow ledger: movements, balances, fees, conservation and deposits",
         header: vec![
-            "Each case runs `steps` on an empty ledger. Amounts are {amount, currency} with decimal strings of smallest units; accounts are addresses (see the key rule below; `trusted` is the marketplace's trusted account).".into(),
+            "Each case runs `steps` on an empty ledger; step i happens at `at` (ms since the Unix epoch, one second apart). Amounts are {amount, currency} with decimal strings of smallest units; accounts are addresses (see the key rule below; `trusted` is the marketplace's trusted account).".into(),
             "Events (BW-LEDGER-9): op=inject (DEPOSIT for amount > 0, WITHDRAWAL for < 0: A = amount, W = −amount); bid (A = −(price+fee), B = +(price+fee)); bidReimburse and transactionReimburse (A = +(price+fee), B = −(price+fee)); transaction (Δ = (bidPrice+bidFee) − (price+fee): no movement for Δ = 0, refused for Δ < 0, else A = +Δ, B = −Δ); transactionFinish (seller's A = +price, buyer's B = −(price+fee), F = +fee). op=movement gives the type and the four parts A (`available`, on `account`), B (`blocked`, on `blockedAccount`), F (`fee`), W (`world`) directly. op=deposit is a deposit (section 14.1) whose signature was verified as made by `signer`; `depositType` 0 is an injection, 1 a bitcoin deposit.".into(),
             "Outcomes: applied (with the movement's sequence number `movementId` and, for movements, the predecessor links of its available and blocked account, null for none), no-movement, already-applied (idempotent deposit), or refused with `error`; a refused step changes nothing.".into(),
-            "After every step: `accounts` lists every account some applied movement named, ordered as in the file (by address text), with currency, available and blocked balances; `totals` lists, per currency with a non-zero total, the amounts deposited (Σ −W over W < 0), withdrawn (Σ W over W > 0) and the fees collected (Σ F). Conservation holds after every step: Σ (available + blocked) + fees = deposited − withdrawn, per currency.".into(),
+            "After every step: `accounts` lists every account some applied movement named, ordered as in the file (by address text), with currency, available and blocked balances; `totals` lists, per currency with a non-zero total and ordered by currency code (bytewise), the amounts deposited (Σ −W over W < 0), withdrawn (Σ W over W > 0) and the fees collected (Σ F). Conservation holds after every step: Σ (available + blocked) + fees = deposited − withdrawn, per currency.".into(),
             "The case's `result` and `error` are those of the last step.".into(),
             crate::market::KEY_RULE.into(),
         ],

@@ -8,6 +8,7 @@
 //! crate (`legacy_07_digest`, `verify_message_text_in`) before it is
 //! written.
 
+use base64::engine::general_purpose::STANDARD as B64;
 use bitwrk_protocol::ErrorCode;
 use bitwrk_protocol::signature::{
     SignatureError, VerifyError, VerifyMode, legacy_07_digest, verify_message_text_in,
@@ -15,7 +16,7 @@ use bitwrk_protocol::signature::{
 
 use crate::market::{KEY_RULE, participant};
 use crate::{
-    B64, Case, GO_WIF_COMPRESSED, GO_WIF_UNCOMPRESSED, Key, VFile, Verdict, When, b64, case,
+    Case, GO_WIF_COMPRESSED, GO_WIF_UNCOMPRESSED, Key, VFile, Verdict, When, b64, case,
     compact_size, hash160, hx, msg_digest, note, oracle_recover, oracle_verify, ours, ref_escape,
     rule, s_bool, s_enum, s_hex, s_hex_len, s_int, s_pubkey, s_string, sha256, sha256d,
 };

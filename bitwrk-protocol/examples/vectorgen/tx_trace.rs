@@ -354,6 +354,22 @@ fn trace(comment: &str, steps: Vec<Step>, req: &[&'static str], flags: &[&'stati
                             .collect(),
                     ),
                 ));
+                // The signed form as sent, so a runner needs no signer.
+                let to: u64 = txid.unwrap_or(TXID).parse().expect("decimal txid");
+                let a: Vec<(&str, &str)> =
+                    args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                let form = match crate::scenario::message(sender, to, &a, None) {
+                    crate::scenario::Input::Message { pairs, .. } => pairs,
+                    _ => unreachable!("message() builds a message"),
+                };
+                v.push((
+                    "form",
+                    J::A(
+                        form.iter()
+                            .map(|(k, v)| J::A(vec![k.as_str().into(), v.as_str().into()]))
+                            .collect(),
+                    ),
+                ));
                 v
             }
             Step::Retire { at } => vec![("op", "retire".into()), ("at", J::I(*at))],
@@ -381,6 +397,7 @@ fn trace(comment: &str, steps: Vec<Step>, req: &[&'static str], flags: &[&'stati
         last = want;
     }
     c = c
+        .f("participants", crate::scenario::participants_json())
         .f("txid", TXID)
         .f("matched", J::I(T0))
         .f("price", PRICE.to_string())
@@ -743,7 +760,7 @@ pub(crate) fn tx_trace_file() -> VFile {
         title: "Transaction traces: phases, timeouts, message checks and retirement",
         header: vec![
             "Each case starts a transaction `txid` between the buyer and the seller (price `price`, fee `fee` in satoshi) matched at `matched` (ms since the Unix epoch): revision 0, active, ESTABLISHING, timeout = matched + 60 s. Then `steps` run in order.".into(),
-            "op=message: at time `at` the participant `sender` (buyer, seller or stranger) signs and sends `arguments` (names and values; JSON object order is irrelevant) addressed to `txid` (the step's own `txid` when given, i.e. a message meant for another transaction). The runner builds the form with txid, address and signature, checks it (tx_document.json) and verifies the signature; the verified message then goes to the transaction. Only the signer role and the arguments are data here: the signatures are made by the runner with the fixed keys. The receipt `encresulthashsig` is data: the buyer's signature over the hex of `encresulthash`.".into(),
+            "op=message: at time `at` the participant `sender` (buyer, seller or stranger; name, address and WIF of each in `participants`) signs and sends `arguments` (names and values; JSON object order is irrelevant) addressed to `txid` (the step's own `txid` when given, i.e. a message meant for another transaction). `form` is the message as sent: the arguments in the order of `arguments`, then `txid`, `address` (the sender's, see `participants`) and `signature` (RFC 6979 by the sender's key over the document of tx_document.json). The runner checks the form (tx_document.json) and verifies the signature; the verified message then goes to the transaction. A runner needs no signer: every signature is in the file. The receipt `encresulthashsig` is data: the buyer's signature over the hex of `encresulthash`.".into(),
             "op=retire: retirement at `at`; `payout` says whether the seller was paid or the buyer refunded.".into(),
             "After every step (accepted or rejected): `phase`, `revision`, `timeout` (ms) and `state` (active or retired). A rejected step leaves all four, and every stored value, unchanged. The case's `result` and `error` are those of the last step.".into(),
             "Work values: workhash = SHA-256(\"work\"), buyersecret = SHA-256(\"buyer secret\"), worksecrethash = SHA-256(workhash ‖ buyersecret) over the raw bytes, encresulthash = SHA-256(\"encrypted result\"), encresultkey = SHA-256(\"result key\"), all as lower-case hex.".into(),
@@ -770,12 +787,17 @@ pub(crate) fn tx_trace_file() -> VFile {
         groups: vec![ours(cases)],
         fields: vec![
             ("txid", s_string()),
+            ("participants", crate::scenario::participants_schema()),
             ("matched", crate::obj(vec![("type", "integer".into())])),
             ("price", s_amount()),
             ("fee", s_amount()),
             ("steps", steps_schema()),
         ],
-        rules: vec![rule(None, When::Always, &["txid", "matched", "price", "fee", "steps"])],
+        rules: vec![rule(
+            None,
+            When::Always,
+            &["participants", "txid", "matched", "price", "fee", "steps"],
+        )],
     }
 }
 
@@ -823,6 +845,7 @@ fn steps_schema() -> J {
                         ("additionalProperties", s_string()),
                     ]),
                 ),
+                ("form", crate::scenario::form_schema()),
                 (
                     "outcome",
                     obj(vec![("enum", strs(&["accepted", "rejected"]))]),

@@ -455,22 +455,13 @@ pub(crate) fn tx_trace_case(t: &Value) -> Result<(), String> {
         let now = ms(s, "at")?;
         match field(s, "op")? {
             "message" => {
-                let sender = key(field(s, "sender")?);
                 let to = match s["txid"].as_str() {
                     Some(x) => TxId(x.parse().map_err(|e| format!("txid: {e}"))?),
                     None => id,
                 };
-                let args: Vec<(String, String)> = s["arguments"]
-                    .as_object()
-                    .ok_or("arguments missing")?
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned()))
-                    .collect();
-                let a: Vec<(&str, &str)> =
-                    args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-                // The message is addressed to `to`, signed, checked as a form
-                // and verified before the transaction sees it.
-                let pairs = TxMessage::sign_form(&sender, to, &a);
+                // The form as sent (signature included) is addressed to `to`,
+                // checked and verified before the transaction sees it.
+                let pairs = super::scenario::form(s).map_err(at)?;
                 let msg = TxMessage::from_form(to, &pairs).map_err(|e| at(e.to_string()))?;
                 let verified = verify_document(msg).map_err(|e| at(e.to_string()))?;
                 if step_outcome(s, tx.handle_message(id, now, &verified), "rejected")
@@ -514,7 +505,7 @@ pub(crate) fn tx_trace_case(t: &Value) -> Result<(), String> {
 type Applied = (&'static str, Option<(u64, Option<u64>, Option<u64>)>);
 
 fn ledger_op(l: &mut Ledger, s: &Value) -> Result<Result<Applied, Refusal>, String> {
-    let now = Timestamp::from_millis(T0);
+    let now = ms(s, "at")?;
     let account = || addr(field(s, "account")?);
     let r = |e: &dyn ErrorCode| Refusal(e.code());
     let price = || money_obj(s, "price");
