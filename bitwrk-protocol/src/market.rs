@@ -9,6 +9,8 @@
 //!   [`Market::place_bid`] — bid admission, matching and escrow;
 //! * [`Market::handle_tx_message`] — a verified transaction message;
 //! * [`Market::accept_deposit`] — a deposit signed by the trusted account;
+//! * [`Market::request_deposit_address`] / [`Market::store_deposit_info`] —
+//!   the deposit-address forms of `/account/<address>` (section 14.3);
 //! * [`Market::poll_timeout`] / [`Market::handle_timeout`] — bid expiry with
 //!   refund, transaction retirement with payout or refund, nonce purging.
 //!

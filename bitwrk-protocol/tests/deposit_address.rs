@@ -147,6 +147,12 @@ fn request_then_info_then_the_24_hour_rule() {
     assert_eq!(h.market.pending_deposit_address_requests().count(), 0);
     let json = to_go_json(&view);
     assert_eq!(from_go_json::<AccountJson>(&json).unwrap(), view);
+    assert!(json.contains(&format!(
+        "\"LastDepositInfo\":\"{}\",\"DepositAddressRequest\":\"\"}}\n",
+        bitwrk_protocol::rfc3339::format(t1)
+    )));
+    // BW-JSON-6: the account view with deposit information.
+    insta::assert_snapshot!(json);
 
     // The next request waits 24 hours after the information.
     let just_before = t1.saturating_add(DAY - Duration::from_millis(1));
