@@ -888,10 +888,17 @@ fn resting_bids_found_expired_by_the_matcher_are_refunded() {
     let (buyer, seller) = (key("lazy buyer"), key("lazy seller"));
     let mut h = Harness::new();
     h.deposit(T0, &addr(&buyer), "satoshi 100");
-    let resting = h
+    let first = h
         .bid(T0, &buyer, BidType::Buy, "fnord", "satoshi 50")
-        .unwrap()
-        .bid;
+        .unwrap();
+    let resting = first.bid;
+    // The escrow movement names its bid (BW-LEDGER-9).
+    let escrow: Vec<_> = first
+        .movements
+        .iter()
+        .map(|m| (m.kind.as_str(), m.refs.bid, m.refs.tx))
+        .collect();
+    assert_eq!(escrow, vec![("BID", Some(resting), None)]);
     assert_eq!(h.balance(&addr(&buyer)), (48, 52));
     // No timeout handled: the buy is still in the book when the sell comes.
     let later = T0.saturating_add(Duration::from_secs(121));
