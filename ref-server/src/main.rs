@@ -1,7 +1,5 @@
 //! `bitwrk-server`: the BitWrk reference server (work in progress, issue 8).
 
-mod store;
-
 fn main() {
     eprintln!("bitwrk-server: not built yet (issue 8)");
     std::process::exit(2);
