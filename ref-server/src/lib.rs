@@ -8,6 +8,6 @@
 pub mod config;
 pub mod driver;
 pub mod http;
-// pub mod server; (needs the SQLite store, branch srvstore)
+pub mod server;
 pub mod store;
 pub mod verify;

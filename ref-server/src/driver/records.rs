@@ -28,6 +28,7 @@ fn tx(market: &Market, id: TxId, out: &mut Vec<Record>) {
         out.push(Record::Tx {
             id: id.0,
             article: t.article.to_string(),
+            matched_ms: t.matched.as_millis(),
             json: json::tx(id, t),
         });
     }
