@@ -110,7 +110,7 @@ Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\
         "/bid/x",
     ] {
         refused(
-            &server.get(path, &[("Accept", "application/json")]),
+            &server.get(path, &[]),
             404,
             "http.not-found",
         );
