@@ -83,6 +83,7 @@ pub async fn run(args: Args) -> Result<(), String> {
         trusted_proxies: args.trusted_proxies.clone(),
         motd: args.motd.clone(),
         network,
+        shutting_down: std::sync::atomic::AtomicBool::new(false),
     });
     // The URL on standard output, for people and for scripts that start us.
     println!("bitwrk-server listening on http://{local}/");
