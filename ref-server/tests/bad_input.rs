@@ -15,6 +15,9 @@ fn still_serves(server: &Server) {
     let r = server.get("/nonce", &[]);
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.body.len(), 32);
+    // BW-HTTP-10, BW-HTTP-21
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(r.header("content-type"), Some("text/plain"));
 }
 
 /// Asserts status, code, a complete text body naming the code.

@@ -322,11 +322,11 @@ async fn serve_request(
         }
         r
     });
-    if matches!(response.status().as_u16(), 408 | 413 | 431) {
-        response
-            .headers_mut()
-            .insert(header::CONNECTION, http::HeaderValue::from_static("close"));
-    }
+    // BW-HTTP-10: every response carries nosniff.
+    response.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        http::HeaderValue::from_static("nosniff"),
+    );
     let code = response
         .headers()
         .get(errors::ERROR_HEADER)
