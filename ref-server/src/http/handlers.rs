@@ -19,7 +19,6 @@ use super::router::Route;
 use super::views::{html, json};
 use super::{AppState, Req};
 use crate::store::{HistoryQuery, StoreError};
-use crate::verify::verify;
 
 /// A response.
 pub type Resp = Response<Full<Bytes>>;
@@ -238,7 +237,7 @@ async fn post_tx(state: &AppState, req: &mut Req, id: &str) -> Result<Resp, ApiE
     let txid = TxId(parse_id(id, "transaction")?);
     let form = req.form().await?;
     let message = TxMessage::from_form(txid, form.pairs()).map_err(|e| ApiError::from_core(&e))?;
-    let verified = verify(message).map_err(|e| ApiError::from_core(&e))?;
+    let verified = state.verifier.tx_message(message).await?;
     if let Some(url) = verified.argument("workerurl") {
         check_worker_origin(url, &remote_addr_text(req.client))
             .map_err(|e| ApiError::from_core(&e))?;
@@ -296,7 +295,7 @@ async fn create_relation(state: &AppState, req: &mut Req) -> Result<Resp, ApiErr
     let pairs = form.pairs().to_vec();
     let relation = SignedRelation::from_form_for(&pairs, state.network)
         .map_err(|e| ApiError::from_core(&e))?;
-    let verified = verify(relation).map_err(|e| ApiError::from_core(&e))?;
+    let verified = state.verifier.relation(relation).await?;
     let stored = state.driver.relation(verified, pairs).await?;
     Ok(redirect(
         StatusCode::FOUND,
