@@ -31,6 +31,7 @@
 //! | [`relation`] | 14.2 | signed relations between accounts, trusted sellers |
 //! | [`market`] | 15 | the calling contract tying it all together; events and replay |
 //! | [`rfc3339`] | — | RFC 3339 times in JSON |
+//! | [`wire`] | 15.A | BitWrk 0.7's JSON forms of the HTTP binding; price history |
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -54,6 +55,7 @@ pub mod signature;
 mod text_serde;
 pub mod time;
 pub mod tx;
+pub mod wire;
 
 pub use address::{Address, Network};
 pub use error::ErrorCode;

@@ -27,6 +27,7 @@ use bitwrk_protocol::relation::RelationError;
 use bitwrk_protocol::signature::SignatureError;
 use bitwrk_protocol::tx::TxError;
 use bitwrk_protocol::tx::document::TxDocError;
+use bitwrk_protocol::wire::{PriceError, WireError};
 
 /// Every error type's codes.
 const ALL_CODES: &[&[&str]] = &[
@@ -47,6 +48,8 @@ const ALL_CODES: &[&[&str]] = &[
     DepositError::CODES,
     RelationError::CODES,
     MarketError::CODES,
+    WireError::CODES,
+    PriceError::CODES,
 ];
 
 const APPENDIX_A: &str = include_str!("../../spec/A-error-codes.md");
