@@ -19,7 +19,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bitwrk_protocol::bid::{BidForm, BidRequest};
 use bitwrk_protocol::ids::BidId;
-use bitwrk_protocol::ledger::deposit::DepositOutcome;
+use bitwrk_protocol::ledger::deposit::{DepositOutcome, SignedDeposit};
 use bitwrk_protocol::market::{Event, Market, MarketConfig, MarketError};
 use bitwrk_protocol::relation::{Relation, SignedRelation};
 use bitwrk_protocol::signature::Verified;
@@ -82,7 +82,7 @@ fn market_error(e: &MarketError) -> ApiError {
 }
 
 /// The wall clock in milliseconds since the epoch.
-fn wall_clock() -> Timestamp {
+pub fn wall_clock() -> Timestamp {
     let ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
@@ -425,23 +425,27 @@ impl Task {
             }
             Command::Deposit(form, reply) => match self.market.submit_deposit(now, &form) {
                 Ok((outcome, event)) => {
-                    let uid = match &event {
-                        Event::Deposit { form, .. } => form
-                            .iter()
-                            .find(|(k, _)| k == "uid")
-                            .map(|(_, v)| v.clone())
-                            .unwrap_or_default(),
-                        _ => String::new(),
+                    // The market accepted the form, so it parses.
+                    let Ok(signed) = SignedDeposit::from_form(&form) else {
+                        let _ = reply.send(Err(ApiError::new(
+                            "http.internal",
+                            "an accepted deposit form does not parse",
+                        )));
+                        return;
                     };
                     let movement = match &outcome {
                         DepositOutcome::Applied(m) => Some(&**m),
                         DepositOutcome::AlreadyApplied => None,
                     };
-                    pending
-                        .records
-                        .extend(records::deposit(&self.market, &uid, movement));
+                    if movement.is_some() {
+                        pending
+                            .records
+                            .extend(records::deposit(now, &signed, movement));
+                    }
                     self.log(event, pending);
-                    pending.releases.push(release_after(reply, uid));
+                    pending
+                        .releases
+                        .push(release_after(reply, signed.deposit.uid.clone()));
                 }
                 Err(e) => {
                     let _ = reply.send(Err(market_error(&e)));
