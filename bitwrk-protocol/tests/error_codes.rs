@@ -14,6 +14,7 @@ use bitwrk_protocol::address::AddressError;
 use bitwrk_protocol::article::ArticleError;
 use bitwrk_protocol::bid::BidError;
 use bitwrk_protocol::book::BookError;
+use bitwrk_protocol::deposit_address::DepositAddressError;
 use bitwrk_protocol::encoding::base58::Base58Error;
 use bitwrk_protocol::encoding::base64::Base64Error;
 use bitwrk_protocol::encoding::hex::HexError;
@@ -47,6 +48,7 @@ const ALL_CODES: &[&[&str]] = &[
     LedgerError::CODES,
     DepositError::CODES,
     RelationError::CODES,
+    DepositAddressError::CODES,
     MarketError::CODES,
     WireError::CODES,
     PriceError::CODES,
