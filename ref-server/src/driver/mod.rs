@@ -50,6 +50,7 @@ enum Command {
         Vec<(String, String)>,
         Reply<Relation>,
     ),
+    AccountAction(String, Vec<(String, String)>, Reply<()>),
     Read(ReadFn),
 }
 
@@ -68,6 +69,7 @@ impl core::fmt::Debug for Command {
             Command::TxMessage(..) => "TxMessage",
             Command::Deposit(..) => "Deposit",
             Command::Relation(..) => "Relation",
+            Command::AccountAction(..) => "AccountAction",
             Command::Read(_) => "Read",
         })
     }
@@ -190,6 +192,17 @@ impl Driver {
         form: Vec<(String, String)>,
     ) -> Result<Relation, ApiError> {
         self.call(|r| Command::Relation(Box::new(rel), form, r))
+            .await
+    }
+
+    /// Applies a deposit-address form posted to `/account/<account>`;
+    /// resolves once it is durable.
+    pub async fn account_action(
+        &self,
+        account: String,
+        form: Vec<(String, String)>,
+    ) -> Result<(), ApiError> {
+        self.call(|r| Command::AccountAction(account, form, r))
             .await
     }
 
@@ -451,6 +464,17 @@ impl Task {
                     let _ = reply.send(Err(market_error(&e)));
                 }
             },
+            Command::AccountAction(account, form, reply) => {
+                match self.market.submit_account_action(now, &account, &form) {
+                    Ok((_, event)) => {
+                        self.log(event, pending);
+                        pending.releases.push(release_after(reply, ()));
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(market_error(&e)));
+                    }
+                }
+            }
             Command::Relation(rel, form, reply) => match self.market.accept_relation(now, &rel) {
                 Ok(_) => {
                     let stored = Relation::from_verified(now, &rel);
