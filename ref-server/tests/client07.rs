@@ -475,4 +475,6 @@ fn whole_trade_as_the_07_client() {
     assert_eq!(tx["State"], 1);
     let r = json_get(&server, &format!("/account/{}", address(&seller)), None);
     assert_eq!(r.json()["Available"], "mBTC 1.5");
+    // BW-HTTP-44: SIGTERM stops the server cleanly (exit status 0).
+    assert!(server.terminate(), "the server exits 0 on SIGTERM");
 }
