@@ -220,6 +220,15 @@ fn whole_trade_as_the_07_client() {
     let r = json_get(&server, &format!("/account/{account}"), None);
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["Available"], "mBTC 10");
+    // BW-HTTP-26: an untouched account, in 0.7's member order.
+    let r = json_get(&server, &format!("/account/{}", address(&key(8))), None);
+    assert_eq!(
+        r.text(),
+        format!(
+            "{{\"Participant\":\"{}\",\"LastMovementKey\":null,\"Available\":\"BTC 0\",\"Blocked\":\"BTC 0\",\"DepositInfo\":\"\",\"LastDepositInfo\":\"0001-01-01T00:00:00Z\",\"DepositAddressRequest\":\"\"}}\n",
+            address(&key(8))
+        )
+    );
 
     // BW-HTTP-27, BW-HTTP-28, BW-HTTP-29, BW-HTTP-30: the client asks for a
     // deposit address (its body: url.Values.Encode of the fields, then the
@@ -285,6 +294,13 @@ fn whole_trade_as_the_07_client() {
     assert_eq!(r.status, 200);
     let e = etag(&r);
     assert_eq!(e, "\"sPLACED-c16\"");
+    // BW-HTTP-11: Go's member order and escaping.
+    assert!(
+        r.text().starts_with("{\"Type\":0,\"State\":1,\"Article\":"),
+        "{}",
+        r.text()
+    );
+    assert!(r.text().contains("\\u0026type=BUY\\u0026"), "{}", r.text());
     let bid = r.json();
     assert_eq!(bid["Type"], 0);
     assert_eq!(bid["State"], 1);
@@ -437,6 +453,11 @@ fn whole_trade_as_the_07_client() {
     assert!(movements.as_array().unwrap().len() >= 3, "{movements}");
     assert_eq!(movements[0]["Type"], "DEPOSIT");
     assert_eq!(movements[0]["DepositKey"], "deposit-0001");
+    // BW-HTTP-31: one movement by its key.
+    let key0 = movements[0]["Key"].as_str().unwrap().to_owned();
+    let r = json_get(&server, &format!("/ledger/{key0}"), None);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json(), movements[0]);
     let r = server.get("/query/accounts", &[]);
     assert!(r.text().contains(&address(&seller)));
     // BW-HTTP-45: the human views link to each other; the transaction page
