@@ -17,7 +17,7 @@ use bitwrk_protocol::encoding::hex::HexError;
 use bitwrk_protocol::key::KeyError;
 use bitwrk_protocol::ledger::LedgerError;
 use bitwrk_protocol::ledger::deposit::DepositError;
-use bitwrk_protocol::market::MarketError;
+use bitwrk_protocol::market::{MarketError, SnapshotError};
 use bitwrk_protocol::money::MoneyError;
 use bitwrk_protocol::nonce::NonceError;
 use bitwrk_protocol::relation::RelationError;
@@ -44,6 +44,7 @@ const ALL_CODES: &[&[&str]] = &[
     DepositError::CODES,
     RelationError::CODES,
     MarketError::CODES,
+    SnapshotError::CODES,
 ];
 
 const APPENDIX_A: &str = include_str!("../../spec/A-error-codes.md");
