@@ -21,6 +21,7 @@
 
 use bitwrk_protocol::market::Event;
 
+pub mod commit_queue;
 pub mod sqlite;
 #[cfg(test)]
 pub(crate) mod suite;
