@@ -158,19 +158,23 @@ impl Args {
             ArticlePolicy::from_names(self.articles.split(',').map(str::trim))
                 .map_err(|e| format!("--articles: {e}"))?
         };
-        let mut config = MarketConfig::default();
-        config.bids = BidConfig {
-            network,
-            articles,
-            fee_ratio: self.fee_ratio,
-            lifetime: Duration::from_secs(self.bid_lifetime_secs),
-        };
-        config.trusted_account = account("trusted-account", &self.trusted_account)?;
-        config.trust_account = account("trust-account", &self.trust_account)?;
-        config.nonce_capacity = self.nonce_capacity;
-        config.nonce_lifetime = NONCE_LIFETIME;
-        config.verify_mode = crate::verify::MODE;
-        Ok(config)
+        // With the core's test-only `fault-injection` feature (unified into
+        // workspace builds) the config has one more field, hence the update.
+        #[allow(clippy::needless_update)]
+        Ok(MarketConfig {
+            bids: BidConfig {
+                network,
+                articles,
+                fee_ratio: self.fee_ratio,
+                lifetime: Duration::from_secs(self.bid_lifetime_secs),
+            },
+            trusted_account: account("trusted-account", &self.trusted_account)?,
+            trust_account: account("trust-account", &self.trust_account)?,
+            nonce_capacity: self.nonce_capacity,
+            nonce_lifetime: NONCE_LIFETIME,
+            verify_mode: crate::verify::MODE,
+            ..MarketConfig::default()
+        })
     }
 
     /// The HTTP limits these flags describe.

@@ -28,6 +28,7 @@ use tokio::sync::oneshot;
 
 use self::commit::{Batch, Committer, Release};
 use crate::http::errors::ApiError;
+use crate::store::recovery::{self, SnapshotPolicy, SnapshotWriter};
 use crate::store::{Commit, LoggedEvent, Record, Seq, Store, StoreError};
 use crate::verify::verify;
 
@@ -106,21 +107,17 @@ impl Running {
     }
 }
 
-/// Rebuilds the market from the store: every logged event replayed in
-/// order. Returns the market and the last sequence number.
+/// Rebuilds the market from the store: the newest snapshot, then every
+/// later event ([`crate::store::recovery`]). Returns the market and the
+/// last sequence number.
 pub fn recover(store: &dyn Store, config: MarketConfig) -> Result<(Market, Seq), String> {
-    let mut market = Market::new(config);
-    let mut last = 0;
-    store
-        .events_after(0, &mut |logged| {
-            market.apply(&logged.event).map_err(|e| {
-                StoreError::Corrupt(format!("event {} does not replay: {e}", logged.seq))
-            })?;
-            last = logged.seq;
-            Ok(())
-        })
-        .map_err(|e| e.to_string())?;
-    Ok((market, last))
+    let r = recovery::recover(store, config).map_err(|e| e.to_string())?;
+    tracing::info!(
+        snapshot = r.snapshot_seq,
+        replayed = r.replayed,
+        "recovered from snapshot and log"
+    );
+    Ok((r.market, r.last_seq))
 }
 
 /// Starts the market task and the commit thread. `on_failure` is called if
@@ -131,6 +128,7 @@ pub fn start(
     store: Arc<dyn Store>,
     on_failure: impl Fn(&StoreError) + Send + 'static,
 ) -> Running {
+    let snapshots = SnapshotWriter::start(store.clone());
     let (committer, commit) = Committer::start(store, on_failure);
     let (tx, rx) = mpsc::channel();
     let market = std::thread::Builder::new()
@@ -141,6 +139,11 @@ pub fn start(
                 next_seq: last_seq + 1,
                 committer,
                 random: RandomSource,
+                snapshots: Some(snapshots),
+                policy: SnapshotPolicy::default(),
+                since_snapshot: 0,
+                last_snapshot: std::time::Instant::now(),
+                since_evict: 0,
             }
             .run(&rx)
         })
@@ -226,7 +229,15 @@ struct Task {
     next_seq: Seq,
     committer: Committer,
     random: RandomSource,
+    snapshots: Option<SnapshotWriter>,
+    policy: SnapshotPolicy,
+    since_snapshot: u64,
+    last_snapshot: std::time::Instant,
+    since_evict: u64,
 }
+
+/// Retired state is evicted from the market after this many events.
+const EVICT_EVERY: u64 = 1_000;
 
 /// What one batch accumulates.
 #[derive(Default)]
@@ -283,13 +294,37 @@ impl Task {
                 self.timeouts(now, &mut pending);
             }
             self.flush(pending);
+            self.maintain();
         }
-        tracing::info!("market task stopped; commit queue drains");
+        self.committer.close();
+        if let Some(s) = self.snapshots.take() {
+            s.finish();
+        }
+        tracing::info!(stats = ?self.committer.stats(), "market task stopped; commit queue drains");
+    }
+
+    /// Eviction of retired state and the snapshot policy, after a flush.
+    fn maintain(&mut self) {
+        if self.since_evict >= EVICT_EVERY {
+            self.since_evict = 0;
+            self.market.evict_retired();
+        }
+        if self
+            .policy
+            .due(self.since_snapshot, self.last_snapshot.elapsed())
+            && let Some(w) = &self.snapshots
+            && w.offer(self.next_seq - 1, self.market.snapshot())
+        {
+            self.since_snapshot = 0;
+            self.last_snapshot = std::time::Instant::now();
+        }
     }
 
     fn log(&mut self, event: Event, pending: &mut Pending) -> Seq {
         let seq = self.next_seq;
         self.next_seq += 1;
+        self.since_snapshot += 1;
+        self.since_evict += 1;
         pending.events.push(LoggedEvent { seq, event });
         seq
     }

@@ -22,6 +22,7 @@
 use bitwrk_protocol::market::Event;
 
 pub mod commit_queue;
+pub mod recovery;
 pub mod sqlite;
 #[cfg(test)]
 pub(crate) mod suite;
