@@ -334,6 +334,7 @@ mod tests {
         assert_eq!(store.last_seq().unwrap(), N);
         assert_eq!(stats.requests, N);
         assert!(stats.batches <= N);
+        eprintln!("group commit: {stats:?}");
     }
 }
 
