@@ -156,10 +156,9 @@ fn main() {
         }
         if i + 1 == bids - tail {
             g.flush();
-            snapshot_at = Some((
-                g.seq,
-                encode_snapshot(&g.market.snapshot()).expect("encode"),
-            ));
+            let bytes = encode_snapshot(&g.market.snapshot()).expect("encode");
+            std::fs::write(&snapshot_file, bytes).expect("snapshot file");
+            snapshot_seq = Some(g.seq);
         }
         if i % 25_000 == 24_999 {
             eprintln!(
