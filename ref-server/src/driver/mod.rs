@@ -30,6 +30,7 @@ use tokio::sync::oneshot;
 
 use self::commit::{Batch, Committer, Release};
 use crate::http::errors::ApiError;
+use crate::store::recovery::{self, SnapshotPolicy, SnapshotWriter};
 use crate::store::{Commit, LoggedEvent, Record, Seq, Store, StoreError};
 use crate::verify::verify;
 
@@ -110,21 +111,17 @@ impl Running {
     }
 }
 
-/// Rebuilds the market from the store: every logged event replayed in
-/// order. Returns the market and the last sequence number.
+/// Rebuilds the market from the store: the newest snapshot, then every
+/// later event ([`crate::store::recovery`]). Returns the market and the
+/// last sequence number.
 pub fn recover(store: &dyn Store, config: MarketConfig) -> Result<(Market, Seq), String> {
-    let mut market = Market::new(config);
-    let mut last = 0;
-    store
-        .events_after(0, &mut |logged| {
-            market.apply(&logged.event).map_err(|e| {
-                StoreError::Corrupt(format!("event {} does not replay: {e}", logged.seq))
-            })?;
-            last = logged.seq;
-            Ok(())
-        })
-        .map_err(|e| e.to_string())?;
-    Ok((market, last))
+    let r = recovery::recover(store, config).map_err(|e| e.to_string())?;
+    tracing::info!(
+        snapshot = r.snapshot_seq,
+        replayed = r.replayed,
+        "recovered from snapshot and log"
+    );
+    Ok((r.market, r.last_seq))
 }
 
 /// Starts the market task and the commit thread. `on_failure` is called if
@@ -135,6 +132,7 @@ pub fn start(
     store: Arc<dyn Store>,
     on_failure: impl Fn(&StoreError) + Send + 'static,
 ) -> Running {
+    let snapshots = SnapshotWriter::start(store.clone());
     let (committer, commit) = Committer::start(store, on_failure);
     let (tx, rx) = mpsc::channel();
     let market = std::thread::Builder::new()
@@ -147,6 +145,11 @@ pub fn start(
                 random: RandomSource,
                 verifier: crate::verify::new_verifier(),
                 rng: crate::verify::new_rng(),
+                snapshots: Some(snapshots),
+                policy: SnapshotPolicy::default(),
+                since_snapshot: 0,
+                last_snapshot: std::time::Instant::now(),
+                since_evict: 0,
             }
             .run(&rx)
         })
@@ -245,10 +248,18 @@ struct Task {
     random: RandomSource,
     verifier: bitwrk_protocol::signature::Verifier,
     rng: rand::rngs::StdRng,
+    snapshots: Option<SnapshotWriter>,
+    policy: SnapshotPolicy,
+    since_snapshot: u64,
+    last_snapshot: std::time::Instant,
+    since_evict: u64,
 }
 
 /// A bid parsed and verified ahead of its turn.
 type Prepared = Result<Verified<BidRequest>, MarketError>;
+
+/// Retired state is evicted from the market after this many events.
+const EVICT_EVERY: u64 = 1_000;
 
 /// What one batch accumulates.
 #[derive(Default)]
@@ -307,8 +318,30 @@ impl Task {
                 self.timeouts(now, &mut pending);
             }
             self.flush(pending);
+            self.maintain();
         }
-        tracing::info!("market task stopped; commit queue drains");
+        self.committer.close();
+        if let Some(s) = self.snapshots.take() {
+            s.finish();
+        }
+        tracing::info!(stats = ?self.committer.stats(), "market task stopped; commit queue drains");
+    }
+
+    /// Eviction of retired state and the snapshot policy, after a flush.
+    fn maintain(&mut self) {
+        if self.since_evict >= EVICT_EVERY {
+            self.since_evict = 0;
+            self.market.evict_retired();
+        }
+        if self
+            .policy
+            .due(self.since_snapshot, self.last_snapshot.elapsed())
+            && let Some(w) = &self.snapshots
+            && w.offer(self.next_seq - 1, self.market.snapshot())
+        {
+            self.since_snapshot = 0;
+            self.last_snapshot = std::time::Instant::now();
+        }
     }
 
     /// Parses the batch's bids at `now` and verifies them together (one
@@ -342,6 +375,8 @@ impl Task {
     fn log(&mut self, event: Event, pending: &mut Pending) -> Seq {
         let seq = self.next_seq;
         self.next_seq += 1;
+        self.since_snapshot += 1;
+        self.since_evict += 1;
         pending.events.push(LoggedEvent { seq, event });
         seq
     }
