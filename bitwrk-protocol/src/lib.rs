@@ -18,7 +18,7 @@
 //! | [`hash`] | 3 | SHA-256, double SHA-256, HASH160 newtypes |
 //! | [`key`] | 4 | private/public keys, WIF |
 //! | [`address`] | 4 | P2PKH addresses and networks |
-//! | [`signature`] | 5, 5.A | Bitcoin message signatures; cached and batch verification ([`signature::Verifier`]) |
+//! | [`signature`] | 5, 5.A | Bitcoin message signatures; strict and BitWrk 0.7-compatible verification ([`signature::VerifyMode`]); cached and batch verification ([`signature::Verifier`]) |
 //! | [`money`] | 6 | amounts, currencies, units |
 //! | [`document`] | 7 | escaping and normalisation of signed form documents |
 //! | [`time`] | 2 | timestamps passed in by the driver |

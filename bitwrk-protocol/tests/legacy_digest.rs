@@ -483,10 +483,10 @@ fn a_07_seller_finishes_a_trade_in_compatible_mode() {
     let work = sha256(b"work");
     let wsh = sha256_concat(&[work.as_bytes(), secret.as_bytes()]);
     let (work, wsh, secret) = (work.to_string(), wsh.to_string(), secret.to_string());
-    let steps: [(&PrivateKey, Vec<(&str, &str)>, Phase); 3] = [
+    let steps = [
         (
             &buyer,
-            vec![("workhash", &work), ("worksecrethash", &wsh)],
+            vec![("workhash", work.as_str()), ("worksecrethash", &wsh)],
             Phase::BuyerEstablished,
         ),
         (

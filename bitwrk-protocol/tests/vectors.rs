@@ -30,6 +30,9 @@ use serde_json::Value;
 #[path = "support/market_vectors.rs"]
 mod market;
 
+#[path = "support/legacy_vectors.rs"]
+mod legacy;
+
 type Check = fn(&Value) -> Result<(), String>;
 
 /// The runner for each vector `type`. A type missing here fails the run.
@@ -41,6 +44,7 @@ fn runner_for(ty: &str) -> Option<Check> {
         "MessageSignatureDigest" => signature_digest,
         "MessageSignatureSign" => signature_sign,
         "MessageSignatureVerify" => signature_verify,
+        "MessageSignatureLegacy07" => legacy::signature_legacy_case,
         "MoneyParse" => money_parse,
         "MoneyFormat" => money_format,
         "MoneyJson" => money_json,

@@ -58,6 +58,12 @@ the address (addr.*), the base64 text (sig.bad-base64), the length
 sig.bad-s), key recovery (sig.unrecoverable) and finally the comparison with
 the address (sig.address-mismatch).
 
+Verification is strict by default: only the Bitcoin message digest counts.
+With --compat-07 a signature made the way BitWrk 0.7 signs messages of 253 to
+65535 bytes (its faulty length encoding, the 0.7 legacy digest) is also
+accepted; a signature valid under neither digest reports the problem found
+under the Bitcoin digest.
+
 Exit status:
   0  valid
   1  invalid (an answer, not an error); or standard input could not be read
@@ -171,6 +177,10 @@ pub struct VerifyArgs {
     /// The message, byte-exact; `-` reads it from standard input
     #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub message: OsString,
+    /// BitWrk 0.7-compatible mode: also accept signatures made under BitWrk
+    /// 0.7's legacy digest (messages of 253 to 65535 bytes)
+    #[arg(long = "compat-07")]
+    pub compat_07: bool,
 }
 
 /// `money …` subcommands.

@@ -6,7 +6,7 @@ use std::ffi::{OsStr, OsString};
 use std::io::{Read, Write};
 use std::str::FromStr;
 
-use bitwrk_protocol::signature::{sign_message, verify_message_text};
+use bitwrk_protocol::signature::{VerifyMode, sign_message, verify_message_text_in};
 use bitwrk_protocol::{Currency, ErrorCode, Money, Network};
 
 use crate::cli::{
@@ -160,7 +160,12 @@ fn verify(args: VerifyArgs, stdin: &mut dyn Read) -> Outcome {
     // conversion keeps it invalid and lets the protocol name the reason.
     let address = args.address.to_string_lossy();
     let signature = args.signature.to_string_lossy();
-    match verify_message_text(&address, &message, &signature) {
+    let mode = if args.compat_07 {
+        VerifyMode::Compat07
+    } else {
+        VerifyMode::Strict
+    };
+    match verify_message_text_in(mode, &address, &message, &signature) {
         Ok(_) => Outcome::Done("valid".to_owned()),
         Err(e) => Outcome::invalid(&e, Stream::Stdout),
     }

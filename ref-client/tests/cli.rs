@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use bitwrk_protocol::encoding::base64;
-use bitwrk_protocol::signature::{sign_message, verify_message_text};
+use bitwrk_protocol::signature::{
+    legacy_07_digest, sign_digest, sign_message, verify_message_text,
+};
 use bitwrk_protocol::{Currency, Money, Network, PrivateKey};
 
 const BIN: &str = env!("CARGO_BIN_EXE_bitwrk-client");
@@ -690,6 +692,71 @@ fn verify(address: &str, signature: &str, message: &str) -> Output {
     )
 }
 
+fn verify_in(compat: bool, address: &str, signature: &str, message: &str) -> Output {
+    let home = temp();
+    let mut args = vec![
+        "verify",
+        "--address",
+        address,
+        "--signature",
+        signature,
+        "--message",
+        message,
+    ];
+    if compat {
+        args.push("--compat-07");
+    }
+    run(&args, home.path())
+}
+
+#[test]
+fn verify_legacy_07_signature_needs_compat_07() {
+    // BW-SIG-13, BW-SIG-14: a 300-byte message signed as BitWrk 0.7 signs it.
+    let key = PrivateKey::from_wif(WIF_COMPRESSED).unwrap();
+    let message = "r".repeat(300);
+    let legacy = sign_digest(&key, &legacy_07_digest(message.as_bytes())).to_base64();
+    assert_invalid_stdout(
+        &verify_in(false, ADDR_COMPRESSED, &legacy, &message),
+        "sig.address-mismatch",
+    );
+    assert_eq!(
+        ok_line(&verify_in(true, ADDR_COMPRESSED, &legacy, &message)),
+        "valid"
+    );
+    // A standard signature verifies in both modes; a wrong signer in neither.
+    let standard = sign_message(&key, message.as_bytes()).to_base64();
+    for compat in [false, true] {
+        assert_eq!(
+            ok_line(&verify_in(compat, ADDR_COMPRESSED, &standard, &message)),
+            "valid"
+        );
+        assert_invalid_stdout(
+            &verify_in(compat, ADDR_UNCOMPRESSED, &legacy, &message),
+            "sig.address-mismatch",
+        );
+    }
+    // Short messages have one digest only: the flag changes nothing.
+    assert_eq!(
+        ok_line(&verify_in(true, V07_ADDRESS, V07_SIGNATURE, V07_MESSAGE)),
+        "valid"
+    );
+    // The flag takes no value.
+    let out = run(
+        &[
+            "verify",
+            "--address",
+            ADDR_COMPRESSED,
+            "--signature",
+            &legacy,
+            "--message",
+            &message,
+            "--compat-07=yes",
+        ],
+        temp().path(),
+    );
+    assert_eq!(out.status, 2, "{out:?}");
+}
+
 /// The BitWrk 0.7 signature with its bytes changed by `f`, re-encoded.
 fn tampered_signature(f: impl FnOnce(&mut Vec<u8>)) -> String {
     let mut bytes = base64::decode(V07_SIGNATURE).unwrap();
@@ -952,6 +1019,11 @@ fn help_texts_document_exit_status() {
     assert!(show.stdout.contains("\\r\\n"), "{show:?}");
     let format = run(&["money", "format", "--help"], home.path());
     assert!(format.stdout.contains("cli.bad-amount"), "{format:?}");
+    let verify = run(&["verify", "--help"], home.path());
+    assert!(
+        verify.stdout.contains("--compat-07") && verify.stdout.contains("legacy digest"),
+        "{verify:?}"
+    );
     let new = run(&["key", "new", "--help"], home.path());
     assert!(
         new.stdout.contains(".bitwrk-client/privatekey.wif"),

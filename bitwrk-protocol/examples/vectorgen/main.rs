@@ -37,6 +37,7 @@ mod bid_document;
 mod ledger;
 mod market;
 mod matching;
+mod signature_legacy;
 mod tx_document;
 mod tx_trace;
 
@@ -4828,6 +4829,7 @@ fn main() {
         digest_file(),
         sign_file(),
         verify_file(),
+        signature_legacy::signature_legacy_file(),
         money_parse_file(),
         money_format_file(),
         money_json_file(),

@@ -186,12 +186,16 @@ impl<'a> SignedMessage<'a> {
 ///   random-linear-combination check for all members whose signer is cached,
 ///   bisection to find failing members, and single verification for the rest.
 ///
-/// The [`VerifyMode`] applies to every path (BW-SIG-13, BW-SIG-14). All
-/// paths try the Bitcoin digest first; only a triple that fails under it is
-/// tried under the BitWrk 0.7 legacy digest, and only in
-/// [`VerifyMode::Compat07`] for the lengths where that digest differs. A
-/// batch of messages signed under the Bitcoin digest therefore costs the
-/// same in both modes.
+/// The [`VerifyMode`] applies to every path (BW-SIG-13 … BW-SIG-15). Single
+/// and cached-key verification try the Bitcoin digest first and, in
+/// [`VerifyMode::Compat07`] for the lengths where it differs, the BitWrk 0.7
+/// legacy digest after that. A batch checks each cached signer's message
+/// under one digest — the Bitcoin one, or the legacy one if that signer's
+/// last singly settled signature needed it (a per-signer hint in the cache)
+/// — and settles every member that fails under both. A batch of messages
+/// signed under the Bitcoin digest by signers without the hint costs the
+/// same in both modes; a batch from 0.7 clients does not bisect once their
+/// hints are set.
 #[derive(Debug, Clone)]
 pub struct Verifier {
     cache: KeyCache,
@@ -355,9 +359,10 @@ impl Verifier {
     /// `rng`, which must be a cryptographically secure generator whose
     /// output the signers cannot predict. If the combined check fails, the
     /// failing triples are found by bisection and re-verified singly to get
-    /// their exact errors. All triples are checked under the Bitcoin digest;
-    /// in compatible mode a triple that fails is then tried under the legacy
-    /// digest, so its verdict is the one single verification gives.
+    /// their exact errors. In compatible mode a member may be checked under
+    /// the legacy digest first (see [`Verifier`]); a member that fails is
+    /// settled under both digests, so its verdict is the one single
+    /// verification gives.
     pub fn verify_batch<R: CryptoRng + ?Sized>(
         &mut self,
         items: &[SignedMessage<'_>],
