@@ -22,7 +22,7 @@ use bitwrk_protocol::ids::IdError;
 use bitwrk_protocol::key::KeyError;
 use bitwrk_protocol::ledger::LedgerError;
 use bitwrk_protocol::ledger::deposit::DepositError;
-use bitwrk_protocol::market::MarketError;
+use bitwrk_protocol::market::{MarketError, SnapshotError};
 use bitwrk_protocol::money::MoneyError;
 use bitwrk_protocol::nonce::NonceError;
 use bitwrk_protocol::relation::RelationError;
@@ -54,6 +54,7 @@ const ALL_CODES: &[&[&str]] = &[
     IdError::CODES,
     WireError::CODES,
     PriceError::CODES,
+    SnapshotError::CODES,
 ];
 
 const APPENDIX_A: &str = include_str!("../../spec/A-error-codes.md");

@@ -1,0 +1,59 @@
+//! `/account/<address>`: the account view (GET) and the deposit-address
+//! protocol actions (POST).
+
+use bitwrk_protocol::address::Address;
+
+use super::errors::ApiError;
+use http::StatusCode;
+
+use super::handlers::{Resp, html_response, json_response, redirect, store_read};
+use super::negotiate::Repr;
+use super::views::{html, json};
+use super::{AppState, Req};
+use crate::store::HistoryQuery;
+
+/// Movements shown on an account page.
+const MOVEMENTS_SHOWN: usize = 100;
+
+/// `GET /account/<address>`: an account that never saw a movement is an
+/// empty BTC account (as in BitWrk 0.7).
+pub async fn get_account(state: &AppState, req: &mut Req, addr: &str) -> Result<Resp, ApiError> {
+    let repr = req.repr()?;
+    let address = Address::parse_for(addr, state.network)
+        .map_err(|e| ApiError::not_found(format!("no account {addr}: {e}")))?;
+    let view = state.driver.read(move |m| m.account_json(&address)).await?;
+    Ok(match repr {
+        Repr::Json => json_response(&view),
+        Repr::Html => {
+            let account = address.to_string();
+            let movements = store_read(state, move |s| {
+                s.history(&HistoryQuery::AccountMovements {
+                    account,
+                    limit: MOVEMENTS_SHOWN,
+                })
+            })
+            .await?;
+            let body = format!(
+                "{}<h2>Movements (newest first)</h2>\n{}",
+                html::fields(&json::value(&view)),
+                html::rows(&movements)
+            );
+            html_response(html::page(&format!("Account {address}"), &body))
+        }
+    })
+}
+
+/// `POST /account/<address>` with `action=requestdepositaddress` or
+/// `action=storedepositinfo` (BW-HTTP-27 … BW-HTTP-30): the market checks
+/// and applies the form; success is 303 back to the request target.
+pub async fn post_account(state: &AppState, req: &mut Req, addr: &str) -> Result<Resp, ApiError> {
+    Address::parse_for(addr, state.network)
+        .map_err(|e| ApiError::not_found(format!("no account {addr}: {e}")))?;
+    let form = req.form().await?;
+    form.require_unique()?;
+    state
+        .driver
+        .account_action(addr.to_owned(), form.pairs().to_vec())
+        .await?;
+    Ok(redirect(StatusCode::SEE_OTHER, &req.target))
+}
