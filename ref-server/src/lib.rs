@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod clock;
 pub mod config;
 pub mod driver;
 pub mod http;

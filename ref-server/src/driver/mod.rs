@@ -13,7 +13,7 @@ pub mod records;
 
 use std::sync::Arc;
 use std::sync::mpsc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use bitwrk_protocol::bid::BidForm;
 use bitwrk_protocol::ids::BidId;
@@ -27,6 +27,7 @@ use bitwrk_protocol::tx::document::TxMessage;
 use tokio::sync::oneshot;
 
 use self::commit::{Batch, Committer, Release};
+use crate::clock::Clock;
 use crate::http::errors::ApiError;
 use crate::store::{Commit, LoggedEvent, Record, Seq, Store, StoreError};
 use crate::verify::verify;
@@ -56,6 +57,7 @@ enum Command {
 #[derive(Debug, Clone)]
 pub struct Driver {
     tx: mpsc::Sender<Command>,
+    clock: Clock,
 }
 
 impl core::fmt::Debug for Command {
@@ -77,14 +79,6 @@ fn stopped() -> ApiError {
 
 fn market_error(e: &MarketError) -> ApiError {
     ApiError::from_core(e)
-}
-
-/// The wall clock in milliseconds since the epoch.
-fn wall_clock() -> Timestamp {
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-    Timestamp::from_millis(ms)
 }
 
 /// The running market task.
@@ -129,10 +123,12 @@ pub fn start(
     market: Market,
     last_seq: Seq,
     store: Arc<dyn Store>,
+    clock: Clock,
     on_failure: impl Fn(&StoreError) + Send + 'static,
 ) -> Running {
     let (committer, commit) = Committer::start(store, on_failure);
     let (tx, rx) = mpsc::channel();
+    let task_clock = clock.clone();
     let market = std::thread::Builder::new()
         .name("bitwrk-market".into())
         .spawn(move || {
@@ -141,18 +137,24 @@ pub fn start(
                 next_seq: last_seq + 1,
                 committer,
                 random: RandomSource,
+                clock: task_clock,
             }
             .run(&rx)
         })
         .expect("spawning the market thread");
     Running {
-        driver: Driver { tx },
+        driver: Driver { tx, clock },
         market,
         commit,
     }
 }
 
 impl Driver {
+    /// The clock the market task reads `now` from.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
     async fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T, ApiError> {
         let (reply, rx) = oneshot::channel();
         self.tx.send(make(reply)).map_err(|_| stopped())?;
@@ -226,6 +228,7 @@ struct Task {
     next_seq: Seq,
     committer: Committer,
     random: RandomSource,
+    clock: Clock,
 }
 
 /// What one batch accumulates.
@@ -254,7 +257,7 @@ impl Task {
         loop {
             let wait = match self.market.poll_timeout() {
                 Some(deadline) => {
-                    let now = wall_clock();
+                    let now = self.clock.now();
                     Duration::from_millis(deadline.as_millis().saturating_sub(now.as_millis()))
                         .max(TIMER_GRANULARITY)
                 }
@@ -274,7 +277,7 @@ impl Task {
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
-            let now = wall_clock().max(self.market.now());
+            let now = self.clock.now().max(self.market.now());
             let mut pending = Pending::default();
             for cmd in commands {
                 self.handle(now, cmd, &mut pending);
