@@ -120,6 +120,7 @@ pub fn start_reference_with(test_clock: bool, extra: &[&str]) -> Result<InProces
                     trusted_proxies: args.trusted_proxies.clone(),
                     motd: args.motd.clone(),
                     network,
+                    shutting_down: std::sync::atomic::AtomicBool::new(false),
                 });
                 let _ = ready_tx.send(Ok(url));
                 serve(

@@ -82,12 +82,20 @@ pub struct Args {
     pub trusted_proxies: Vec<IpAddr>,
 
     /// Largest request body accepted, in bytes (413 above).
-    #[arg(long, default_value_t = 64 * 1024)]
+    #[arg(long, default_value_t = 16 * 1024)]
     pub max_body_bytes: usize,
 
-    /// Largest total size of request line and headers, in bytes (431 above).
+    /// Largest request target (path and query), in bytes (414 above).
+    #[arg(long, default_value_t = 8 * 1024)]
+    pub max_uri_bytes: usize,
+
+    /// Largest header section, in bytes (431 above).
     #[arg(long, default_value_t = 16 * 1024)]
     pub max_header_bytes: usize,
+
+    /// Most header lines (431 above).
+    #[arg(long, default_value_t = 100)]
+    pub max_header_lines: usize,
 
     /// Most connections served at once; further ones get 503.
     #[arg(long, default_value_t = 1024)]
@@ -125,8 +133,12 @@ fn parse_ratio(s: &str) -> Result<FeeRatio, String> {
 pub struct HttpLimits {
     /// See [`Args::max_body_bytes`].
     pub max_body_bytes: usize,
+    /// See [`Args::max_uri_bytes`].
+    pub max_uri_bytes: usize,
     /// See [`Args::max_header_bytes`].
     pub max_header_bytes: usize,
+    /// See [`Args::max_header_lines`].
+    pub max_header_lines: usize,
     /// See [`Args::max_connections`].
     pub max_connections: usize,
     /// See [`Args::header_timeout_ms`].
@@ -170,7 +182,9 @@ impl Args {
     pub fn limits(&self) -> HttpLimits {
         HttpLimits {
             max_body_bytes: self.max_body_bytes,
+            max_uri_bytes: self.max_uri_bytes,
             max_header_bytes: self.max_header_bytes,
+            max_header_lines: self.max_header_lines,
             max_connections: self.max_connections.max(1),
             header_timeout: Duration::from_millis(self.header_timeout_ms),
             body_timeout: Duration::from_millis(self.body_timeout_ms),

@@ -23,7 +23,8 @@ pub fn init_logging(format: LogFormat) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let _ = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
@@ -91,6 +92,7 @@ pub async fn run(args: Args) -> Result<(), String> {
         trusted_proxies: args.trusted_proxies.clone(),
         motd: args.motd.clone(),
         network,
+        shutting_down: std::sync::atomic::AtomicBool::new(false),
     });
     // The URL on standard output, for people and for scripts that start us.
     println!("bitwrk-server listening on http://{local}/");

@@ -15,6 +15,9 @@ fn still_serves(server: &Server) {
     let r = server.get("/nonce", &[]);
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.body.len(), 32);
+    // BW-HTTP-10, BW-HTTP-21
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(r.header("content-type"), Some("text/plain"));
 }
 
 /// Asserts status, code, a complete text body naming the code.
@@ -30,7 +33,7 @@ fn refused(r: &support::Response, status: u16, code: &str) {
 fn limits_routes_methods_and_forms() {
     let server = Server::start(&["--max-body-bytes", "1024", "--max-header-bytes", "4096"]);
 
-    // Oversized body, announced by Content-Length.
+    // BW-HTTP-43: oversized body, announced by Content-Length.
     let big = "a=".to_owned() + &"x".repeat(2000);
     refused(
         &server.post_form("/bid", &[], &big),
@@ -61,29 +64,29 @@ Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\
     let r = server.get("/nonce", &[("X-Long", &huge)]);
     assert_eq!(r.status, 431);
 
-    // Malformed escape, not UTF-8, repeated field.
+    // BW-HTTP-6, BW-HTTP-8: malformed escape, not UTF-8, repeated field.
     refused(
         &server.post_form("/bid", &[], "type=%zz"),
         400,
-        "http.bad-escape",
+        "http.bad-form",
     );
     refused(
         &server.post_form("/bid", &[], "type=%ff%fe"),
         400,
-        "http.not-utf8",
+        "http.bad-form",
     );
     refused(
         &server.post_form("/bid", &[], "type=BUY&type=SELL"),
         400,
-        "http.repeated-field",
+        "http.duplicate-field",
     );
     // Repeated between query string and body counts too.
     refused(
         &server.post_form("/bid?type=SELL", &[], "type=BUY"),
         400,
-        "http.repeated-field",
+        "http.duplicate-field",
     );
-    // A body that is not a form.
+    // BW-HTTP-7: a body that is not a form.
     refused(
         &server.request("POST", "/bid", &[("Content-Type", "text/plain")], b"hello"),
         415,
@@ -91,6 +94,7 @@ Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\
     );
 
     // Wrong method, with Allow.
+    // BW-HTTP-3
     let r = server.request("DELETE", "/bid/1", &[], b"");
     refused(&r, 405, "http.method-not-allowed");
     assert_eq!(r.header("allow"), Some("GET, HEAD"));
@@ -100,34 +104,52 @@ Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\
         "http.method-not-allowed",
     );
 
-    // Unknown routes, GAE-only routes, malformed ids.
+    // BW-HTTP-2: unknown paths, GAE-only routes, empty or trailing
+    // segments, bad escapes in the path.
     for path in [
         "/nope",
         "/login",
         "/_ah/queue/retire-tx",
         "/query/trades",
-        "/bid/01",
-        "/bid/x",
+        "/bid/",
+        "/bid/1/",
+        "/%zz",
+        "/bid/%ff",
     ] {
-        refused(
-            &server.get(path, &[("Accept", "application/json")]),
-            404,
-            "http.not-found",
-        );
+        let r = server.get(path, &[]);
+        assert_eq!(r.code(), Some("http.unknown-path"), "{path}");
+        refused(&r, 404, "http.unknown-path");
     }
-    refused(&server.get("/%zz", &[]), 400, "http.bad-escape");
+    // BW-HTTP-4: a segment that is no identifier names nothing.
+    for path in ["/bid/01", "/bid/x", "/tx/-1", "/ledger/1x", "/account/1abc"] {
+        let r = server.get(path, &[]);
+        assert_eq!(r.code(), Some("http.not-found"), "{path}");
+        refused(&r, 404, "http.not-found");
+    }
+    // BW-HTTP-43: a long request target.
+    let long_path = format!("/bid/{}", "1".repeat(9000));
+    refused(&server.get(&long_path, &[]), 414, "http.uri-too-long");
+    // BW-HTTP-3: HEAD where GET is, not on /nonce.
+    let r = server.request("HEAD", "/myip", &[], b"");
+    assert_eq!(r.status, 200);
+    assert!(r.body.is_empty());
+    let r = server.request("HEAD", "/nonce", &[], b"");
+    assert_eq!(r.status, 405);
+    assert_eq!(r.code(), Some("http.method-not-allowed"));
+    assert_eq!(r.header("allow"), Some("GET, POST"));
 
-    // Nothing acceptable.
+    // BW-HTTP-12: nothing acceptable.
     refused(
         &server.get("/bid/0", &[("Accept", "image/png")]),
         406,
         "http.not-acceptable",
     );
 
-    // JSON errors when JSON is accepted.
-    let r = server.get("/nope", &[("Accept", "application/json")]);
+    // BW-HTTP-15: JSON errors when JSON is accepted.
+    let r = server.get("/nope", &[("Accept", "text/html, application/json")]);
     assert_eq!(r.status, 404);
-    assert_eq!(r.json()["code"], "http.not-found");
+    assert_eq!(r.json()["code"], "http.unknown-path");
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
 
     // Refusals of the core keep their codes: a bid with a bad nonce.
     let r = server.post_form(
@@ -153,7 +175,7 @@ Content-Length: 100\r\n\r\ntype=BUY",
     )
     .unwrap();
     let r = read_response(&mut s);
-    refused(&r, 408, "http.body-timeout");
+    refused(&r, 408, "http.request-timeout");
 
     // Headers never complete: the connection is closed without a request
     // being served.
@@ -179,7 +201,7 @@ fn too_many_connections() {
     let b = server.connect();
     sleep(Duration::from_millis(200));
     let r = server.get("/nonce", &[]);
-    refused(&r, 503, "http.too-many-connections");
+    refused(&r, 503, "http.overloaded");
     drop((a, b));
     sleep(Duration::from_millis(200));
     still_serves(&server);

@@ -74,7 +74,7 @@ impl core::fmt::Debug for Command {
 }
 
 fn stopped() -> ApiError {
-    ApiError::new("http.shutting-down", "the market is stopping")
+    ApiError::overloaded("the market is stopping")
 }
 
 fn market_error(e: &MarketError) -> ApiError {

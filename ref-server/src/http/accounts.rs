@@ -15,7 +15,7 @@ const MOVEMENTS_SHOWN: usize = 100;
 
 /// `GET /account/<address>`: an account that never saw a movement is an
 /// empty BTC account (as in BitWrk 0.7).
-pub async fn get_account(state: &AppState, req: &Req, addr: &str) -> Result<Resp, ApiError> {
+pub async fn get_account(state: &AppState, req: &mut Req, addr: &str) -> Result<Resp, ApiError> {
     let repr = req.repr()?;
     let address = Address::parse_for(addr, state.network)
         .map_err(|e| ApiError::not_found(format!("no account {addr}: {e}")))?;
@@ -47,8 +47,8 @@ pub async fn get_account(state: &AppState, req: &Req, addr: &str) -> Result<Resp
 
 /// `POST /account/<address>` with `action=requestdepositaddress` or
 /// `action=storedepositinfo`.
-pub async fn post_account(_state: &AppState, req: &Req, _addr: &str) -> Result<Resp, ApiError> {
-    let form = req.form()?;
+pub async fn post_account(_state: &AppState, req: &mut Req, _addr: &str) -> Result<Resp, ApiError> {
+    let form = req.form().await?;
     let action = form.single("action")?;
     Err(ApiError::new(
         "http.unknown-action",

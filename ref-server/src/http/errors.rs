@@ -16,60 +16,73 @@ use super::form::FormError;
 /// The header carrying an error's stable code.
 pub const ERROR_HEADER: &str = "x-bitwrk-error";
 
-/// The HTTP layer's own codes (appendix A, area `http`).
+/// The HTTP layer's own codes (appendix A.2, §16.13).
 pub const HTTP_CODES: &[&str] = &[
+    "http.unknown-path",
     "http.not-found",
     "http.method-not-allowed",
     "http.not-acceptable",
+    "http.request-timeout",
     "http.body-too-large",
-    "http.headers-too-large",
-    "http.body-timeout",
-    "http.too-many-connections",
+    "http.uri-too-long",
     "http.unsupported-media-type",
-    "http.bad-escape",
-    "http.not-utf8",
-    "http.repeated-field",
+    "http.headers-too-large",
+    "http.bad-form",
+    "http.duplicate-field",
+    "http.missing-field",
     "http.bad-parameter",
-    "http.unknown-action",
-    "http.shutting-down",
+    "http.bad-forwarded-for",
+    "http.overloaded",
     "http.internal",
 ];
 
-/// The status a code is answered with, by error class:
-/// 400 malformed input, 403 signature or authority, 404 unknown resource,
-/// 409 conflict with the current state (nonce spent, wrong phase, uid taken),
-/// 422 refused by a market rule, 503 the server is full or stopping,
-/// 500 the server's own failure.
+/// The status a code is answered with: the table of §16.4.1 (BW-HTTP-17)
+/// and §16.13. 400 malformed, 403 not authenticated or not authorised,
+/// 404 unknown, 409 conflicts with the state, 422 refused by the rules,
+/// 429/503 temporary, 500 internal (a check no request to a correct server
+/// can fail).
 pub fn status_for(code: &str) -> StatusCode {
     let (area, name) = code.split_once('.').unwrap_or(("", code));
     match (area, name) {
-        ("http", "not-found") | ("market", "unknown-tx") => StatusCode::NOT_FOUND,
+        ("http", "unknown-path" | "not-found") | ("market", "unknown-tx") => StatusCode::NOT_FOUND,
         ("http", "method-not-allowed") => StatusCode::METHOD_NOT_ALLOWED,
         ("http", "not-acceptable") => StatusCode::NOT_ACCEPTABLE,
+        ("http", "request-timeout") => StatusCode::REQUEST_TIMEOUT,
         ("http", "body-too-large") => StatusCode::PAYLOAD_TOO_LARGE,
-        ("http", "headers-too-large") => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-        ("http", "body-timeout") => StatusCode::REQUEST_TIMEOUT,
+        ("http", "uri-too-long") => StatusCode::URI_TOO_LONG,
         ("http", "unsupported-media-type") => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        ("http", "too-many-connections" | "shutting-down")
-        | ("nonce", "capacity")
-        | ("book", "full") => StatusCode::SERVICE_UNAVAILABLE,
-        ("http", "internal") | ("market", _) | ("store", _) => StatusCode::INTERNAL_SERVER_ERROR,
-        ("sig", _)
-        | ("deposit", "untrusted-signer")
-        | ("bid", "untrusted-seller")
-        | ("tx", "message-not-allowed" | "worker-host-mismatch") => StatusCode::FORBIDDEN,
-        ("nonce", "unknown" | "expired" | "used" | "collision")
-        | ("tx", "inactive" | "wrong-phase" | "too-young" | "already-retired")
+        ("http", "headers-too-large") => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        ("http", "overloaded")
+        | ("nonce", "capacity" | "collision")
+        | ("book", "full")
+        | ("market", "stale-request") => StatusCode::SERVICE_UNAVAILABLE,
+        ("account", "too-soon") => StatusCode::TOO_MANY_REQUESTS,
+        ("http", "internal")
+        | ("market", _)
+        | ("store", _)
         | ("bid", "not-open" | "expired" | "too-young")
-        | ("book", "duplicate-id" | "unknown-id" | "expired")
-        | ("deposit", "uid-conflict") => StatusCode::CONFLICT,
-        ("article", "not-traded")
-        | ("bid", "negative-price" | "price-too-high")
-        | ("ledger", _)
         | ("book", _)
-        | ("tx", "secret-mismatch" | "bad-receipt")
-        | ("relation", "same-source-target")
-        | ("deposit", "non-positive-amount" | "zero-injection") => StatusCode::UNPROCESSABLE_ENTITY,
+        | ("tx", "too-young" | "already-retired")
+        | (
+            "ledger",
+            "mixed-currency" | "invalid-movement" | "unbalanced" | "insufficient-blocked",
+        ) => StatusCode::INTERNAL_SERVER_ERROR,
+        ("sig", _)
+        | ("bid", "untrusted-seller")
+        | ("tx", "worker-host-mismatch")
+        | ("deposit", "untrusted-signer")
+        | ("account", "untrusted-signer") => StatusCode::FORBIDDEN,
+        ("nonce", "unknown" | "expired" | "used")
+        | ("tx", "inactive" | "wrong-phase")
+        | ("deposit", "uid-conflict")
+        | ("account", "request-pending") => StatusCode::CONFLICT,
+        ("money", "overflow" | "currency-mismatch")
+        | ("article", "not-traded")
+        | ("bid", "negative-price" | "price-too-high")
+        | ("tx", "message-not-allowed" | "secret-mismatch" | "bad-receipt")
+        | ("ledger", _)
+        | ("deposit", "non-positive-amount" | "zero-injection")
+        | ("relation", "same-source-target") => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::BAD_REQUEST,
     }
 }
@@ -100,9 +113,22 @@ impl ApiError {
         }
     }
 
-    /// 404 for a resource that does not exist.
+    /// 404 for an identifier that names nothing (BW-HTTP-4).
     pub fn not_found(what: impl Into<String>) -> ApiError {
         ApiError::new("http.not-found", what)
+    }
+
+    /// 404 for a path no endpoint has (BW-HTTP-2).
+    pub fn unknown_path(path: &str) -> ApiError {
+        ApiError::new(
+            "http.unknown-path",
+            format!("no endpoint has the path {path:?}"),
+        )
+    }
+
+    /// 503 while the server is full or stopping.
+    pub fn overloaded(why: impl Into<String>) -> ApiError {
+        ApiError::new("http.overloaded", why)
     }
 
     /// The status to answer with.
@@ -130,9 +156,11 @@ impl ApiError {
             HeaderValue::from_static("nosniff"),
         );
         headers.insert(ERROR_HEADER, HeaderValue::from_static(self.code));
-        if self.status() == StatusCode::SERVICE_UNAVAILABLE
-            || self.status() == StatusCode::REQUEST_TIMEOUT
-        {
+        let status = self.status();
+        if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        if matches!(status.as_u16(), 408 | 413 | 414 | 431 | 503) {
             headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         response
@@ -157,7 +185,22 @@ mod tests {
 
     #[test]
     fn classes() {
+        // BW-HTTP-17
         assert_eq!(status_for("sig.address-mismatch"), StatusCode::FORBIDDEN);
+        assert_eq!(
+            status_for("tx.message-not-allowed"),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            status_for("book.expired"),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(
+            status_for("account.too-soon"),
+            StatusCode::TOO_MANY_REQUESTS
+        );
+        assert_eq!(status_for("relation.bad-enabled"), StatusCode::BAD_REQUEST);
+        assert_eq!(status_for("http.unknown-path"), StatusCode::NOT_FOUND);
         assert_eq!(status_for("nonce.used"), StatusCode::CONFLICT);
         assert_eq!(status_for("nonce.bad-format"), StatusCode::BAD_REQUEST);
         assert_eq!(

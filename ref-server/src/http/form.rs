@@ -29,9 +29,8 @@ impl FormError {
     /// The stable code (appendix A).
     pub fn code(&self) -> &'static str {
         match self {
-            FormError::BadEscape { .. } => "http.bad-escape",
-            FormError::NotUtf8 => "http.not-utf8",
-            FormError::Repeated { .. } => "http.repeated-field",
+            FormError::BadEscape { .. } | FormError::NotUtf8 => "http.bad-form",
+            FormError::Repeated { .. } => "http.duplicate-field",
         }
     }
 }
@@ -207,7 +206,7 @@ mod tests {
         assert_eq!(parse_pairs(b"a=%ff"), Err(FormError::NotUtf8));
         assert_eq!(parse_pairs(b"a=\xc3"), Err(FormError::NotUtf8));
         let form = Form::parse(b"a=1", b"a=2").unwrap();
-        assert_eq!(form.single("a").unwrap_err().code(), "http.repeated-field");
+        assert_eq!(form.single("a").unwrap_err().code(), "http.duplicate-field");
         assert!(form.require_unique().is_err());
         assert!(
             Form::parse(b"a=1&b=2", b"")

@@ -13,7 +13,7 @@ use http_body_util::Full;
 use serde_json::Value;
 
 use super::errors::ApiError;
-use super::forwarded::remote_addr_text;
+use super::forwarded::{host_text, remote_addr_text};
 use super::negotiate::{Repr, none_match};
 use super::router::Route;
 use super::views::{html, json};
@@ -28,30 +28,33 @@ pub type Resp = Response<Full<Bytes>>;
 const LIST_LIMIT: usize = 100;
 
 /// Routes a prepared request to its handler.
-pub async fn dispatch(state: &AppState, req: Req) -> Result<Resp, ApiError> {
+pub async fn dispatch(state: &AppState, mut req: Req) -> Result<Resp, ApiError> {
     let post = req.method == Method::POST;
     match req.route.clone() {
         Route::Index => Ok(index()),
         Route::Nonce => nonce(state).await,
-        Route::Bids if post => create_bid(state, &req).await,
+        Route::Bids if post => create_bid(state, &mut req).await,
         Route::Bids => Ok(html_response(bid_form_page())),
-        Route::Bid(id) => get_bid(state, &req, &id).await,
-        Route::Tx(id) if post => post_tx(state, &req, &id).await,
-        Route::Tx(id) => get_tx(state, &req, &id).await,
-        Route::Account(addr) if post => super::accounts::post_account(state, &req, &addr).await,
-        Route::Account(addr) => super::accounts::get_account(state, &req, &addr).await,
-        Route::Ledger(id) => get_ledger(state, &req, &id).await,
-        Route::Deposits if post => create_deposit(state, &req).await,
+        Route::Bid(id) => get_bid(state, &mut req, &id).await,
+        Route::Tx(id) if post => post_tx(state, &mut req, &id).await,
+        Route::Tx(id) => get_tx(state, &mut req, &id).await,
+        Route::Account(addr) if post => super::accounts::post_account(state, &mut req, &addr).await,
+        Route::Account(addr) => super::accounts::get_account(state, &mut req, &addr).await,
+        Route::Ledger(id) => get_ledger(state, &mut req, &id).await,
+        Route::Deposits if post => create_deposit(state, &mut req).await,
         Route::Deposits => Ok(html_response(deposit_form_page())),
-        Route::Deposit(uid) => get_deposit(state, &req, &uid).await,
-        Route::Relations if post => create_relation(state, &req).await,
+        Route::Deposit(uid) => get_deposit(state, &mut req, &uid).await,
+        Route::Relations if post => create_relation(state, &mut req).await,
         Route::Relations => Ok(html_response(relation_form_page())),
         Route::Relation(s, t, g) => get_relation(state, &s, &t, &g).await,
-        Route::Prices => super::queries::prices(state, &req).await,
-        Route::Accounts => super::queries::accounts(state, &req).await,
-        Route::LedgerQuery => super::queries::ledger(state, &req).await,
+        Route::Prices => super::queries::prices(state, &mut req).await,
+        Route::Accounts => super::queries::accounts(state, &mut req).await,
+        Route::LedgerQuery => super::queries::ledger(state, &mut req).await,
         Route::Motd => Ok(motd(state, &req)),
-        Route::MyIp => Ok(text_response(StatusCode::OK, req.client.to_string())),
+        Route::MyIp => Ok(myip(&req)),
+        Route::ArticlePrices(article) => {
+            super::queries::article_prices(state, &mut req, &article).await
+        }
     }
 }
 
@@ -141,8 +144,8 @@ async fn nonce(state: &AppState) -> Result<Resp, ApiError> {
     Ok(r)
 }
 
-async fn create_bid(state: &AppState, req: &Req) -> Result<Resp, ApiError> {
-    let form = req.form()?;
+async fn create_bid(state: &AppState, req: &mut Req) -> Result<Resp, ApiError> {
+    let form = req.form().await?;
     let bid = BidForm {
         bid_type: form.single("type")?.to_owned(),
         article: form.single("article")?.to_owned(),
@@ -170,7 +173,7 @@ fn parse_id(text: &str, what: &str) -> Result<u64, ApiError> {
         .ok_or_else(|| ApiError::not_found(format!("{what} not found: {text}")))
 }
 
-async fn get_bid(state: &AppState, req: &Req, id: &str) -> Result<Resp, ApiError> {
+async fn get_bid(state: &AppState, req: &mut Req, id: &str) -> Result<Resp, ApiError> {
     let repr = req.repr()?;
     let id = BidId(parse_id(id, "bid")?);
     let live = state
@@ -195,7 +198,7 @@ async fn get_bid(state: &AppState, req: &Req, id: &str) -> Result<Resp, ApiError
     Ok(tagged(req, &etag, repr, body))
 }
 
-async fn get_tx(state: &AppState, req: &Req, id: &str) -> Result<Resp, ApiError> {
+async fn get_tx(state: &AppState, req: &mut Req, id: &str) -> Result<Resp, ApiError> {
     let repr = req.repr()?;
     let id = TxId(parse_id(id, "transaction")?);
     let live = state
@@ -231,10 +234,9 @@ async fn get_tx(state: &AppState, req: &Req, id: &str) -> Result<Resp, ApiError>
     Ok(tagged(req, &etag, repr, body))
 }
 
-async fn post_tx(state: &AppState, req: &Req, id: &str) -> Result<Resp, ApiError> {
-    req.repr()?;
+async fn post_tx(state: &AppState, req: &mut Req, id: &str) -> Result<Resp, ApiError> {
     let txid = TxId(parse_id(id, "transaction")?);
-    let form = req.form()?;
+    let form = req.form().await?;
     let message = TxMessage::from_form(txid, form.pairs()).map_err(|e| ApiError::from_core(&e))?;
     let verified = verify(message).map_err(|e| ApiError::from_core(&e))?;
     if let Some(url) = verified.argument("workerurl") {
@@ -245,7 +247,7 @@ async fn post_tx(state: &AppState, req: &Req, id: &str) -> Result<Resp, ApiError
     Ok(redirect(StatusCode::SEE_OTHER, &format!("/tx/{txid}")))
 }
 
-async fn get_ledger(state: &AppState, req: &Req, id: &str) -> Result<Resp, ApiError> {
+async fn get_ledger(state: &AppState, req: &mut Req, id: &str) -> Result<Resp, ApiError> {
     let repr = req.repr()?;
     let id = parse_id(id, "ledger entry")?;
     let value = store_read(state, move |s| s.movement(id))
@@ -260,14 +262,14 @@ async fn get_ledger(state: &AppState, req: &Req, id: &str) -> Result<Resp, ApiEr
     })
 }
 
-async fn create_deposit(state: &AppState, req: &Req) -> Result<Resp, ApiError> {
-    let form = req.form()?;
+async fn create_deposit(state: &AppState, req: &mut Req) -> Result<Resp, ApiError> {
+    let form = req.form().await?;
     form.require_unique()?;
     let uid = state.driver.deposit(form.pairs().to_vec()).await?;
     Ok(redirect(StatusCode::FOUND, &format!("/deposit/{uid}")))
 }
 
-async fn get_deposit(state: &AppState, req: &Req, uid: &str) -> Result<Resp, ApiError> {
+async fn get_deposit(state: &AppState, req: &mut Req, uid: &str) -> Result<Resp, ApiError> {
     let repr = req.repr()?;
     let key = uid.to_owned();
     let live = state
@@ -289,8 +291,8 @@ async fn get_deposit(state: &AppState, req: &Req, uid: &str) -> Result<Resp, Api
     })
 }
 
-async fn create_relation(state: &AppState, req: &Req) -> Result<Resp, ApiError> {
-    let form = req.form()?;
+async fn create_relation(state: &AppState, req: &mut Req) -> Result<Resp, ApiError> {
+    let form = req.form().await?;
     let pairs = form.pairs().to_vec();
     let relation = SignedRelation::from_form_for(&pairs, state.network)
         .map_err(|e| ApiError::from_core(&e))?;
@@ -326,6 +328,14 @@ async fn get_relation(
         }
     };
     Ok(json_response(&value))
+}
+
+/// `GET /myip`: the peer's host text (BW-HTTP-40).
+fn myip(req: &Req) -> Resp {
+    let mut r = text_response(StatusCode::OK, host_text(req.client));
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
 }
 
 /// The version a `BitWrkGoClient/X.Y.Z` user agent announces.

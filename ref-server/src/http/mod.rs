@@ -17,6 +17,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use bitwrk_protocol::address::Network;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub motd: Option<String>,
     /// The participants' network.
     pub network: Network,
+    /// Set once shutdown began: requests still arriving get 503.
+    pub shutting_down: AtomicBool,
 }
 
 impl core::fmt::Debug for AppState {
@@ -61,7 +64,9 @@ impl core::fmt::Debug for AppState {
     }
 }
 
-/// A parsed request, as handlers see it.
+/// A request whose head passed the checks, as handlers see it. The body is
+/// read only when a handler asks for the form, after the checks of the
+/// path (BW-HTTP-46).
 #[derive(Debug)]
 pub struct Req {
     /// The method.
@@ -70,12 +75,14 @@ pub struct Req {
     pub route: Route,
     /// The headers.
     pub headers: HeaderMap,
+    /// The request target as received (path and query).
+    pub target: String,
     /// The raw query string.
     pub query: String,
-    /// The body (empty for GET).
-    pub body: Bytes,
     /// The client's address (after the trusted-proxy rule).
     pub client: IpAddr,
+    body: Option<Incoming>,
+    limits: HttpLimits,
 }
 
 impl Req {
@@ -84,9 +91,9 @@ impl Req {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
-    /// The negotiated representation, or 406.
+    /// The negotiated representation, or 406 (BW-HTTP-12).
     pub fn repr(&self) -> Result<Repr, ApiError> {
-        negotiate(self.header(header::ACCEPT)).ok_or_else(|| {
+        negotiate(self.accept().as_deref()).ok_or_else(|| {
             ApiError::new(
                 "http.not-acceptable",
                 "expected an Accept header naming text/html or application/json",
@@ -94,47 +101,89 @@ impl Req {
         })
     }
 
-    /// The form: body pairs (for a urlencoded body), then query pairs.
-    pub fn form(&self) -> Result<Form, ApiError> {
-        Ok(Form::parse(&self.body, self.query.as_bytes())?)
+    /// All `Accept` lines joined with `,`; `None` without any.
+    fn accept(&self) -> Option<String> {
+        accept_header(&self.headers)
+    }
+
+    /// The form: body pairs, then query pairs (BW-HTTP-6). Checks the
+    /// content type (415), the body limit (413) and the body timeout (408).
+    pub async fn form(&mut self) -> Result<Form, ApiError> {
+        let body = match self.body.take() {
+            Some(body) => read_body(&self.headers, body, &self.limits).await?,
+            None => Bytes::new(),
+        };
+        Ok(Form::parse(&body, self.query.as_bytes())?)
     }
 }
 
-/// Whether error bodies for this request are JSON: its `Accept` names JSON
-/// (explicitly or by `application/*`) before HTML.
-fn errors_as_json(headers: &HeaderMap) -> bool {
-    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
-    accept.is_some() && negotiate(accept) == Some(Repr::Json)
-}
-
-/// The size of the request line and headers, as counted for the limit.
-fn head_size(req: &Request<Incoming>) -> usize {
-    let uri = req.uri().to_string().len();
-    let headers: usize = req
-        .headers()
+/// All `Accept` lines joined with `,`.
+fn accept_header(headers: &HeaderMap) -> Option<String> {
+    let lines: Vec<&str> = headers
+        .get_all(header::ACCEPT)
         .iter()
-        .map(|(k, v)| k.as_str().len() + v.len() + 4)
-        .sum();
-    uri + headers + 16
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    (!lines.is_empty()).then(|| lines.join(","))
 }
 
-/// Reads the body within the size limit and the body timeout.
-async fn read_body(body: Incoming, limits: &HttpLimits) -> Result<Bytes, ApiError> {
+/// Whether error bodies for this request are JSON: its `Accept` has an
+/// `application/json` clause with q > 0 (BW-HTTP-15).
+fn errors_as_json(headers: &HeaderMap) -> bool {
+    accept_header(headers).is_some_and(|a| negotiate::accepts_json(&a))
+}
+
+/// Whether a body may follow the head.
+fn has_body(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() != "0")
+}
+
+/// Reads a form body: content type (415), announced length (413), then the
+/// bytes within the limit (413) and the body timeout (408).
+async fn read_body(
+    headers: &HeaderMap,
+    body: Incoming,
+    limits: &HttpLimits,
+) -> Result<Bytes, ApiError> {
+    if !has_body(headers) {
+        return Ok(Bytes::new());
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !is_form_type(content_type) {
+        return Err(ApiError::new(
+            "http.unsupported-media-type",
+            format!(
+                "expected a body of type application/x-www-form-urlencoded, got {content_type:?}"
+            ),
+        ));
+    }
     let too_large = || {
         ApiError::new(
             "http.body-too-large",
             format!("expected a body of at most {} bytes", limits.max_body_bytes),
         )
     };
+    if headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|len| len > limits.max_body_bytes as u64)
+    {
+        return Err(too_large());
+    }
     let collect = async {
         let mut body = body;
         let mut buf = Vec::new();
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|e| {
-                ApiError::new(
-                    "http.bad-parameter",
-                    format!("reading the body failed: {e}"),
-                )
+                ApiError::new("http.bad-form", format!("reading the body failed: {e}"))
             })?;
             if let Ok(data) = frame.into_data() {
                 if buf.len() + data.len() > limits.max_body_bytes {
@@ -149,7 +198,7 @@ async fn read_body(body: Incoming, limits: &HttpLimits) -> Result<Bytes, ApiErro
         .await
         .unwrap_or_else(|_| {
             Err(ApiError::new(
-                "http.body-timeout",
+                "http.request-timeout",
                 format!(
                     "expected the whole body within {} ms",
                     limits.body_timeout.as_millis()
@@ -158,25 +207,57 @@ async fn read_body(body: Incoming, limits: &HttpLimits) -> Result<Bytes, ApiErro
         })
 }
 
-/// Parses the request up to [`Req`]: path, route, method, header and body
-/// limits, content type.
-async fn prepare(
-    state: &AppState,
-    peer: SocketAddr,
-    req: Request<Incoming>,
-) -> Result<Req, ApiError> {
-    if head_size(&req) > state.limits.max_header_bytes {
+/// `application/x-www-form-urlencoded`, optionally with `charset=utf-8`
+/// (BW-HTTP-7).
+fn is_form_type(content_type: &str) -> bool {
+    let mut parts = content_type.split(';');
+    let media = parts.next().unwrap_or("").trim();
+    media.eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        && parts.all(|p| match p.split_once('=') {
+            Some((k, v)) => {
+                k.trim().eq_ignore_ascii_case("charset")
+                    && v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+            }
+            None => p.trim().is_empty(),
+        })
+}
+
+/// Checks the request head in the order of BW-HTTP-46 — target and header
+/// limits, route, method — and the peer address.
+fn prepare(state: &AppState, peer: SocketAddr, req: Request<Incoming>) -> Result<Req, ApiError> {
+    if state.shutting_down.load(Ordering::Relaxed) {
+        return Err(ApiError::overloaded("the server is shutting down"));
+    }
+    let limits = &state.limits;
+    let target = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path().to_owned(), |pq| pq.as_str().to_owned());
+    if target.len() > limits.max_uri_bytes {
         return Err(ApiError::new(
-            "http.headers-too-large",
+            "http.uri-too-long",
             format!(
-                "expected request line and headers of at most {} bytes",
-                state.limits.max_header_bytes
+                "expected a request target of at most {} bytes",
+                limits.max_uri_bytes
             ),
         ));
     }
-    let path = form::decode_path(req.uri().path().as_bytes())?;
-    let route =
-        Route::of(&path).ok_or_else(|| ApiError::not_found(format!("no resource at {path}")))?;
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
+    if header_bytes > limits.max_header_bytes || req.headers().len() > limits.max_header_lines {
+        return Err(ApiError::new(
+            "http.headers-too-large",
+            format!(
+                "expected at most {} header lines of at most {} bytes in all",
+                limits.max_header_lines, limits.max_header_bytes
+            ),
+        ));
+    }
+    let path = req.uri().path();
+    let route = Route::of(path).ok_or_else(|| ApiError::unknown_path(path))?;
     let methods = route.methods();
     if !methods.allows(req.method()) {
         return Err(ApiError::new(
@@ -188,53 +269,32 @@ async fn prepare(
             ),
         ));
     }
-    if let Some(len) = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        && len > state.limits.max_body_bytes as u64
-    {
-        return Err(ApiError::new(
-            "http.body-too-large",
-            format!(
-                "expected a body of at most {} bytes, announced {len}",
-                state.limits.max_body_bytes
-            ),
-        ));
-    }
     let forwarded: Vec<&str> = req
         .headers()
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .collect();
-    let client = forwarded::client_ip(peer, &forwarded, &state.trusted_proxies);
+    let client = forwarded::client_ip(peer, &forwarded, &state.trusted_proxies).map_err(|e| {
+        ApiError::new(
+            "http.bad-forwarded-for",
+            format!(
+                "expected an IP address in X-Forwarded-For, got {:?}",
+                e.element
+            ),
+        )
+    })?;
+    let query = req.uri().query().unwrap_or("").to_owned();
     let (parts, body) = req.into_parts();
-    let body = read_body(body, &state.limits).await?;
-    if !body.is_empty() {
-        let content_type = parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let media = content_type.split(';').next().unwrap_or("").trim();
-        if !media.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
-            return Err(ApiError::new(
-                "http.unsupported-media-type",
-                format!(
-                    "expected a body of type application/x-www-form-urlencoded, got {content_type:?}"
-                ),
-            ));
-        }
-    }
     Ok(Req {
         method: parts.method,
         route,
-        query: parts.uri.query().unwrap_or("").to_owned(),
+        target,
+        query,
         headers: parts.headers,
-        body,
         client,
+        body: Some(body),
+        limits: limits.clone(),
     })
 }
 
@@ -251,7 +311,7 @@ async fn serve_request(
     let response = if test_clock::applies(&state, &req) {
         test_clock::handle(&state, req).await
     } else {
-        match prepare(&state, peer, req).await {
+        match prepare(&state, peer, req) {
             Ok(req) => handlers::dispatch(&state, req).await,
             Err(e) => Err(e),
         }
@@ -267,11 +327,11 @@ async fn serve_request(
         }
         r
     });
-    if matches!(response.status().as_u16(), 408 | 413 | 431) {
-        response
-            .headers_mut()
-            .insert(header::CONNECTION, http::HeaderValue::from_static("close"));
-    }
+    // BW-HTTP-10: every response carries nosniff.
+    response.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        http::HeaderValue::from_static("nosniff"),
+    );
     let code = response
         .headers()
         .get(errors::ERROR_HEADER)
@@ -295,7 +355,7 @@ fn connection_builder(limits: &HttpLimits) -> http1::Builder {
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
-        .max_buf_size((limits.max_header_bytes * 2).max(8192));
+        .max_buf_size(((limits.max_header_bytes + limits.max_uri_bytes) * 2).max(8192));
     builder
 }
 
@@ -350,7 +410,7 @@ pub async fn serve(
                     hyper::service::service_fn(move |_req: Request<Incoming>| async move {
                         Ok::<_, Infallible>(
                             ApiError::new(
-                                "http.too-many-connections",
+                                "http.overloaded",
                                 "the server serves its maximum number of connections; retry later",
                             )
                             .into_response(json),
@@ -367,6 +427,7 @@ pub async fn serve(
         }
     }
     drop(listener);
+    state.shutting_down.store(true, Ordering::Relaxed);
     tokio::select! {
         () = graceful.shutdown() => tracing::info!("all connections finished"),
         () = tokio::time::sleep(grace) => tracing::warn!("grace period over; closing remaining connections"),

@@ -116,6 +116,20 @@ pub fn negotiate(accept: Option<&str>) -> Option<Repr> {
     })
 }
 
+/// Whether an `Accept` value has an `application/json` clause with q > 0
+/// (error bodies are then JSON, BW-HTTP-15).
+pub fn accepts_json(accept: &str) -> bool {
+    accept
+        .split(',')
+        .enumerate()
+        .filter_map(|(i, c)| parse_clause(c, i))
+        .any(|c| {
+            c.q > 0.0
+                && c.kind.eq_ignore_ascii_case("application")
+                && c.subtype.eq_ignore_ascii_case("json")
+        })
+}
+
 /// Whether `If-None-Match` (a list of entity tags, or `*`) matches `etag`
 /// (a quoted strong tag). Weak comparison, as RFC 9110 prescribes for
 /// `If-None-Match`: `W/"x"` matches `"x"`. Malformed members never match.
@@ -165,6 +179,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    // BW-HTTP-12
     #[test]
     fn accept_picks_as_documented() {
         assert_eq!(negotiate(Some("application/json")), Some(Repr::Json));
@@ -188,6 +203,15 @@ mod tests {
         assert_eq!(negotiate(Some("text/html;q=abc")), None);
     }
 
+    // BW-HTTP-15
+    #[test]
+    fn json_errors() {
+        assert!(accepts_json("text/html, application/json"));
+        assert!(!accepts_json("application/json;q=0"));
+        assert!(!accepts_json("*/*"));
+    }
+
+    // BW-HTTP-14
     #[test]
     fn if_none_match_lists() {
         assert!(none_match("\"sPLACED-c16\"", "\"sPLACED-c16\""));
@@ -206,6 +230,7 @@ mod tests {
             let _ = negotiate(Some(&t));
             let _ = none_match(&s, "\"x\"");
             let _ = none_match(&t, &s);
+            let _ = accepts_json(&t);
         }
     }
 }

@@ -28,17 +28,16 @@ fn limit(value: &str) -> Result<usize, ApiError> {
 
 /// `GET /query/accounts[?limit=N][&requestdepositaddress=x]`: one address a
 /// line.
-pub async fn accounts(state: &AppState, req: &Req) -> Result<Resp, ApiError> {
-    let form = req.form()?;
+pub async fn accounts(state: &AppState, req: &mut Req) -> Result<Resp, ApiError> {
+    let form = req.form().await?;
     let limit = limit(form.single("limit")?)?;
     let list = state
         .driver
         .read(move |m| {
-            m.ledger()
-                .accounts()
-                .take(limit)
-                .map(|(a, _)| format!("{a}\n"))
-                .collect::<String>()
+            let mut list: Vec<String> = m.ledger().accounts().map(|(a, _)| a.to_string()).collect();
+            list.sort_unstable();
+            list.truncate(limit);
+            list.into_iter().map(|a| a + "\n").collect::<String>()
         })
         .await?;
     Ok(text_response(StatusCode::OK, list))
@@ -46,8 +45,8 @@ pub async fn accounts(state: &AppState, req: &Req) -> Result<Resp, ApiError> {
 
 /// `GET /query/ledger[?limit=N][&begin=RFC3339]`: movements of all accounts
 /// from `begin` on, oldest first.
-pub async fn ledger(state: &AppState, req: &Req) -> Result<Resp, ApiError> {
-    let form = req.form()?;
+pub async fn ledger(state: &AppState, req: &mut Req) -> Result<Resp, ApiError> {
+    let form = req.form().await?;
     let limit = limit(form.single("limit")?)?;
     let begin = form.single("begin")?;
     let begin_ms = if begin.is_empty() {
@@ -69,9 +68,18 @@ pub async fn ledger(state: &AppState, req: &Req) -> Result<Resp, ApiError> {
     Ok(json_response(&serde_json::Value::Array(items)))
 }
 
+/// `GET /prices/<article>`: the HTML price view.
+pub async fn article_prices(
+    _state: &AppState,
+    _req: &mut Req,
+    article: &str,
+) -> Result<Resp, ApiError> {
+    Err(ApiError::not_found(format!("no prices for {article:?}")))
+}
+
 /// `GET /query/prices?article=…`.
-pub async fn prices(_state: &AppState, req: &Req) -> Result<Resp, ApiError> {
-    let form = req.form()?;
+pub async fn prices(_state: &AppState, req: &mut Req) -> Result<Resp, ApiError> {
+    let form = req.form().await?;
     let article = form.single("article")?;
     Err(ApiError::not_found(format!("no prices for {article:?}")))
 }

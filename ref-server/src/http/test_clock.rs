@@ -30,7 +30,8 @@ pub async fn handle(state: &AppState, req: Request<Incoming>) -> Result<Resp, Ap
     let method = req.method().clone();
     let query = req.uri().query().unwrap_or("").to_owned();
     if method == Method::POST {
-        let body = read_body(req.into_body(), &state.limits).await?;
+        let (parts, body) = req.into_parts();
+        let body = read_body(&parts.headers, body, &state.limits).await?;
         let form = Form::parse(&body, query.as_bytes())?;
         let text = form.single("advance")?;
         if !form.has("advance") {

@@ -82,7 +82,7 @@ impl Server {
     pub fn raw(&self, request: &[u8]) -> Response {
         let mut s = self.connect();
         s.write_all(request).expect("write");
-        read_response(&mut s)
+        read_response_to(&mut s, request.starts_with(b"HEAD "))
     }
 
     /// A request with `Connection: close`.
@@ -168,6 +168,11 @@ impl Response {
 
 /// Reads one response (until the connection closes or the body is complete).
 pub fn read_response(s: &mut TcpStream) -> Response {
+    read_response_to(s, false)
+}
+
+/// Reads one response; `head` for the answer to a HEAD (no body).
+pub fn read_response_to(s: &mut TcpStream, is_head: bool) -> Response {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     let head_end = loop {
@@ -200,6 +205,7 @@ pub fn read_response(s: &mut TcpStream) -> Response {
         .find(|(k, _)| k == "content-length")
         .and_then(|(_, v)| v.parse::<usize>().ok());
     match length {
+        _ if is_head => body.clear(),
         Some(n) => {
             while body.len() < n {
                 let k = s.read(&mut chunk).expect("read body");
