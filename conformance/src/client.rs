@@ -170,6 +170,48 @@ impl Client {
         })
     }
 
+    /// `GET`s each target in turn on one connection (HTTP/1.1 keep-alive).
+    pub async fn send_on_one_connection(&self, targets: &[&str]) -> Result<Vec<Resp>, String> {
+        let stream = TcpStream::connect(&self.authority)
+            .await
+            .map_err(|e| format!("connecting to {}: {e}", self.authority))?;
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| format!("HTTP handshake: {e}"))?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        let mut out = Vec::new();
+        for target in targets {
+            sender
+                .ready()
+                .await
+                .map_err(|e| format!("connection closed before GET {target}: {e}"))?;
+            let request = http::Request::builder()
+                .uri(*target)
+                .header("host", &self.authority)
+                .body(Full::new(Bytes::new()))
+                .map_err(|e| format!("building GET {target}: {e}"))?;
+            let response = tokio::time::timeout(REQUEST_TIMEOUT, sender.send_request(request))
+                .await
+                .map_err(|_| format!("GET {target}: no answer"))?
+                .map_err(|e| format!("GET {target} on the reused connection: {e}"))?;
+            let status = response.status().as_u16();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| format!("reading GET {target}: {e}"))?
+                .to_bytes();
+            out.push(Resp {
+                status,
+                headers: Vec::new(),
+                body,
+            });
+        }
+        Ok(out)
+    }
+
     /// `GET target` with `Accept: application/json`.
     pub async fn get_json(&self, target: &str) -> Result<Resp, String> {
         self.send("GET", target, &[("accept", "application/json")], b"")

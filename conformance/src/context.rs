@@ -64,11 +64,17 @@ impl Ctx {
             .expect("a SHA-256 output is a valid scalar with overwhelming probability")
     }
 
-    /// An article no other case of this run trades (the pool wraps around
-    /// after its 50 articles).
+    /// An article no other case of this run trades (57 in the pool; the
+    /// suite uses about 45, and would wrap around after 57).
     pub fn fresh_article(&self) -> String {
         let n = self.articles.fetch_add(1, Ordering::SeqCst);
         self.pool[n % self.pool.len()].clone()
+    }
+
+    /// The article for bids that must never match: only SELLs are placed
+    /// on it (no case buys there), so they rest untouched (BW-CONF-4).
+    pub fn lone_sell_article(&self) -> String {
+        profile::LONE_SELL_ARTICLE.to_owned()
     }
 
     /// A fresh nonce from `GET /nonce`.

@@ -39,11 +39,15 @@ pub fn article_pool() -> Vec<String> {
     for mem in ["512M", "8G", "32G"] {
         pool.push(format!("net.bitwrk/blender/0/2.79/{mem}"));
     }
-    for name in ["fnord", "snafu", "foobar", "net.bitwrk/gorays/0"] {
+    for name in ["fnord", "snafu", "foobar"] {
         pool.push(name.to_owned());
     }
     pool
 }
+
+/// The article on which the suite only sells (bids that must stay open);
+/// not in [`article_pool`].
+pub const LONE_SELL_ARTICLE: &str = "net.bitwrk/gorays/0";
 
 /// The server flags of the reference server that give this profile.
 pub fn reference_server_flags() -> Vec<String> {
@@ -95,6 +99,7 @@ mod tests {
             let art = bitwrk_protocol::article::Article::parse(a).unwrap();
             assert!(policy.trades(art.base()), "{a}");
             assert_ne!(a, "net.bitwrk/blender/0/2.79/2G");
+            assert_ne!(a, LONE_SELL_ARTICLE);
         }
     }
 }

@@ -21,6 +21,8 @@ fn known_failures() -> BTreeSet<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_conforms() {
+    // BW-CONF-1, BW-CONF-3, BW-CONF-4, BW-CONF-9: the reference server with
+    // the profile's flags; every case ends as pass, fail or skip.
     let (url, guard) = target::from_env().expect("a server to test");
     let report = conformance::run_suite(&url, None, false)
         .await

@@ -28,7 +28,16 @@ pub fn cases() -> Vec<Case> {
                 "BW-ART-1",
                 "BW-ART-3",
                 "BW-NONCE-2",
-                "BW-HTTP-17"
+                "BW-HTTP-17",
+                "BW-ADDR-2",
+                "BW-ADDR-3",
+                "BW-ENC-3",
+                "BW-ENC-4",
+                "BW-MONEY-1",
+                "BW-MONEY-2",
+                "BW-MONEY-3",
+                "BW-MONEY-4",
+                "BW-MONEY-5"
             ],
             vectors
         ),
@@ -81,7 +90,13 @@ pub fn cases() -> Vec<Case> {
                 "BW-HTTP-11",
                 "BW-HTTP-23",
                 "BW-BID-8",
-                "BW-BID-9"
+                "BW-BID-9",
+                "BW-MONEY-6",
+                "BW-MONEY-7",
+                "BW-MONEY-8",
+                "BW-DOC-1",
+                "BW-DOC-2",
+                "BW-DOC-3"
             ],
             json_shape
         ),
@@ -171,7 +186,7 @@ async fn vectors(cx: Cx) -> CaseResult {
 // BW-BID-10: a signature that does not verify is 403 sig.*.
 async fn bad_signature(cx: Cx) -> CaseResult {
     let seller = cx.fresh_key();
-    let article = cx.fresh_article();
+    let article = cx.lone_sell_article();
     let mut form = cx.bid_form(&seller, BidType::Sell, &article, PRICE).await?;
     form.signature = "AAAA".into();
     let r = cx.post_bid(&form).await?;
@@ -187,7 +202,7 @@ async fn bad_signature(cx: Cx) -> CaseResult {
 async fn wrong_address(cx: Cx) -> CaseResult {
     let victim = cx.fresh_key();
     let forger = cx.fresh_key();
-    let article = cx.fresh_article();
+    let article = cx.lone_sell_article();
     let nonce = cx.nonce().await?;
     let mut form = BidForm::signed(&forger, BidType::Sell, &article, PRICE, &nonce);
     form.address = address_of(&victim);
@@ -227,7 +242,7 @@ async fn not_traded(cx: Cx) -> CaseResult {
 // BW-BID-4: the type is signed as sent, and `buy` is not a type.
 async fn bad_type(cx: Cx) -> CaseResult {
     let key = cx.fresh_key();
-    let article = cx.fresh_article();
+    let article = cx.lone_sell_article();
     let mut form = cx.bid_form(&key, BidType::Buy, &article, PRICE).await?;
     form.bid_type = "buy".into();
     let r = cx.post_bid(&form).await?;
@@ -236,7 +251,7 @@ async fn bad_type(cx: Cx) -> CaseResult {
 
 // BW-BID-6
 async fn negative_price(cx: Cx) -> CaseResult {
-    let article = cx.fresh_article();
+    let article = cx.lone_sell_article();
     refused_bid(
         &cx,
         BidType::Sell,
@@ -250,7 +265,7 @@ async fn negative_price(cx: Cx) -> CaseResult {
 // BW-HTTP-9, BW-BID-5: an absent price reads as "" and fails the money syntax.
 async fn missing_field(cx: Cx) -> CaseResult {
     let key = cx.fresh_key();
-    let article = cx.fresh_article();
+    let article = cx.lone_sell_article();
     let b = cx.bid_form(&key, BidType::Sell, &article, PRICE).await?;
     let body = form(&[
         ("type", b.bid_type.as_str()),
@@ -265,7 +280,7 @@ async fn missing_field(cx: Cx) -> CaseResult {
 
 // BW-BID-13, BW-LEDGER-3: a BUY blocks price + fee; without funds it is refused.
 async fn insufficient_funds(cx: Cx) -> CaseResult {
-    let article = cx.fresh_article();
+    let article = cx.lone_sell_article();
     refused_bid(
         &cx,
         BidType::Buy,
@@ -278,7 +293,7 @@ async fn insufficient_funds(cx: Cx) -> CaseResult {
 
 // BW-BID-11, BW-ART-2: a SELL on a ~trusted article needs a trusts relation.
 async fn untrusted_seller(cx: Cx) -> CaseResult {
-    let article = format!("{}~trusted", cx.fresh_article());
+    let article = format!("{}~trusted", cx.lone_sell_article());
     refused_bid(&cx, BidType::Sell, &article, PRICE, "bid.untrusted-seller").await
 }
 
@@ -295,7 +310,7 @@ async fn trusted_buyer(cx: Cx) -> CaseResult {
 // BW-HTTP-22, BW-HTTP-4: 303, Location /bid/<id>, X-Bid-Key <id>, empty body.
 async fn accepted_303(cx: Cx) -> CaseResult {
     let key = cx.fresh_key();
-    let article = cx.fresh_article();
+    let article = cx.lone_sell_article();
     let form = cx.bid_form(&key, BidType::Sell, &article, PRICE).await?;
     let r = cx.client.post_form("/bid", &bid_body(&form)).await?;
     check::status("an admitted bid", &r, 303)?;
@@ -310,7 +325,7 @@ async fn accepted_303(cx: Cx) -> CaseResult {
 // enumerations as numbers, Document with \u0026, Expires = Created + 120 s.
 async fn json_shape(cx: Cx) -> CaseResult {
     let key = cx.fresh_key();
-    let article = cx.fresh_article();
+    let article = cx.lone_sell_article();
     let id = cx.place(&key, BidType::Sell, &article, "mBTC 1.50").await?;
     let r = cx.client.get_json(&format!("/bid/{id}")).await?;
     check::status("GET /bid/<id>", &r, 200)?;
@@ -345,6 +360,17 @@ async fn json_shape(cx: Cx) -> CaseResult {
     check::that(
         "the Document escapes & as \\u0026",
         raw.contains("\\u0026type=SELL\\u0026") && !raw.contains('&'),
+        raw.clone(),
+    )?;
+    // BW-DOC-1, BW-DOC-2: the document escapes `/` and drops the price's space.
+    check::that(
+        "Document with the article escaped",
+        raw.contains("article=net.bitwrk%2F") || !article.contains('/'),
+        raw.clone(),
+    )?;
+    check::that(
+        "Document price=mBTC1.50 (signed as submitted, space removed)",
+        raw.contains("price=mBTC1.50\\u0026"),
         raw.clone(),
     )?;
     let v = r.json().map_err(|e| fail("JSON", e))?;

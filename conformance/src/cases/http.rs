@@ -68,6 +68,12 @@ pub fn cases() -> Vec<Case> {
         crate::case!("http/errors/nosniff", ["BW-HTTP-10"], nosniff),
         crate::case!("http/limits/body-too-large", ["BW-HTTP-43"], body_too_large),
         crate::case!("http/limits/uri-too-long", ["BW-HTTP-43"], uri_too_long),
+        crate::case!("http/transport/persistent", ["BW-HTTP-1"], persistent),
+        crate::case!(
+            "http/forwarded/ignored-by-default",
+            ["BW-HTTP-42", "BW-HTTP-41"],
+            forwarded_ignored
+        ),
     ]
 }
 
@@ -135,7 +141,7 @@ async fn method_405(cx: Cx) -> CaseResult {
 // BW-HTTP-3, BW-HTTP-14: HEAD is GET without the body.
 async fn head(cx: Cx) -> CaseResult {
     let key = cx.fresh_key();
-    let article = cx.fresh_article();
+    let article = cx.lone_sell_article();
     let id = cx.place(&key, BidType::Sell, &article, PRICE).await?;
     let path = format!("/bid/{id}");
     let get = cx.client.get_json(&path).await?;
@@ -187,7 +193,7 @@ async fn bad_escape(cx: Cx) -> CaseResult {
 // BW-HTTP-7: bodies must be urlencoded.
 async fn content_type(cx: Cx) -> CaseResult {
     let key = cx.fresh_key();
-    let article = cx.fresh_article();
+    let article = cx.lone_sell_article();
     let form = cx.bid_form(&key, BidType::Sell, &article, PRICE).await?;
     let body = bid_body(&form);
     for ct in [
@@ -229,7 +235,7 @@ async fn content_type(cx: Cx) -> CaseResult {
 // BW-HTTP-8: a repeated bid field (body and query) is refused.
 async fn duplicate_field(cx: Cx) -> CaseResult {
     let key = cx.fresh_key();
-    let article = cx.fresh_article();
+    let article = cx.lone_sell_article();
     let form = cx.bid_form(&key, BidType::Sell, &article, PRICE).await?;
     let body = bid_body(&form);
     let r = cx.client.post_form("/bid?type=BUY", &body).await?;
@@ -250,7 +256,7 @@ async fn duplicate_field(cx: Cx) -> CaseResult {
 
 async fn a_bid(cx: &Cx) -> Result<String, crate::case::Stop> {
     let key = cx.fresh_key();
-    let article = cx.fresh_article();
+    let article = cx.lone_sell_article();
     let id = cx.place(&key, BidType::Sell, &article, PRICE).await?;
     Ok(format!("/bid/{id}"))
 }
@@ -341,7 +347,7 @@ async fn not_acceptable(cx: Cx) -> CaseResult {
 // BW-HTTP-13: a POST is never 406.
 async fn post_never_406(cx: Cx) -> CaseResult {
     let key = cx.fresh_key();
-    let article = cx.fresh_article();
+    let article = cx.lone_sell_article();
     let form = cx.bid_form(&key, BidType::Sell, &article, PRICE).await?;
     let r = cx
         .client
@@ -429,4 +435,40 @@ async fn uri_too_long(cx: Cx) -> CaseResult {
     let target = format!("/query/ledger?pad={}", "x".repeat(9 * 1024));
     let r = cx.client.get_json(&target).await?;
     check::refused("a 9 KiB request target", &r, 414, "http.uri-too-long")
+}
+
+// BW-HTTP-1: plain HTTP/1.1; several requests on one persistent connection.
+async fn persistent(cx: Cx) -> CaseResult {
+    let answers = cx
+        .client
+        .send_on_one_connection(&["/nonce", "/motd", "/myip"])
+        .await?;
+    check::eq("answers on one connection", 3, answers.len())?;
+    for (path, r) in ["/nonce", "/motd", "/myip"].iter().zip(&answers) {
+        check::status(&format!("GET {path} on a reused connection"), r, 200)?;
+    }
+    Ok(())
+}
+
+// BW-HTTP-42, BW-HTTP-41: without trusted proxies X-Forwarded-For is ignored.
+async fn forwarded_ignored(cx: Cx) -> CaseResult {
+    let plain = cx.client.send("GET", "/myip", &[], b"").await?;
+    let spoofed = cx
+        .client
+        .send(
+            "GET",
+            "/myip",
+            &[
+                ("x-forwarded-for", "192.0.2.99"),
+                ("forwarded", "for=192.0.2.98"),
+            ],
+            b"",
+        )
+        .await?;
+    check::status("GET /myip with X-Forwarded-For", &spoofed, 200)?;
+    check::eq(
+        "the peer address, not the header's",
+        plain.text(),
+        spoofed.text(),
+    )
 }

@@ -5,9 +5,11 @@ pub mod bid;
 pub mod conf;
 pub mod deposit;
 pub mod http;
+pub mod matching;
 pub mod nonce;
 pub mod query;
 pub mod rel;
+pub mod sig;
 pub mod tx;
 pub mod wire;
 
@@ -18,6 +20,8 @@ pub fn all() -> Vec<Case> {
     let mut all = Vec::new();
     all.extend(nonce::cases());
     all.extend(bid::cases());
+    all.extend(sig::cases());
+    all.extend(matching::cases());
     all.extend(wire::cases());
     all.extend(tx::cases());
     all.extend(deposit::cases());

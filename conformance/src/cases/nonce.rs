@@ -106,7 +106,7 @@ async fn distinct(cx: Cx) -> CaseResult {
 // BW-NONCE-4, BW-HTTP-17: a nonce spends once; the second use is 409 nonce.used.
 async fn single_use(cx: Cx) -> CaseResult {
     let seller = cx.fresh_key();
-    let article = cx.fresh_article();
+    let article = cx.lone_sell_article();
     let form = cx.bid_form(&seller, BidType::Sell, &article, PRICE).await?;
     let first = cx.post_bid(&form).await?;
     check::status("first use of a nonce", &first, 303)?;
@@ -119,7 +119,7 @@ async fn single_use(cx: Cx) -> CaseResult {
 async fn not_burned_by_bad_signature(cx: Cx) -> CaseResult {
     let seller = cx.fresh_key();
     let thief = cx.fresh_key();
-    let article = cx.fresh_article();
+    let article = cx.lone_sell_article();
     let good = cx.bid_form(&seller, BidType::Sell, &article, PRICE).await?;
     let forged = BidForm {
         signature: BidForm::signed(&thief, BidType::Sell, &article, PRICE, &good.nonce).signature,
@@ -139,7 +139,7 @@ async fn not_burned_by_bad_signature(cx: Cx) -> CaseResult {
 // BW-NONCE-4, BW-MARKET-2: a refused bid consumes nothing.
 async fn not_burned_by_refused_bid(cx: Cx) -> CaseResult {
     let seller = cx.fresh_key();
-    let article = cx.fresh_article();
+    let article = cx.lone_sell_article();
     let nonce = cx.nonce().await?;
     let refused = BidForm::signed(&seller, BidType::Sell, "not-traded-article", PRICE, &nonce);
     let r = cx.post_bid(&refused).await?;
@@ -157,7 +157,7 @@ async fn not_burned_by_refused_bid(cx: Cx) -> CaseResult {
 // BW-NONCE-2, BW-NONCE-3: a well-formed nonce the server never issued.
 async fn unknown(cx: Cx) -> CaseResult {
     let seller = cx.fresh_key();
-    let article = cx.fresh_article();
+    let article = cx.lone_sell_article();
     let form = BidForm::signed(
         &seller,
         BidType::Sell,
@@ -173,7 +173,7 @@ async fn unknown(cx: Cx) -> CaseResult {
 // (expired, or unknown once forgotten).
 async fn expired(cx: Cx) -> CaseResult {
     let seller = cx.fresh_key();
-    let article = cx.fresh_article();
+    let article = cx.lone_sell_article();
     let form = cx.bid_form(&seller, BidType::Sell, &article, PRICE).await?;
     cx.advance(crate::profile::NONCE_LIFETIME_MS + 1).await?;
     let r = cx.post_bid(&form).await?;
@@ -189,7 +189,7 @@ async fn expired(cx: Cx) -> CaseResult {
 // BW-NONCE-3: a nonce is still good shortly before its lifetime ends.
 async fn alive_before_lifetime(cx: Cx) -> CaseResult {
     let seller = cx.fresh_key();
-    let article = cx.fresh_article();
+    let article = cx.lone_sell_article();
     let form = cx.bid_form(&seller, BidType::Sell, &article, PRICE).await?;
     cx.advance(crate::profile::NONCE_LIFETIME_MS - 20_000)
         .await?;

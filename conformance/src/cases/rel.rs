@@ -66,7 +66,7 @@ async fn sell_trusted(cx: &Ctx, seller: &PrivateKey, article: &str) -> Result<Re
 // enabled trusts relation admits the seller on ~trusted articles.
 async fn trusts_admits(cx: Cx) -> CaseResult {
     let seller = cx.fresh_key();
-    let article = format!("{}~trusted", cx.fresh_article());
+    let article = format!("{}~trusted", cx.lone_sell_article());
     let r = sell_trusted(&cx, &seller, &article).await?;
     check::refused("an untrusted seller", &r, 403, "bid.untrusted-seller")?;
     let r = post_relation(&cx, &cx.trusted, RelationType::Trusts, &seller, true).await?;
@@ -114,7 +114,7 @@ async fn trusts_admits(cx: Cx) -> CaseResult {
 // BW-REL-8, BW-REL-4: a later disabled relation replaces the enabled one.
 async fn disable_revokes(cx: Cx) -> CaseResult {
     let seller = cx.fresh_key();
-    let article = format!("{}~trusted", cx.fresh_article());
+    let article = format!("{}~trusted", cx.lone_sell_article());
     check::status(
         "enable",
         &post_relation(&cx, &cx.trusted, RelationType::Trusts, &seller, true).await?,

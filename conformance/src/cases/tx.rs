@@ -21,7 +21,9 @@ pub fn cases() -> Vec<Case> {
                 "BW-TX-12",
                 "BW-HTTP-25",
                 "BW-MATCH-3",
-                "BW-MATCH-4"
+                "BW-MATCH-4",
+                "BW-TXDOC-3",
+                "BW-TXDOC-6"
             ],
             happy_path
         ),
@@ -53,9 +55,13 @@ pub fn cases() -> Vec<Case> {
             ["BW-TX-6", "BW-TX-15"],
             wrong_phase
         ),
-        crate::case!("tx/message/bad-hex", ["BW-TX-8"], bad_hex),
+        crate::case!("tx/message/bad-hex", ["BW-TX-8", "BW-ENC-1"], bad_hex),
         crate::case!("tx/message/secret-mismatch", ["BW-TX-8"], secret_mismatch),
-        crate::case!("tx/message/bad-receipt", ["BW-TX-8"], bad_receipt),
+        crate::case!(
+            "tx/message/bad-receipt",
+            ["BW-TX-8", "BW-TXDOC-6"],
+            bad_receipt
+        ),
         crate::case!(
             "tx/message/worker-host-mismatch",
             ["BW-TX-13", "BW-HTTP-41", "BW-HTTP-40"],
@@ -101,14 +107,22 @@ pub fn cases() -> Vec<Case> {
                 "BW-TX-11",
                 "BW-LEDGER-9",
                 "BW-LEDGER-14",
-                "BW-LEDGER-15"
+                "BW-LEDGER-15",
+                "BW-MARKET-5",
+                "BW-LEDGER-13"
             ],
             unverified_timeout,
             Needs::Clock
         ),
         crate::case!(
             "tx/phase/establishing-timeout-refunds-buyer",
-            ["BW-TX-9", "BW-TX-10", "BW-TX-11", "BW-LEDGER-9"],
+            [
+                "BW-TX-9",
+                "BW-TX-10",
+                "BW-TX-11",
+                "BW-LEDGER-9",
+                "BW-MARKET-3"
+            ],
             establishing_timeout,
             Needs::Clock
         ),

@@ -45,7 +45,7 @@ pub fn cases() -> Vec<Case> {
 // BW-HTTP-14: ETag = X-ETag, quoted, "s<STATE>-c16"; HTML's tag differs.
 async fn etag_bid(cx: Cx) -> CaseResult {
     let key = cx.fresh_key();
-    let article = cx.fresh_article();
+    let article = cx.lone_sell_article();
     let id = cx.place(&key, BidType::Sell, &article, PRICE).await?;
     let path = format!("/bid/{id}");
     let json = cx.client.get_json(&path).await?;
@@ -75,7 +75,7 @@ async fn etag_bid(cx: Cx) -> CaseResult {
 // BW-HTTP-14: If-None-Match with the current tag → 304 with tags, no body, no Content-Type.
 async fn etag_304(cx: Cx) -> CaseResult {
     let key = cx.fresh_key();
-    let article = cx.fresh_article();
+    let article = cx.lone_sell_article();
     let id = cx.place(&key, BidType::Sell, &article, PRICE).await?;
     let path = format!("/bid/{id}");
     let first = cx.client.get_json(&path).await?;
