@@ -343,6 +343,11 @@ impl Task {
                 }
             }
             Command::Bid(form, reply) => {
+                #[cfg(feature = "conformance-faults")]
+                if let Some(e) = crate::faults::bid_before(&form.nonce) {
+                    let _ = reply.send(Err(e));
+                    return;
+                }
                 let placed = self
                     .market
                     .parse_bid(now, &form)
@@ -357,7 +362,10 @@ impl Task {
                         pending.releases.push(release_after(reply, placed.bid));
                     }
                     Err(e) => {
-                        let _ = reply.send(Err(market_error(&e)));
+                        let e = market_error(&e);
+                        #[cfg(feature = "conformance-faults")]
+                        crate::faults::bid_refused(&form.nonce, e.code);
+                        let _ = reply.send(Err(e));
                     }
                 }
             }

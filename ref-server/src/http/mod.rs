@@ -327,6 +327,8 @@ async fn serve_request(
         }
         r
     });
+    #[cfg(feature = "conformance-faults")]
+    crate::faults::response(&mut response).await;
     // BW-HTTP-10: every response carries nosniff.
     response.headers_mut().insert(
         header::X_CONTENT_TYPE_OPTIONS,
