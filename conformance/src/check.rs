@@ -125,17 +125,6 @@ pub fn member_names(body: &[u8]) -> Vec<String> {
     names
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn member_names_keep_order_and_skip_nested() {
-        let names = member_names(br#"{"b":1,"a":{"x":"y"},"c":"d\"e","d":[{"z":1}]}"#);
-        assert_eq!(names, ["b", "a", "c", "d"]);
-    }
-}
-
 /// The status §16.4.1 (BW-HTTP-17) gives a code the suite expects.
 pub fn status_of(code: &str) -> u16 {
     let (area, name) = code.split_once('.').unwrap_or((code, ""));
@@ -177,4 +166,15 @@ pub fn status_of(code: &str) -> u16 {
 pub fn money(text: &str) -> String {
     bitwrk_protocol::money::Money::parse(text)
         .map_or_else(|e| format!("<{text}: {e}>"), |m| m.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_names_keep_order_and_skip_nested() {
+        let names = member_names(br#"{"b":1,"a":{"x":"y"},"c":"d\"e","d":[{"z":1}]}"#);
+        assert_eq!(names, ["b", "a", "c", "d"]);
+    }
 }
