@@ -29,8 +29,10 @@
 //! | [`tx`] | 12 | transaction phases, messages, timeouts, retirement |
 //! | [`ledger`] | 13, 14.1 | escrow ledger, movements, deposits |
 //! | [`relation`] | 14.2 | signed relations between accounts, trusted sellers |
+//! | [`deposit_address`] | 14.3 | deposit-address requests and deposit information |
 //! | [`market`] | 15 | the calling contract tying it all together; events and replay |
 //! | [`rfc3339`] | — | RFC 3339 times in JSON |
+//! | [`wire`] | 15.A | BitWrk 0.7's JSON forms of the HTTP binding; price history |
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -38,6 +40,7 @@ pub mod address;
 pub mod article;
 pub mod bid;
 pub mod book;
+pub mod deposit_address;
 pub mod document;
 pub mod encoding;
 pub mod error;
@@ -54,6 +57,7 @@ pub mod signature;
 mod text_serde;
 pub mod time;
 pub mod tx;
+pub mod wire;
 
 pub use address::{Address, Network};
 pub use error::ErrorCode;

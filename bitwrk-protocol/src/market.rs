@@ -10,6 +10,8 @@
 //!   [`Market::place_bid`] — bid admission, matching and escrow;
 //! * [`Market::handle_tx_message`] — a verified transaction message;
 //! * [`Market::accept_deposit`] — a deposit signed by the trusted account;
+//! * [`Market::request_deposit_address`] / [`Market::store_deposit_info`] —
+//!   the deposit-address forms of `/account/<address>` (section 14.3);
 //! * [`Market::poll_timeout`] / [`Market::handle_timeout`] — bid expiry with
 //!   refund, transaction retirement with payout or refund, nonce purging.
 //!
@@ -29,6 +31,7 @@ use crate::address::Address;
 use crate::article::Article;
 use crate::bid::{Bid, BidConfig, BidError, BidForm, BidRequest, BidType};
 use crate::book::{BookError, MatchOutcome, Order, OrderBook, Placement};
+use crate::deposit_address::{DepositAddressBook, DepositAddressError};
 use crate::error::ErrorCode;
 use crate::ids::{BidId, TxId};
 use crate::ledger::deposit::{DepositError, DepositOutcome, SignedDeposit};
@@ -41,6 +44,8 @@ use crate::signature::{Signature, SignatureError, VerifyMode, verify_message_in}
 use crate::time::Timestamp;
 use crate::tx::document::TxMessage;
 use crate::tx::{Accepted, NewTransaction, Payout, Retirement, Transaction, TxError};
+
+mod deposit_address;
 
 /// How many nonces the market remembers by default.
 pub const DEFAULT_NONCE_CAPACITY: usize = 100_000;
@@ -126,6 +131,8 @@ pub enum MarketError {
     Deposit(DepositError),
     /// The relation was refused (`relation.*`).
     Relation(RelationError),
+    /// A deposit-address form was refused (`depaddr.*`).
+    DepositAddress(DepositAddressError),
     /// No transaction has this id.
     UnknownTransaction {
         /// The id asked for.
@@ -167,6 +174,7 @@ impl ErrorCode for MarketError {
             MarketError::Tx(e) => e.code(),
             MarketError::Deposit(e) => e.code(),
             MarketError::Relation(e) => e.code(),
+            MarketError::DepositAddress(e) => e.code(),
             MarketError::UnknownTransaction { .. } => Self::CODES[0],
             MarketError::StaleRequest { .. } => Self::CODES[1],
             MarketError::TimeWentBackwards { .. } => Self::CODES[2],
@@ -185,6 +193,7 @@ impl fmt::Display for MarketError {
             MarketError::Tx(e) => e.fmt(f),
             MarketError::Deposit(e) => e.fmt(f),
             MarketError::Relation(e) => e.fmt(f),
+            MarketError::DepositAddress(e) => e.fmt(f),
             MarketError::UnknownTransaction { txid } => write!(f, "no transaction {txid}"),
             MarketError::StaleRequest { parsed, now } => write!(
                 f,
@@ -221,7 +230,8 @@ from_error!(
     Signature(SignatureError),
     Tx(TxError),
     Deposit(DepositError),
-    Relation(RelationError)
+    Relation(RelationError),
+    DepositAddress(DepositAddressError)
 );
 
 /// What placing a bid did.
@@ -315,6 +325,24 @@ pub enum Event {
         /// When.
         now: Timestamp,
     },
+    /// A deposit-address request posted to `/account/<account>` (§14.3).
+    DepositAddressRequested {
+        /// When.
+        now: Timestamp,
+        /// The account of the URL.
+        account: String,
+        /// The form as received.
+        form: Vec<(String, String)>,
+    },
+    /// Deposit information posted to `/account/<account>` (§14.3).
+    DepositInfoStored {
+        /// When.
+        now: Timestamp,
+        /// The account of the URL.
+        account: String,
+        /// The form as received.
+        form: Vec<(String, String)>,
+    },
 }
 
 /// The marketplace state (spec section 15).
@@ -329,6 +357,7 @@ pub struct Market {
     tx_deadlines: BTreeSet<(Timestamp, TxId)>,
     ledger: Ledger,
     relations: RelationStore,
+    deposit_addresses: DepositAddressBook,
     next_bid: u64,
     next_tx: u64,
 }
@@ -343,6 +372,7 @@ impl Hash for Market {
         self.txs.hash(state);
         self.ledger.hash(state);
         self.relations.hash(state);
+        self.deposit_addresses.hash(state);
         self.next_bid.hash(state);
         self.next_tx.hash(state);
     }
@@ -362,6 +392,7 @@ impl Market {
             tx_deadlines: BTreeSet::new(),
             ledger: Ledger::new(),
             relations: RelationStore::new(),
+            deposit_addresses: DepositAddressBook::new(),
             next_bid: 0,
             next_tx: 0,
         }
@@ -878,6 +909,12 @@ impl Market {
             Event::Deposit { now, form } => self.submit_deposit(*now, form).map(drop),
             Event::Relation { now, form } => self.submit_relation(*now, form).map(drop),
             Event::Timeout { now } => self.handle_timeout(*now).map(drop),
+            Event::DepositAddressRequested { now, account, form } => self
+                .submit_deposit_address_request(*now, account, form)
+                .map(drop),
+            Event::DepositInfoStored { now, account, form } => {
+                self.submit_deposit_info(*now, account, form).map(drop)
+            }
         }
     }
 

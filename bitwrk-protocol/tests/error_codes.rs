@@ -14,6 +14,7 @@ use bitwrk_protocol::address::AddressError;
 use bitwrk_protocol::article::ArticleError;
 use bitwrk_protocol::bid::BidError;
 use bitwrk_protocol::book::BookError;
+use bitwrk_protocol::deposit_address::DepositAddressError;
 use bitwrk_protocol::encoding::base58::Base58Error;
 use bitwrk_protocol::encoding::base64::Base64Error;
 use bitwrk_protocol::encoding::hex::HexError;
@@ -27,6 +28,7 @@ use bitwrk_protocol::relation::RelationError;
 use bitwrk_protocol::signature::SignatureError;
 use bitwrk_protocol::tx::TxError;
 use bitwrk_protocol::tx::document::TxDocError;
+use bitwrk_protocol::wire::{PriceError, WireError};
 
 /// Every error type's codes.
 const ALL_CODES: &[&[&str]] = &[
@@ -46,7 +48,10 @@ const ALL_CODES: &[&[&str]] = &[
     LedgerError::CODES,
     DepositError::CODES,
     RelationError::CODES,
+    DepositAddressError::CODES,
     MarketError::CODES,
+    WireError::CODES,
+    PriceError::CODES,
 ];
 
 const APPENDIX_A: &str = include_str!("../../spec/A-error-codes.md");

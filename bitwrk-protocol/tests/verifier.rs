@@ -495,3 +495,66 @@ proptest! {
         }
     }
 }
+
+/// A document for `verify_documents`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Doc {
+    text: String,
+    signer: Address,
+    signature: String,
+}
+
+impl signature::SignedDocument for Doc {
+    fn document(&self) -> String {
+        self.text.clone()
+    }
+    fn signer(&self) -> &Address {
+        &self.signer
+    }
+    fn signature(&self) -> &str {
+        &self.signature
+    }
+}
+
+// BW-SIG-9, BW-SIG-10, BW-SIG-13: batch verification of documents gives
+// each document the verdict of `verify_document_in`, in both modes, for
+// good, tampered, malformed and 0.7-legacy-signed documents.
+#[test]
+fn verify_documents_equals_verify_document_in() {
+    use signature::{
+        VerifyMode, legacy_07_digest, sign_digest, verify_document_in, verify_documents,
+    };
+    let signers: Vec<KeyPair> = (0..3).map(key).collect();
+    let mut docs = Vec::new();
+    for (i, s) in signers.iter().cycle().take(9).enumerate() {
+        let text = format!("doc {i} {}", "x".repeat(if i % 3 == 0 { 300 } else { 10 }));
+        let sig = match i % 4 {
+            // 0.7 legacy digest (only the long texts differ from Bitcoin's)
+            0 => sign_digest(s.private_key(), &legacy_07_digest(text.as_bytes())).to_base64(),
+            1 => "not base64".to_owned(),
+            2 => sign_message(signers[(i + 1) % 3].private_key(), text.as_bytes()).to_base64(),
+            _ => sign_message(s.private_key(), text.as_bytes()).to_base64(),
+        };
+        docs.push(Doc {
+            text,
+            signer: *s.address(),
+            signature: sig,
+        });
+    }
+    for mode in [VerifyMode::Strict, VerifyMode::Compat07] {
+        let expected: Vec<_> = docs
+            .iter()
+            .map(|d| verify_document_in(mode, d.clone()).map(|v| v.into_inner()))
+            .collect();
+        let mut v = Verifier::with_mode(8, mode);
+        // Twice: the second round has every signer cached (the batch path).
+        for round in 0..2 {
+            let got: Vec<_> = verify_documents(&mut v, docs.clone(), &mut rng(round))
+                .into_iter()
+                .map(|r| r.map(|v| v.into_inner()))
+                .collect();
+            assert_eq!(got, expected, "mode {mode:?}, round {round}");
+        }
+        assert!(expected.iter().any(Result::is_ok) && expected.iter().any(Result::is_err));
+    }
+}

@@ -115,6 +115,7 @@ pub fn start_reference_with(test_clock: bool, extra: &[&str]) -> Result<InProces
                 };
                 let state = Arc::new(AppState {
                     driver: running.driver.clone(),
+                    verifier: ref_server::verify::Pipeline::start(),
                     store,
                     limits: args.limits(),
                     trusted_proxies: args.trusted_proxies.clone(),

@@ -163,18 +163,23 @@ impl Args {
             ArticlePolicy::from_names(self.articles.split(',').map(str::trim))
                 .map_err(|e| format!("--articles: {e}"))?
         };
-        let mut config = MarketConfig::default();
-        config.bids = BidConfig {
-            network,
-            articles,
-            fee_ratio: self.fee_ratio,
-            lifetime: Duration::from_secs(self.bid_lifetime_secs),
+        // The update fills the core's test-only fault field when a build
+        // enables its `fault-injection` feature.
+        #[allow(clippy::needless_update)]
+        let config = MarketConfig {
+            bids: BidConfig {
+                network,
+                articles,
+                fee_ratio: self.fee_ratio,
+                lifetime: Duration::from_secs(self.bid_lifetime_secs),
+            },
+            trusted_account: account("trusted-account", &self.trusted_account)?,
+            trust_account: account("trust-account", &self.trust_account)?,
+            nonce_capacity: self.nonce_capacity,
+            nonce_lifetime: NONCE_LIFETIME,
+            verify_mode: crate::verify::MODE,
+            ..MarketConfig::default()
         };
-        config.trusted_account = account("trusted-account", &self.trusted_account)?;
-        config.trust_account = account("trust-account", &self.trust_account)?;
-        config.nonce_capacity = self.nonce_capacity;
-        config.nonce_lifetime = NONCE_LIFETIME;
-        config.verify_mode = crate::verify::MODE;
         Ok(config)
     }
 

@@ -87,6 +87,7 @@ pub async fn run(args: Args) -> Result<(), String> {
         .map_err(|e| format!("local address: {e}"))?;
     let state = Arc::new(AppState {
         driver: running.driver.clone(),
+        verifier: crate::verify::Pipeline::start(),
         store,
         limits: args.limits(),
         trusted_proxies: args.trusted_proxies.clone(),

@@ -30,7 +30,9 @@ pub mod verified;
 pub mod verifier;
 
 pub use legacy::{VerifyMode, compact_size_07, legacy_07_differs, legacy_07_digest};
-pub use verified::{SignedDocument, Verified, verify_document, verify_document_in};
+pub use verified::{
+    SignedDocument, Verified, verify_document, verify_document_in, verify_documents,
+};
 pub use verifier::{KeyCache, SignedMessage, Verifier};
 
 /// The fixed prefix of the signed-message digest: the CompactSize length

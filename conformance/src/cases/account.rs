@@ -19,14 +19,21 @@ pub fn cases() -> Vec<Case> {
                 "BW-HTTP-28",
                 "BW-HTTP-29",
                 "BW-HTTP-30",
-                "BW-HTTP-37"
+                "BW-HTTP-37",
+                "BW-DEPADDR-2",
+                "BW-DEPADDR-3",
+                "BW-DEPADDR-7"
             ],
             flow
         ),
-        crate::case!("account/unknown-action", ["BW-HTTP-27"], unknown_action),
+        crate::case!(
+            "account/unknown-action",
+            ["BW-HTTP-27", "BW-DEPADDR-1"],
+            unknown_action
+        ),
         crate::case!(
             "account/untrusted-signer",
-            ["BW-HTTP-28", "BW-HTTP-29"],
+            ["BW-HTTP-28", "BW-HTTP-29", "BW-DEPADDR-4"],
             untrusted_signer
         ),
         crate::case!(

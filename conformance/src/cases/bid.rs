@@ -96,7 +96,10 @@ pub fn cases() -> Vec<Case> {
                 "BW-MONEY-8",
                 "BW-DOC-1",
                 "BW-DOC-2",
-                "BW-DOC-3"
+                "BW-DOC-3",
+                "BW-JSON-1",
+                "BW-JSON-3",
+                "BW-JSON-4"
             ],
             json_shape
         ),

@@ -17,7 +17,9 @@ pub fn cases() -> Vec<Case> {
                 "BW-DEP-6",
                 "BW-HTTP-31",
                 "BW-LEDGER-4",
-                "BW-LEDGER-12"
+                "BW-LEDGER-12",
+                "BW-JSON-7",
+                "BW-JSON-8"
             ],
             accepted
         ),

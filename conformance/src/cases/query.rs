@@ -11,13 +11,17 @@ pub fn cases() -> Vec<Case> {
         crate::case!("query/accounts", ["BW-HTTP-37"], accounts),
         crate::case!(
             "query/ledger",
-            ["BW-HTTP-38", "BW-LEDGER-12", "BW-LEDGER-7"],
+            ["BW-HTTP-38", "BW-LEDGER-12", "BW-LEDGER-7", "BW-JSON-7"],
             ledger
         ),
-        crate::case!("query/prices", ["BW-HTTP-36"], prices),
+        crate::case!(
+            "query/prices",
+            ["BW-HTTP-36", "BW-JSON-12", "BW-JSON-14"],
+            prices
+        ),
         crate::case!(
             "query/bad-parameters",
-            ["BW-HTTP-36", "BW-HTTP-37", "BW-HTTP-38"],
+            ["BW-HTTP-36", "BW-HTTP-37", "BW-HTTP-38", "BW-JSON-13"],
             bad_parameters
         ),
     ]
@@ -85,11 +89,13 @@ async fn accounts(cx: Cx) -> CaseResult {
     check::eq("lines with limit=1", 1, r.text().lines().count())
 }
 
-// BW-HTTP-38, BW-LEDGER-7: movements in order; every movement sums to zero.
+// BW-HTTP-38, BW-LEDGER-7: movements from `begin` on, in order, members as
+// in 16.6.8; every movement sums to zero. The trade's BUY books a BID
+// movement (BW-LEDGER-9) at its creation.
 async fn ledger(cx: Cx) -> CaseResult {
     let t = Trade::open(&cx).await?;
-    let v = t.get(&cx).await?;
-    let begin = v["Matched"].as_str().unwrap_or("").to_owned();
+    let bid = cx.object(&format!("/bid/{}", t.buy_bid)).await?;
+    let begin = bid["Created"].as_str().unwrap_or("").to_owned();
     let r = cx
         .client
         .send(
@@ -103,8 +109,35 @@ async fn ledger(cx: Cx) -> CaseResult {
     check::that(
         "a JSON array and a line feed",
         r.body.starts_with(b"[") && r.body.ends_with(b"]\n"),
-        r.text(),
+        crate::client::short(&r.text()),
     )?;
+    let text = r.text();
+    if let (Some(a), Some(b)) = (text.find('{'), text.find('}')) {
+        check::eq(
+            "members of a movement in order (16.6.8)",
+            vec![
+                "Key",
+                "Timestamp",
+                "Type",
+                "AvailableDelta",
+                "AvailableAccount",
+                "AvailablePredecessorKey",
+                "BlockedDelta",
+                "BlockedAccount",
+                "BlockedPredecessorKey",
+                "Fee",
+                "World",
+                "BidKey",
+                "TxKey",
+                "DepositKey",
+                "WithdrawalKey",
+            ],
+            check::member_names(text[a..=b].as_bytes())
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        )?;
+    }
     let list = r.json().map_err(|e| fail("JSON", e))?;
     let items = list.as_array().cloned().unwrap_or_default();
     let ts: Vec<u64> = items
@@ -121,11 +154,11 @@ async fn ledger(cx: Cx) -> CaseResult {
         format!("{ts:?}"),
     )?;
     check::that(
-        "a movement of the trade's transaction",
+        "the BID movement of the trade's BUY",
         items
             .iter()
-            .any(|m| m["TxKey"].as_str() == Some(t.tx.as_str())),
-        list.to_string(),
+            .any(|m| m["BidKey"].as_str() == Some(t.buy_bid.as_str()) && m["Type"] == "BID"),
+        crate::client::short(&list.to_string()),
     )?;
     for m in &items {
         let sum: i64 = ["AvailableDelta", "BlockedDelta", "Fee", "World"]
@@ -149,10 +182,19 @@ async fn prices(cx: Cx) -> CaseResult {
     let r = cx.client.send("GET", &q, &[], b"").await?;
     check::status("GET /query/prices", &r, 200)?;
     check::header("GET /query/prices", &r, "access-control-allow-origin", "*")?;
-    check::that("no final line feed", !r.body.ends_with(b"\n"), r.text())?;
     let v = r.json().map_err(|e| fail("JSON", e))?;
     let slots = v.as_array().cloned().unwrap_or_default();
     check::eq("one slot", 1, slots.len())?;
+    let ms = |k: &str| {
+        bitwrk_protocol::rfc3339::parse(slots[0][k].as_str().unwrap_or(""))
+            .map_or(1, |t| t.as_millis())
+    };
+    check::that(
+        "a slot [S, S + 12 min) with S a multiple of 12 min since the epoch",
+        ms("begin") % 720_000 == 0 && ms("end") == ms("begin") + 720_000,
+        slots[0].to_string(),
+    )?;
+    check::that("no final line feed", !r.body.ends_with(b"\n"), r.text())?;
     check::eq(
         "slot members",
         vec!["begin", "end", "sum", "min", "max", "count"],

@@ -22,7 +22,8 @@ pub fn cases() -> Vec<Case> {
                 "BW-HTTP-34",
                 "BW-HTTP-35",
                 "BW-REL-9",
-                "BW-REL-5"
+                "BW-REL-5",
+                "BW-JSON-9"
             ],
             trusts_admits
         ),

@@ -96,7 +96,13 @@ pub fn cases() -> Vec<Case> {
         ),
         crate::case!(
             "tx/json/shape",
-            ["BW-TX-14", "BW-HTTP-24", "BW-HTTP-11", "BW-MATCH-4"],
+            [
+                "BW-TX-14",
+                "BW-HTTP-24",
+                "BW-HTTP-11",
+                "BW-MATCH-4",
+                "BW-JSON-5"
+            ],
             json_shape
         ),
         crate::case!("tx/timeouts/extensions", ["BW-TX-9"], timeout_extensions),

@@ -29,7 +29,7 @@ pub fn cases() -> Vec<Case> {
         ),
         crate::case!(
             "wire/json/account-untouched",
-            ["BW-HTTP-26", "BW-LEDGER-1", "BW-HTTP-11"],
+            ["BW-HTTP-26", "BW-LEDGER-1", "BW-HTTP-11", "BW-JSON-6"],
             account_untouched
         ),
         crate::case!(
@@ -37,7 +37,7 @@ pub fn cases() -> Vec<Case> {
             ["BW-HTTP-26", "BW-DEP-9"],
             account_funded
         ),
-        crate::case!("wire/motd", ["BW-HTTP-39"], motd),
+        crate::case!("wire/motd", ["BW-HTTP-39", "BW-JSON-11"], motd),
         crate::case!("wire/myip", ["BW-HTTP-40", "BW-HTTP-41"], myip),
     ]
 }

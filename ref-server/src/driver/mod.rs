@@ -4,9 +4,11 @@
 //! [`Event`] to the commit thread. A request's success is released only
 //! after its event is durable (group commit, [`commit`]).
 //!
-//! Transaction messages and relations reach the task already verified (the
-//! HTTP handlers verify concurrently); a bid is parsed here, since parsing
-//! checks the nonce registry, and verified here at the same `now`.
+//! Transaction messages and relations reach the task already verified (by
+//! the verification pipeline, concurrently with the market); a bid is
+//! parsed here, since parsing checks the nonce registry, and the bids of
+//! one batch are verified together with the batch verifier at the same
+//! `now` they are placed at.
 
 pub mod commit;
 pub mod records;
@@ -15,9 +17,9 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use bitwrk_protocol::bid::BidForm;
+use bitwrk_protocol::bid::{BidForm, BidRequest};
 use bitwrk_protocol::ids::BidId;
-use bitwrk_protocol::ledger::deposit::DepositOutcome;
+use bitwrk_protocol::ledger::deposit::{DepositOutcome, SignedDeposit};
 use bitwrk_protocol::market::{Event, Market, MarketConfig, MarketError};
 use bitwrk_protocol::relation::{Relation, SignedRelation};
 use bitwrk_protocol::signature::Verified;
@@ -138,6 +140,8 @@ pub fn start(
                 committer,
                 random: RandomSource,
                 clock: task_clock,
+                verifier: crate::verify::new_verifier(),
+                rng: crate::verify::new_rng(),
             }
             .run(&rx)
         })
@@ -229,7 +233,12 @@ struct Task {
     committer: Committer,
     random: RandomSource,
     clock: Clock,
+    verifier: bitwrk_protocol::signature::Verifier,
+    rng: rand::rngs::StdRng,
 }
+
+/// A bid parsed and verified ahead of its turn.
+type Prepared = Result<Verified<BidRequest>, MarketError>;
 
 /// What one batch accumulates.
 #[derive(Default)]
@@ -278,9 +287,11 @@ impl Task {
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
             let now = self.clock.now().max(self.market.now());
+            let mut prepared = self.prepare_bids(now, &commands).into_iter();
             let mut pending = Pending::default();
             for cmd in commands {
-                self.handle(now, cmd, &mut pending);
+                let bid = prepared.next().flatten();
+                self.handle(now, cmd, bid, &mut pending);
             }
             if self.market.poll_timeout().is_some_and(|d| d <= now) {
                 self.timeouts(now, &mut pending);
@@ -288,6 +299,34 @@ impl Task {
             self.flush(pending);
         }
         tracing::info!("market task stopped; commit queue drains");
+    }
+
+    /// Parses the batch's bids at `now` and verifies them together (one
+    /// entry per command, `Some` for bids). Placing them later at the same
+    /// `now` re-checks the nonce (BW-NONCE-4), so a bid whose nonce an
+    /// earlier input of the batch spent is refused exactly as if it had
+    /// been parsed in its turn.
+    fn prepare_bids(&mut self, now: Timestamp, commands: &[Command]) -> Vec<Option<Prepared>> {
+        let mut out: Vec<Option<Prepared>> = Vec::with_capacity(commands.len());
+        let mut docs = Vec::new();
+        let mut slots = Vec::new();
+        for (i, cmd) in commands.iter().enumerate() {
+            out.push(None);
+            if let Command::Bid(form, _) = cmd {
+                match self.market.parse_bid(now, form) {
+                    Ok(request) => {
+                        docs.push(request);
+                        slots.push(i);
+                    }
+                    Err(e) => out[i] = Some(Err(e)),
+                }
+            }
+        }
+        let verdicts = crate::verify::verify_many(&mut self.verifier, &mut self.rng, docs);
+        for (slot, verdict) in slots.into_iter().zip(verdicts) {
+            out[slot] = Some(verdict.map_err(MarketError::from));
+        }
+        out
     }
 
     fn log(&mut self, event: Event, pending: &mut Pending) -> Seq {
@@ -325,7 +364,13 @@ impl Task {
         }
     }
 
-    fn handle(&mut self, now: Timestamp, cmd: Command, pending: &mut Pending) {
+    fn handle(
+        &mut self,
+        now: Timestamp,
+        cmd: Command,
+        prepared: Option<Prepared>,
+        pending: &mut Pending,
+    ) {
         match cmd {
             Command::Read(f) => f(&self.market),
             Command::Nonce(reply) => {
@@ -348,11 +393,12 @@ impl Task {
                     let _ = reply.send(Err(e));
                     return;
                 }
-                let placed = self
-                    .market
-                    .parse_bid(now, &form)
-                    .and_then(|req| verify(req).map_err(MarketError::from))
-                    .and_then(|v| self.market.place_bid(now, v));
+                let verified = prepared.unwrap_or_else(|| {
+                    self.market
+                        .parse_bid(now, &form)
+                        .and_then(|req| verify(req).map_err(MarketError::from))
+                });
+                let placed = verified.and_then(|v| self.market.place_bid(now, v));
                 match placed {
                     Ok(placed) => {
                         pending
@@ -390,23 +436,27 @@ impl Task {
             }
             Command::Deposit(form, reply) => match self.market.submit_deposit(now, &form) {
                 Ok((outcome, event)) => {
-                    let uid = match &event {
-                        Event::Deposit { form, .. } => form
-                            .iter()
-                            .find(|(k, _)| k == "uid")
-                            .map(|(_, v)| v.clone())
-                            .unwrap_or_default(),
-                        _ => String::new(),
+                    // The market accepted the form, so it parses.
+                    let Ok(signed) = SignedDeposit::from_form(&form) else {
+                        let _ = reply.send(Err(ApiError::new(
+                            "http.internal",
+                            "an accepted deposit form does not parse",
+                        )));
+                        return;
                     };
                     let movement = match &outcome {
                         DepositOutcome::Applied(m) => Some(&**m),
                         DepositOutcome::AlreadyApplied => None,
                     };
-                    pending
-                        .records
-                        .extend(records::deposit(&self.market, &uid, movement));
+                    if movement.is_some() {
+                        pending
+                            .records
+                            .extend(records::deposit(now, &signed, movement));
+                    }
                     self.log(event, pending);
-                    pending.releases.push(release_after(reply, uid));
+                    pending
+                        .releases
+                        .push(release_after(reply, signed.deposit.uid.clone()));
                 }
                 Err(e) => {
                     let _ = reply.send(Err(market_error(&e)));

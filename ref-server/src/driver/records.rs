@@ -4,6 +4,7 @@
 
 use bitwrk_protocol::ids::{BidId, TxId};
 use bitwrk_protocol::ledger::MovementRecord;
+use bitwrk_protocol::ledger::deposit::SignedDeposit;
 use bitwrk_protocol::market::{BidPlaced, Market, TimeoutsHandled};
 use bitwrk_protocol::relation::Relation;
 use bitwrk_protocol::tx::Accepted;
@@ -17,7 +18,7 @@ fn bid(market: &Market, id: BidId, out: &mut Vec<Record>) {
     if let Some(b) = market.bid(id) {
         out.push(Record::Bid {
             id: id.0,
-            json: json::bid(id, b),
+            json: json::value(&json::BidJson::new(b)),
         });
     }
 }
@@ -29,7 +30,7 @@ fn tx(market: &Market, id: TxId, out: &mut Vec<Record>) {
             id: id.0,
             article: t.article.to_string(),
             matched_ms: t.matched.as_millis(),
-            json: json::tx(id, t),
+            json: json::value(&json::TransactionJson::new(t)),
         });
     }
 }
@@ -44,7 +45,7 @@ fn movements(ms: &[MovementRecord], out: &mut Vec<Record>) {
             id: m.id.0,
             timestamp_ms: m.timestamp.as_millis(),
             accounts,
-            json: json::movement(m),
+            json: json::value(&json::MovementJson::new(m)),
         });
     }
 }
@@ -85,20 +86,26 @@ pub fn tx_message(
     out.push(Record::TxMessage {
         tx: message.txid.0,
         seq,
-        json: json::tx_message(market.now(), message, accepted),
+        json: json::value(&json::TmessageJson::accepted(
+            market.now(),
+            message,
+            accepted,
+        )),
     });
     out
 }
 
-/// Records of an accepted deposit.
-pub fn deposit(market: &Market, uid: &str, movement: Option<&MovementRecord>) -> Vec<Record> {
-    let mut out = Vec::new();
-    if let Some(d) = market.ledger().deposit(uid) {
-        out.push(Record::Deposit {
-            uid: uid.to_owned(),
-            json: json::deposit(d),
-        });
-    }
+/// Records of an accepted deposit (the view keeps the signed form, which
+/// the ledger does not).
+pub fn deposit(
+    now: bitwrk_protocol::Timestamp,
+    signed: &SignedDeposit,
+    movement: Option<&MovementRecord>,
+) -> Vec<Record> {
+    let mut out = vec![Record::Deposit {
+        uid: signed.deposit.uid.clone(),
+        json: json::value(&json::DepositJson::new(signed, now)),
+    }];
     movements(movement.map(core::slice::from_ref).unwrap_or(&[]), &mut out);
     out
 }
@@ -107,7 +114,7 @@ pub fn deposit(market: &Market, uid: &str, movement: Option<&MovementRecord>) ->
 pub fn relation(r: &Relation) -> Vec<Record> {
     vec![Record::Relation {
         key: format!("{}/{}/{}", r.source, r.kind, r.target),
-        json: json::relation(r),
+        json: json::value(r),
     }]
 }
 

@@ -19,13 +19,12 @@ pub async fn get_account(state: &AppState, req: &mut Req, addr: &str) -> Result<
     let repr = req.repr()?;
     let address = Address::parse_for(addr, state.network)
         .map_err(|e| ApiError::not_found(format!("no account {addr}: {e}")))?;
-    let text = address.to_string();
-    let value = state
+    let view = state
         .driver
-        .read(move |m| json::account(&text, &m.ledger().account_or_empty(&address)))
+        .read(move |m| json::AccountJson::new(address, &m.ledger().account_or_empty(&address)))
         .await?;
     Ok(match repr {
-        Repr::Json => json_response(&value),
+        Repr::Json => json_response(&view),
         Repr::Html => {
             let account = address.to_string();
             let movements = store_read(state, move |s| {
@@ -37,7 +36,7 @@ pub async fn get_account(state: &AppState, req: &mut Req, addr: &str) -> Result<
             .await?;
             let body = format!(
                 "{}<h2>Movements (newest first)</h2>\n{}",
-                html::fields(&value),
+                html::fields(&json::value(&view)),
                 html::rows(&movements)
             );
             html_response(html::page(&format!("Account {address}"), &body))

@@ -63,6 +63,7 @@ pub fn status_for(code: &str) -> StatusCode {
         | ("bid", "not-open" | "expired" | "too-young")
         | ("book", _)
         | ("tx", "too-young" | "already-retired")
+        | ("prices", "currency-mismatch" | "overflow")
         | (
             "ledger",
             "mixed-currency" | "invalid-movement" | "unbalanced" | "insufficient-blocked",

@@ -2,15 +2,15 @@
 //! decide, and renders the outcome; no protocol rule is made here.
 
 use bitwrk_protocol::address::Address;
-use bitwrk_protocol::bid::{BidForm, BidState};
+use bitwrk_protocol::bid::BidForm;
 use bitwrk_protocol::ids::{BidId, TxId};
 use bitwrk_protocol::relation::{RelationType, SignedRelation};
 use bitwrk_protocol::tx::check_worker_origin;
 use bitwrk_protocol::tx::document::TxMessage;
+use bitwrk_protocol::wire::Motd;
 use bytes::Bytes;
 use http::{HeaderValue, Method, Response, StatusCode, header};
 use http_body_util::Full;
-use serde_json::Value;
 
 use super::errors::ApiError;
 use super::forwarded::{host_text, remote_addr_text};
@@ -19,7 +19,6 @@ use super::router::Route;
 use super::views::{html, json};
 use super::{AppState, Req};
 use crate::store::{HistoryQuery, StoreError};
-use crate::verify::verify;
 
 /// A response.
 pub type Resp = Response<Full<Bytes>>;
@@ -77,9 +76,20 @@ pub fn html_response(body: String) -> Resp {
     response(StatusCode::OK, Repr::Html.content_type(), body)
 }
 
-/// A JSON value in Go's encoding.
-pub fn json_response(value: &Value) -> Resp {
-    response(StatusCode::OK, Repr::Json.content_type(), json::body(value))
+/// A view in Go's JSON encoding.
+pub fn json_response<T: serde::Serialize + ?Sized>(view: &T) -> Resp {
+    response(StatusCode::OK, Repr::Json.content_type(), json::body(view))
+}
+
+/// A view as JSON or as an HTML page titled `title` (`extra` appended).
+fn object_body<T: serde::Serialize>(repr: Repr, view: &T, title: &str, extra: &str) -> String {
+    match repr {
+        Repr::Json => json::body(view),
+        Repr::Html => html::page(
+            title,
+            &format!("{}{extra}", html::fields(&json::value(view))),
+        ),
+    }
 }
 
 /// A redirect (303 or 302) to `location`, empty body.
@@ -178,23 +188,19 @@ async fn get_bid(state: &AppState, req: &mut Req, id: &str) -> Result<Resp, ApiE
     let id = BidId(parse_id(id, "bid")?);
     let live = state
         .driver
-        .read(move |m| m.bid(id).map(|b| json::bid(id, b)))
+        .read(move |m| m.bid(id).map(json::BidJson::new))
         .await?;
-    let value = match live {
+    let view = match live {
         Some(v) => v,
-        None => store_read(state, move |s| s.bid(id.0))
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("bid not found: {id}")))?,
+        None => json::from_store(
+            store_read(state, move |s| s.bid(id.0))
+                .await?
+                .ok_or_else(|| ApiError::not_found(format!("bid not found: {id}")))?,
+            "bid",
+        )?,
     };
-    let bid_state: Option<BidState> = value
-        .get("State")
-        .and_then(|s| serde_json::from_value(s.clone()).ok());
-    let state_name = bid_state.map_or("UNKNOWN", BidState::as_str);
-    let etag = format!("\"s{state_name}-c{}\"", repr.etag_len());
-    let body = match repr {
-        Repr::Json => json::body(&value),
-        Repr::Html => html::page(&format!("Bid {id}"), &html::fields(&value)),
-    };
+    let etag = format!("\"s{}-c{}\"", view.state.as_str(), repr.etag_len());
+    let body = object_body(repr, &view, &format!("Bid {id}"), "");
     Ok(tagged(req, &etag, repr, body))
 }
 
@@ -203,18 +209,20 @@ async fn get_tx(state: &AppState, req: &mut Req, id: &str) -> Result<Resp, ApiEr
     let id = TxId(parse_id(id, "transaction")?);
     let live = state
         .driver
-        .read(move |m| m.transaction(id).map(|t| json::tx(id, t)))
+        .read(move |m| m.transaction(id).map(json::TransactionJson::new))
         .await?;
-    let value = match live {
+    let view: json::TransactionJson = match live {
         Some(v) => v,
-        None => store_read(state, move |s| s.tx(id.0))
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("transaction not found: {id}")))?,
+        None => json::from_store(
+            store_read(state, move |s| s.tx(id.0))
+                .await?
+                .ok_or_else(|| ApiError::not_found(format!("transaction not found: {id}")))?,
+            "transaction",
+        )?,
     };
-    let revision = value.get("Revision").and_then(Value::as_u64).unwrap_or(0);
-    let etag = format!("\"r{revision}-c{}\"", repr.etag_len());
-    let body = match repr {
-        Repr::Json => json::body(&value),
+    let etag = format!("\"r{}-c{}\"", view.revision, repr.etag_len());
+    let extra = match repr {
+        Repr::Json => String::new(),
         Repr::Html => {
             let messages = store_read(state, move |s| {
                 s.history(&HistoryQuery::TxMessages {
@@ -223,14 +231,14 @@ async fn get_tx(state: &AppState, req: &mut Req, id: &str) -> Result<Resp, ApiEr
                 })
             })
             .await?;
-            let body = format!(
-                "{}<h2>Accepted messages</h2>\n{}",
-                html::fields(&value),
+            format!(
+                "<p>Phase: <b>{}</b></p>\n<h2>Accepted messages</h2>\n{}",
+                html::escape(view.phase.as_str()),
                 html::rows(&messages)
-            );
-            html::page(&format!("Transaction {id}"), &body)
+            )
         }
     };
+    let body = object_body(repr, &view, &format!("Transaction {id}"), &extra);
     Ok(tagged(req, &etag, repr, body))
 }
 
@@ -238,7 +246,7 @@ async fn post_tx(state: &AppState, req: &mut Req, id: &str) -> Result<Resp, ApiE
     let txid = TxId(parse_id(id, "transaction")?);
     let form = req.form().await?;
     let message = TxMessage::from_form(txid, form.pairs()).map_err(|e| ApiError::from_core(&e))?;
-    let verified = verify(message).map_err(|e| ApiError::from_core(&e))?;
+    let verified = state.verifier.tx_message(message).await?;
     if let Some(url) = verified.argument("workerurl") {
         check_worker_origin(url, &remote_addr_text(req.client))
             .map_err(|e| ApiError::from_core(&e))?;
@@ -250,16 +258,14 @@ async fn post_tx(state: &AppState, req: &mut Req, id: &str) -> Result<Resp, ApiE
 async fn get_ledger(state: &AppState, req: &mut Req, id: &str) -> Result<Resp, ApiError> {
     let repr = req.repr()?;
     let id = parse_id(id, "ledger entry")?;
-    let value = store_read(state, move |s| s.movement(id))
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("ledger entry not found: {id}")))?;
-    Ok(match repr {
-        Repr::Json => json_response(&value),
-        Repr::Html => html_response(html::page(
-            &format!("Ledger entry {id}"),
-            &html::fields(&value),
-        )),
-    })
+    let view: json::MovementJson = json::from_store(
+        store_read(state, move |s| s.movement(id))
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("ledger entry not found: {id}")))?,
+        "movement",
+    )?;
+    let body = object_body(repr, &view, &format!("Ledger entry {id}"), "");
+    Ok(response(StatusCode::OK, repr.content_type(), body))
 }
 
 async fn create_deposit(state: &AppState, req: &mut Req) -> Result<Resp, ApiError> {
@@ -272,23 +278,14 @@ async fn create_deposit(state: &AppState, req: &mut Req) -> Result<Resp, ApiErro
 async fn get_deposit(state: &AppState, req: &mut Req, uid: &str) -> Result<Resp, ApiError> {
     let repr = req.repr()?;
     let key = uid.to_owned();
-    let live = state
-        .driver
-        .read(move |m| m.ledger().deposit(&key).map(json::deposit))
-        .await?;
-    let value = match live {
-        Some(v) => v,
-        None => {
-            let key = uid.to_owned();
-            store_read(state, move |s| s.deposit(&key))
-                .await?
-                .ok_or_else(|| ApiError::not_found(format!("deposit not found: {uid}")))?
-        }
-    };
-    Ok(match repr {
-        Repr::Json => json_response(&value),
-        Repr::Html => html_response(html::page(&format!("Deposit {uid}"), &html::fields(&value))),
-    })
+    let view: json::DepositJson = json::from_store(
+        store_read(state, move |s| s.deposit(&key))
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("deposit not found: {uid}")))?,
+        "deposit",
+    )?;
+    let body = object_body(repr, &view, &format!("Deposit {uid}"), "");
+    Ok(response(StatusCode::OK, repr.content_type(), body))
 }
 
 async fn create_relation(state: &AppState, req: &mut Req) -> Result<Resp, ApiError> {
@@ -296,7 +293,7 @@ async fn create_relation(state: &AppState, req: &mut Req) -> Result<Resp, ApiErr
     let pairs = form.pairs().to_vec();
     let relation = SignedRelation::from_form_for(&pairs, state.network)
         .map_err(|e| ApiError::from_core(&e))?;
-    let verified = verify(relation).map_err(|e| ApiError::from_core(&e))?;
+    let verified = state.verifier.relation(relation).await?;
     let stored = state.driver.relation(verified, pairs).await?;
     Ok(redirect(
         StatusCode::FOUND,
@@ -316,18 +313,21 @@ async fn get_relation(
     let k = RelationType::parse(kind).ok_or_else(not_found)?;
     let live = state
         .driver
-        .read(move |m| m.relations().get(&s, k, &t).map(json::relation))
+        .read(move |m| m.relations().get(&s, k, &t).cloned())
         .await?;
-    let value = match live {
+    let view: json::RelationJson = match live {
         Some(v) => v,
         None => {
             let key = format!("{s}/{k}/{t}");
-            store_read(state, move |st| st.relation(&key))
-                .await?
-                .ok_or_else(not_found)?
+            json::from_store(
+                store_read(state, move |st| st.relation(&key))
+                    .await?
+                    .ok_or_else(not_found)?,
+                "relation",
+            )?
         }
     };
-    Ok(json_response(&value))
+    Ok(json_response(&view))
 }
 
 /// `GET /myip`: the peer's host text (BW-HTTP-40).
@@ -338,54 +338,11 @@ fn myip(req: &Req) -> Resp {
     r
 }
 
-/// The version a `BitWrkGoClient/X.Y.Z` user agent announces.
-fn go_client_version(user_agent: &str) -> Option<(u32, u32, u32)> {
-    let rest = user_agent.strip_prefix("BitWrkGoClient/")?;
-    let mut parts = rest.splitn(3, '.');
-    let mut number = |last: bool| -> Option<u32> {
-        let p = parts.next()?;
-        let digits: &str = if last {
-            let end = p.find(|c: char| !c.is_ascii_digit()).unwrap_or(p.len());
-            &p[..end]
-        } else {
-            p
-        };
-        (1..=4)
-            .contains(&digits.len())
-            .then(|| digits.parse().ok())
-            .flatten()
-    };
-    Some((number(false)?, number(false)?, number(true)?))
-}
-
-/// The client version this server considers current.
-const CURRENT_CLIENT: (u32, u32, u32) = (0, 7, 0);
-
+/// `/motd` (BW-HTTP-39): the core's message for the client's user agent.
 fn motd(state: &AppState, req: &Req) -> Resp {
     let ua = req.header(header::USER_AGENT).unwrap_or("");
-    let (text, warning) = match go_client_version(ua) {
-        Some(v @ (a, b, c)) if v >= CURRENT_CLIENT => (
-            format!(
-                "This BitWrk market welcomes you. Your client (version {a}.{b}.{c}) is current."
-            ),
-            false,
-        ),
-        Some((a, b, c)) => (
-            format!("Your client version {a}.{b}.{c} is older than 0.7.0; please upgrade."),
-            true,
-        ),
-        None => (
-            state
-                .motd
-                .clone()
-                .unwrap_or_else(|| "This BitWrk market welcomes you.".to_owned()),
-            false,
-        ),
-    };
-    let value = serde_json::json!({"Text": text, "Warning": warning});
-    let mut body = json::body(&value);
-    body.pop(); // 0.7's /motd has no trailing newline
-    response(StatusCode::OK, Repr::Json.content_type(), body)
+    let motd = Motd::for_client(ua, state.motd.as_deref());
+    response(StatusCode::OK, Repr::Json.content_type(), motd.to_body())
 }
 
 fn bid_form_page() -> String {
@@ -443,18 +400,6 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
-    fn user_agents() {
-        assert_eq!(go_client_version("BitWrkGoClient/0.7.0"), Some((0, 7, 0)));
-        assert_eq!(
-            go_client_version("BitWrkGoClient/0.6.12 x"),
-            Some((0, 6, 12))
-        );
-        assert_eq!(go_client_version("BitWrkGoClient/0.7"), None);
-        assert_eq!(go_client_version("BitWrkGoClient/12345.1.1"), None);
-        assert_eq!(go_client_version("curl/8"), None);
-    }
-
-    #[test]
     fn ids() {
         assert_eq!(parse_id("12", "bid").unwrap(), 12);
         assert_eq!(parse_id("0", "bid").unwrap(), 0);
@@ -470,7 +415,6 @@ mod tests {
     proptest! {
         #[test]
         fn parsers_never_panic(s in any::<String>()) {
-            let _ = go_client_version(&s);
             let _ = parse_id(&s, "x");
         }
     }

@@ -42,6 +42,8 @@ use crate::store::Store;
 pub struct AppState {
     /// The market task.
     pub driver: Driver,
+    /// The verification pipeline.
+    pub verifier: crate::verify::Pipeline,
     /// History of what left the market.
     pub store: Arc<dyn Store>,
     /// Limits and timeouts.

@@ -1,10 +1,13 @@
 //! `/query/accounts`, `/query/ledger` and `/query/prices`.
 
+use bitwrk_protocol::money::Money;
 use bitwrk_protocol::rfc3339;
-use http::StatusCode;
+use bitwrk_protocol::wire::{PriceQuery, PriceSlot};
+use http::{HeaderValue, StatusCode, header};
 
 use super::errors::ApiError;
-use super::handlers::{Resp, json_response, store_read, text_response};
+use super::handlers::{Resp, html_response, json_response, response, store_read, text_response};
+use super::views::{html, json};
 use super::{AppState, Req};
 use crate::store::HistoryQuery;
 
@@ -65,23 +68,122 @@ pub async fn ledger(state: &AppState, req: &mut Req) -> Result<Resp, ApiError> {
         s.history(&HistoryQuery::Ledger { begin_ms, limit })
     })
     .await?;
-    Ok(json_response(&serde_json::Value::Array(items)))
+    let views = items
+        .into_iter()
+        .map(|v| json::from_store::<json::MovementJson>(v, "movement"))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(json_response(&views))
 }
 
-/// `GET /prices/<article>`: the HTML price view.
+/// The price query of a form (`article` among its fields), its slots
+/// aggregated from the stored transactions.
+async fn price_slots(
+    state: &AppState,
+    fields: &[(String, String)],
+) -> Result<(PriceQuery, Vec<PriceSlot>), ApiError> {
+    let (market_now, articles) = state
+        .driver
+        .read(|m| (m.now(), m.config().bids.articles.clone()))
+        .await?;
+    let now = state.driver.clock().now().max(market_now);
+    let query = PriceQuery::parse(fields, now, &articles).map_err(|e| ApiError::from_core(&e))?;
+    let (article, begin_ms, end_ms) = (
+        query.article.to_string(),
+        query.begin.as_millis(),
+        query.end.as_millis(),
+    );
+    let stored = store_read(state, move |s| {
+        s.history(&HistoryQuery::Trades {
+            article,
+            begin_ms,
+            end_ms: end_ms.saturating_add(1),
+            limit: MAX_TRADES,
+        })
+    })
+    .await?;
+    let mut trades = Vec::with_capacity(stored.len());
+    for value in stored {
+        let tx: json::TransactionJson = json::from_store(value, "transaction")?;
+        if tx.price.currency() == query.currency() {
+            trades.push((tx.matched, tx.price));
+        }
+    }
+    let slots = query
+        .aggregate(trades)
+        .map_err(|e| ApiError::from_core(&e))?;
+    Ok((query, slots))
+}
+
+/// Trades read for one price query at most.
+const MAX_TRADES: usize = 100_000;
+
+/// `GET|POST /query/prices` (BW-HTTP-36): JSON slots, or the `flot` text.
+pub async fn prices(state: &AppState, req: &mut Req) -> Result<Resp, ApiError> {
+    let form = req.form().await?;
+    let (query, slots) = price_slots(state, form.pairs()).await?;
+    let body = query.render(&slots).map_err(|e| ApiError::from_core(&e))?;
+    let mut r = response(StatusCode::OK, "application/json", body);
+    r.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    Ok(r)
+}
+
+/// `GET /prices/<article>` (BW-HTTP-45): the price history as a table,
+/// for the query string's fields, linked to the JSON and `flot` forms.
 pub async fn article_prices(
-    _state: &AppState,
-    _req: &mut Req,
+    state: &AppState,
+    req: &mut Req,
     article: &str,
 ) -> Result<Resp, ApiError> {
-    Err(ApiError::not_found(format!("no prices for {article:?}")))
-}
-
-/// `GET /query/prices?article=…`.
-pub async fn prices(_state: &AppState, req: &mut Req) -> Result<Resp, ApiError> {
     let form = req.form().await?;
-    let article = form.single("article")?;
-    Err(ApiError::not_found(format!("no prices for {article:?}")))
+    if form.has("article") {
+        form.require_unique()?;
+    }
+    let mut fields = vec![("article".to_owned(), article.to_owned())];
+    fields.extend(form.pairs().iter().filter(|(k, _)| k != "article").cloned());
+    let (query, slots) = price_slots(state, &fields)
+        .await
+        .map_err(|e| match e.code {
+            "article.bad-syntax" | "article.not-traded" => {
+                ApiError::not_found(format!("no article {article:?}: {}", e.message))
+            }
+            _ => e,
+        })?;
+    let unit = query.unit;
+    let rows: Vec<serde_json::Value> = slots
+        .iter()
+        .map(|s| {
+            let count = i64::try_from(s.count.max(1)).unwrap_or(i64::MAX);
+            let avg = Money::new(s.sum.amount().div_euclid(count), s.sum.currency());
+            serde_json::json!({
+                "begin": rfc3339::format(s.begin),
+                "end": rfc3339::format(s.end),
+                "count": s.count,
+                "min": s.min.format_in(unit, true).unwrap_or_default(),
+                "average": avg.format_in(unit, true).unwrap_or_default(),
+                "max": s.max.format_in(unit, true).unwrap_or_default(),
+            })
+        })
+        .collect();
+    let mut link = form_urlencoded::Serializer::new(String::new());
+    link.extend_pairs(fields.iter());
+    let link = link.finish();
+    let body = format!(
+        "<p>{} to {}, slots of {}; prices in {}.</p>\n{}\n<p><a href=\"/query/prices?{q}\">JSON</a> · \
+<a href=\"/query/prices?{q}&amp;format=flot\">flot</a></p>\n",
+        html::escape(&rfc3339::format(query.begin)),
+        html::escape(&rfc3339::format(query.end)),
+        html::escape(query.resolution.name()),
+        html::escape(unit.symbol),
+        html::rows(&rows),
+        q = html::escape(&link),
+    );
+    Ok(html_response(html::page(
+        &format!("Prices of {}", query.article),
+        &body,
+    )))
 }
 
 #[cfg(test)]
