@@ -132,7 +132,7 @@ async fn ledger(cx: Cx) -> CaseResult {
                 "DepositKey",
                 "WithdrawalKey",
             ],
-            check::member_names(text[a..=b].as_bytes())
+            check::member_names(&text.as_bytes()[a..=b])
                 .iter()
                 .map(String::as_str)
                 .collect::<Vec<_>>(),
