@@ -539,5 +539,7 @@ impl fmt::Debug for OrderBook {
     }
 }
 
+mod snapshot;
+
 #[cfg(test)]
 mod tests;

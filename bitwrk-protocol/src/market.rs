@@ -46,6 +46,8 @@ use crate::tx::document::TxMessage;
 use crate::tx::{Accepted, NewTransaction, Payout, Retirement, Transaction, TxError};
 
 mod deposit_address;
+mod snapshot;
+pub use snapshot::{Evicted, MarketSnapshot, SNAPSHOT_FORMAT, SnapshotError};
 
 /// How many nonces the market remembers by default.
 pub const DEFAULT_NONCE_CAPACITY: usize = 100_000;
@@ -665,10 +667,19 @@ impl Market {
     ) -> Result<Accepted, MarketError> {
         self.check_time(now)?;
         let txid = message.txid;
-        let tx = self
-            .txs
-            .get(&txid)
-            .ok_or(MarketError::UnknownTransaction { txid })?;
+        let Some(tx) = self.txs.get(&txid) else {
+            return Err(if self.was_evicted(txid) {
+                // The verdict of the retired transaction it was (BW-MARKET-8).
+                TxError::Inactive {
+                    state: crate::tx::TxState::Retired,
+                    timeout: None,
+                    now,
+                }
+                .into()
+            } else {
+                MarketError::UnknownTransaction { txid }
+            });
+        };
         let old_deadline = tx.deadline();
         let (next, accepted) = tx.next_state(txid, now, message)?;
         if let Some(d) = old_deadline {

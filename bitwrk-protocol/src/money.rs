@@ -421,6 +421,7 @@ impl FromStr for Money {
 
 // JSON: a string holding the canonical form (BW-MONEY-8).
 crate::text_serde::serde_via_text!(Money);
+crate::text_serde::serde_via_text!(Currency);
 
 #[cfg(test)]
 mod tests {

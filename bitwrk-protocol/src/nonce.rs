@@ -166,6 +166,16 @@ impl NonceRegistry {
         }
     }
 
+    /// The same nonces under the given capacity and lifetime (a market
+    /// restored from a snapshot takes these from its configuration).
+    pub(crate) fn reconfigured(self, capacity: usize, lifetime: Duration) -> NonceRegistry {
+        NonceRegistry {
+            capacity,
+            lifetime_ms: u64::try_from(lifetime.as_millis()).unwrap_or(u64::MAX),
+            ..self
+        }
+    }
+
     /// Nonces currently remembered (live or used, not yet purged).
     pub fn len(&self) -> usize {
         self.entries.len()

@@ -346,9 +346,25 @@ impl Relation {
 }
 
 /// Every relation, one per (source, type, target) (BW-REL-8).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(from = "Vec<Relation>", into = "Vec<Relation>")]
 pub struct RelationStore {
     relations: BTreeMap<(Address, RelationType, Address), Relation>,
+}
+
+/// Snapshots store the relations as a list; the key is each relation's own.
+impl From<Vec<Relation>> for RelationStore {
+    fn from(list: Vec<Relation>) -> RelationStore {
+        RelationStore {
+            relations: list.into_iter().map(|r| (r.key(), r)).collect(),
+        }
+    }
+}
+
+impl From<RelationStore> for Vec<Relation> {
+    fn from(store: RelationStore) -> Vec<Relation> {
+        store.relations.into_values().collect()
+    }
 }
 
 impl RelationStore {

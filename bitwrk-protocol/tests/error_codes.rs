@@ -21,7 +21,7 @@ use bitwrk_protocol::encoding::hex::HexError;
 use bitwrk_protocol::key::KeyError;
 use bitwrk_protocol::ledger::LedgerError;
 use bitwrk_protocol::ledger::deposit::DepositError;
-use bitwrk_protocol::market::MarketError;
+use bitwrk_protocol::market::{MarketError, SnapshotError};
 use bitwrk_protocol::money::MoneyError;
 use bitwrk_protocol::nonce::NonceError;
 use bitwrk_protocol::relation::RelationError;
@@ -52,6 +52,7 @@ const ALL_CODES: &[&[&str]] = &[
     MarketError::CODES,
     WireError::CODES,
     PriceError::CODES,
+    SnapshotError::CODES,
 ];
 
 const APPENDIX_A: &str = include_str!("../../spec/A-error-codes.md");

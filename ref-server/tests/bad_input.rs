@@ -22,6 +22,8 @@ fn still_serves(server: &Server) {
 
 /// Asserts status, code, a complete text body naming the code.
 fn refused(r: &support::Response, status: u16, code: &str) {
+    // BW-HTTP-16: a refusal is never 2xx or 3xx.
+    assert!(r.status >= 400);
     assert_eq!(r.status, status, "{}", r.text());
     assert_eq!(r.code(), Some(code), "{:?}", r.headers);
     assert!(r.text().starts_with(&format!("{code}: ")), "{}", r.text());
@@ -160,7 +162,38 @@ Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\
     assert_eq!(r.status, 400, "{}", r.text());
     assert_eq!(r.code(), Some("nonce.bad-format"));
 
+    // BW-HTTP-9: absent bid fields read as empty, so the first check fails.
+    let r = server.post_form("/bid", &[], "");
+    assert_eq!(r.code(), Some("nonce.bad-format"), "{}", r.text());
+    // BW-HTTP-13: a POST is never 406, whatever Accept says.
+    let r = server.post_form("/tx/0", &[("Accept", "image/png")], "a=1");
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(r.code(), Some("txdoc.missing-signature"));
+    // BW-HTTP-46: the path's id is checked before the body; the route
+    // before the method.
+    let r = server.post_form("/tx/x", &[], &big);
+    refused(&r, 404, "http.not-found");
+    refused(
+        &server.request("DELETE", "/nope", &[], b""),
+        404,
+        "http.unknown-path",
+    );
+
     still_serves(&server);
+}
+
+// BW-HTTP-1: persistent connections serve several requests.
+#[test]
+fn persistent_connections() {
+    let server = Server::start(&[]);
+    let mut s = server.connect();
+    for _ in 0..3 {
+        s.write_all(b"GET /myip HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let r = read_response(&mut s);
+        assert_eq!(r.status, 200);
+        assert_eq!(r.text(), "127.0.0.1");
+    }
 }
 
 #[test]

@@ -182,7 +182,7 @@ fn whole_trade_as_the_07_client() {
         &address(&trust),
     ]);
 
-    // Start-up calls of the client: motd and myip.
+    // BW-HTTP-39, BW-HTTP-40: start-up calls of the client, motd and myip.
     let r = server.get("/motd", &[("User-Agent", UA)]);
     assert_eq!(r.status, 200);
     let motd = r.json();
@@ -194,7 +194,7 @@ fn whole_trade_as_the_07_client() {
     let my_ip = r.text();
     assert_eq!(my_ip, "127.0.0.1");
 
-    // The payment processor deposits mBTC 10 for the buyer.
+    // BW-HTTP-32, BW-HTTP-33: the payment processor deposits mBTC 10.
     let n = nonce(&server);
     let (account, amount, reference, kind, uid) =
         (address(&buyer), "mBTC 10", "ref-1", "1", "deposit-0001");
@@ -220,8 +220,56 @@ fn whole_trade_as_the_07_client() {
     let r = json_get(&server, &format!("/account/{account}"), None);
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["Available"], "mBTC 10");
+    // BW-HTTP-26: an untouched account, in 0.7's member order.
+    let r = json_get(&server, &format!("/account/{}", address(&key(8))), None);
+    assert_eq!(
+        r.text(),
+        format!(
+            "{{\"Participant\":\"{}\",\"LastMovementKey\":null,\"Available\":\"BTC 0\",\"Blocked\":\"BTC 0\",\"DepositInfo\":\"\",\"LastDepositInfo\":\"0001-01-01T00:00:00Z\",\"DepositAddressRequest\":\"\"}}\n",
+            address(&key(8))
+        )
+    );
 
-    // The trust account (bitwrk-admin) lets the seller sell ~trusted articles.
+    // BW-HTTP-27, BW-HTTP-28, BW-HTTP-29, BW-HTTP-30: the client asks for a
+    // deposit address (its body: url.Values.Encode of the fields, then the
+    // action); the payment processor finds the request and answers it.
+    let n = nonce(&server);
+    let doc = format!("nonce={n}&participant={account}&signer={account}");
+    let body = format!(
+        "nonce={n}&participant={account}&signature={}&signer={account}&action=requestdepositaddress",
+        query_escape(&sig_b64(&buyer, &doc))
+    );
+    let r = form_post(&server, &format!("/account/{account}"), &body);
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/account/{account}").as_str())
+    );
+    let r = server.get("/query/accounts?requestdepositaddress=yes&limit=10", &[]);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text(), format!("{account}\n"));
+    let n = nonce(&server);
+    let pay_to = address(&key(9));
+    let doc = format!(
+        "depositaddress={pay_to}&nonce={n}&participant={account}&reference=addr-1&signer={}",
+        address(&trusted)
+    );
+    let body = format!(
+        "{doc}&signature={}&action=storedepositinfo",
+        query_escape(&sig_b64(&trusted, &doc))
+    );
+    let r = form_post(&server, &format!("/account/{account}"), &body);
+    assert_eq!(r.status, 303, "{}", r.text());
+    let acct = json_get(&server, &format!("/account/{account}"), None).json();
+    assert!(
+        acct["DepositInfo"].as_str().unwrap().contains(&pay_to),
+        "{acct}"
+    );
+    assert_eq!(acct["DepositAddressRequest"], "");
+    let r = server.get("/query/accounts?requestdepositaddress=yes", &[]);
+    assert_eq!(r.text(), "");
+
+    // BW-HTTP-34, BW-HTTP-35: the trust account (bitwrk-admin) lets the seller sell ~trusted articles.
     let n = nonce(&server);
     let doc = format!(
         "enabled=true&nonce={n}&source={}&target={}&type=trusts",
@@ -239,13 +287,20 @@ fn whole_trade_as_the_07_client() {
     assert_eq!(rel["Type"], "trusts");
     assert_eq!(rel["Enabled"], true);
 
-    // The buyer bids; the bid rests (PLACED).
+    // BW-HTTP-22, BW-HTTP-23, BW-HTTP-14: the buyer bids; the bid rests.
     let article = "net.bitwrk/blender/0/2.79/2G~trusted";
     let buy = place_bid(&server, &buyer, "BUY", article, "mBTC 1.5");
     let r = json_get(&server, &format!("/bid/{buy}"), None);
     assert_eq!(r.status, 200);
     let e = etag(&r);
     assert_eq!(e, "\"sPLACED-c16\"");
+    // BW-HTTP-11: Go's member order and escaping.
+    assert!(
+        r.text().starts_with("{\"Type\":0,\"State\":1,\"Article\":"),
+        "{}",
+        r.text()
+    );
+    assert!(r.text().contains("\\u0026type=BUY\\u0026"), "{}", r.text());
     let bid = r.json();
     assert_eq!(bid["Type"], 0);
     assert_eq!(bid["State"], 1);
@@ -282,7 +337,7 @@ fn whole_trade_as_the_07_client() {
     assert_eq!(tx["Buyer"], address(&buyer).as_str());
     assert_eq!(tx["WorkerURL"], Value::Null);
 
-    // Buyer establishes.
+    // BW-HTTP-24, BW-HTTP-25: messages through every phase.
     let work_hash = [7u8; 32];
     let secret = [9u8; 32];
     let work_secret_hash = sha256_concat(&[&work_hash, &secret]);
@@ -314,7 +369,7 @@ fn whole_trade_as_the_07_client() {
     assert_eq!(tx["WorkerURL"], worker.as_str());
     assert_eq!(e2, "\"r2-c16\"");
 
-    // A worker URL on another host is refused (origin check).
+    // BW-HTTP-41: a worker URL on another host is refused (origin check).
     let r = send_message(
         &server,
         &seller,
@@ -378,11 +433,58 @@ fn whole_trade_as_the_07_client() {
     assert_eq!(acct["Available"], "mBTC 8.455");
     assert_eq!(acct["Blocked"], "BTC 0");
 
-    // A message to a retired transaction is refused with a proper status.
+    // BW-HTTP-17: a message to a retired transaction is refused with a
+    // proper status.
     let r = send_message(&server, &buyer, &txid, &[("acceptresult", "on")], false);
     assert_eq!(r.status, 409, "{}", r.text());
 
-    // Everything is still there after a restart (recovery from the store).
+    // BW-HTTP-36, BW-HTTP-37, BW-HTTP-38: the queries see the trade.
+    let q = format!("/query/prices?article={}", query_escape(article));
+    let r = server.get(&q, &[]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    let slots = r.json();
+    assert_eq!(slots[0]["count"], 1, "{slots}");
+    assert_eq!(slots[0]["sum"], "mBTC 1.5");
+    let r = server.get(&format!("{q}&format=flot"), &[]);
+    assert!(r.text().contains(", 1.5]"), "{}", r.text());
+    let r = server.get("/query/ledger", &[]);
+    let movements = r.json();
+    assert!(movements.as_array().unwrap().len() >= 3, "{movements}");
+    assert_eq!(movements[0]["Type"], "DEPOSIT");
+    assert_eq!(movements[0]["DepositKey"], "deposit-0001");
+    // BW-HTTP-31: one movement by its key.
+    let key0 = movements[0]["Key"].as_str().unwrap().to_owned();
+    let r = json_get(&server, &format!("/ledger/{key0}"), None);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json(), movements[0]);
+    let r = server.get("/query/accounts", &[]);
+    assert!(r.text().contains(&address(&seller)));
+    // BW-HTTP-45: the human views link to each other; the transaction page
+    // has its message log.
+    let r = server.get(&format!("/tx/{txid}"), &[("Accept", "text/html")]);
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        etag(&r),
+        format!("\"r{}-c9\"", tx_json(&server, &txid).0["Revision"])
+    );
+    let page = r.text();
+    assert!(page.contains(&format!("href=\"/bid/{buy}\"")), "{page}");
+    assert!(page.contains("Accepted messages") && page.contains("acceptresult=on"));
+    let page = server
+        .get(
+            &format!("/account/{}", address(&buyer)),
+            &[("Accept", "text/html")],
+        )
+        .text();
+    assert!(page.contains("href=\"/ledger/"), "{page}");
+    let page = server
+        .get("/prices/net.bitwrk/blender/0/2.79/2G~trusted", &[])
+        .text();
+    assert!(page.contains("mBTC 1.5"), "{page}");
+
+    // BW-HTTP-18, BW-HTTP-44: everything acknowledged is still there after a
+    // graceful restart (recovery from the store).
     let server = server.restart(&[
         "--trusted-account",
         &address(&trusted),
@@ -394,4 +496,6 @@ fn whole_trade_as_the_07_client() {
     assert_eq!(tx["State"], 1);
     let r = json_get(&server, &format!("/account/{}", address(&seller)), None);
     assert_eq!(r.json()["Available"], "mBTC 1.5");
+    // BW-HTTP-44: SIGTERM stops the server cleanly (exit status 0).
+    assert!(server.terminate(), "the server exits 0 on SIGTERM");
 }

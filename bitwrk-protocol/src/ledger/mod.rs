@@ -593,7 +593,7 @@ pub struct MovementRecord {
 }
 
 /// One participant's account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Account {
     /// The account's currency (BW-LEDGER-2).
     pub currency: Currency,
@@ -670,7 +670,9 @@ impl Account {
 const N_CURRENCIES: usize = Currency::ALL.len();
 
 /// Per-currency totals since the ledger was created.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub struct Totals {
     /// Σ of money that entered (−world of movements with world < 0).
     pub deposited: i64,
@@ -708,7 +710,7 @@ pub enum InvariantViolation {
 }
 
 /// The ledger: accounts, totals and deposits.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 pub struct Ledger {
     accounts: BTreeMap<Address, Account>,
     totals: [Totals; N_CURRENCIES],

@@ -215,8 +215,9 @@ pub enum TxError {
     Inactive {
         /// The state.
         state: TxState,
-        /// The timeout.
-        timeout: Timestamp,
+        /// The timeout; `None` for a retired transaction the market has
+        /// evicted from memory (BW-MARKET-8).
+        timeout: Option<Timestamp>,
         /// The time of the message.
         now: Timestamp,
     },
@@ -302,7 +303,7 @@ fn time(t: &Timestamp) -> String {
 
 error_codes!(TxError {
     TxError::WrongTransaction { expected, found } => "tx.wrong-transaction", ("message is for transaction {found}, not {expected}");
-    TxError::Inactive { state, timeout, now } => "tx.inactive", ("transaction is no longer active (state {}, timeout {}, now {})", if *state == TxState::Active { "active" } else { "retired" }, time(timeout), time(now));
+    TxError::Inactive { state, timeout, now } => "tx.inactive", ("transaction is no longer active (state {}, timeout {}, now {})", if *state == TxState::Active { "active" } else { "retired" }, timeout.as_ref().map_or_else(|| "unknown (evicted)".to_owned(), time), time(now));
     TxError::MessageNotAllowed { sender, got, allowed } => "tx.message-not-allowed", ("{sender} may not send arguments {{{}}}; expected {}", got.join(", "), if allowed.is_empty() { "nothing (not a party to the transaction)".to_owned() } else { sets(allowed) });
     TxError::WrongPhase { kind, phase, allowed_from } => "tx.wrong-phase", ("{} is not allowed in phase {phase}; allowed from {}", kind.name(), list(allowed_from, ", "));
     TxError::BadHex { argument, error } => "tx.bad-hex", ("argument {argument} must be 64 lower-case hex characters: {error}");
@@ -599,7 +600,7 @@ impl Transaction {
         if !self.is_active_at(now) {
             return Err(TxError::Inactive {
                 state: self.state,
-                timeout: self.timeout,
+                timeout: Some(self.timeout),
                 now,
             });
         }

@@ -1,15 +1,15 @@
-//! The commit path: accepted events leave the market task in batches; one
-//! thread writes them to the store, merging every batch waiting at the
-//! time into one durable commit (group commit), and only then releases the
-//! responses of the requests whose events they carry.
+//! The commit path: accepted events leave the market task in batches; the
+//! group-commit queue ([`crate::store::commit_queue`]) writes every batch
+//! waiting at the time as one durable store transaction, and only then
+//! releases the responses of the requests whose events they carry.
 
 use std::sync::Arc;
-use std::sync::mpsc;
 
+use crate::store::commit_queue::{BatchStats, CommitError, CommitQueue, commit_queue};
 use crate::store::{Commit, Store, StoreError};
 
 /// What to do once a batch is durable (or has failed).
-pub type Release = Box<dyn FnOnce(Result<(), &StoreError>) + Send>;
+pub type Release = Box<dyn FnOnce(Result<(), &CommitError>) + Send>;
 
 /// One batch from the market task.
 pub struct Batch {
@@ -31,55 +31,55 @@ impl core::fmt::Debug for Batch {
 /// The sending side of the commit thread.
 #[derive(Debug, Clone)]
 pub struct Committer {
-    tx: mpsc::Sender<Batch>,
+    queue: CommitQueue,
 }
 
 impl Committer {
     /// Starts the commit thread. `on_failure` is called once if a commit
-    /// fails: the market in memory is then ahead of the store, and the
-    /// server must stop.
+    /// fails: the market in memory is then ahead of the store, the queue
+    /// refuses every further write, and the server must stop.
     pub fn start(
         store: Arc<dyn Store>,
         on_failure: impl Fn(&StoreError) + Send + 'static,
     ) -> (Committer, std::thread::JoinHandle<()>) {
-        let (tx, rx) = mpsc::channel::<Batch>();
+        let (queue, worker) = commit_queue();
         let handle = std::thread::Builder::new()
             .name("bitwrk-commit".into())
-            .spawn(move || {
-                let mut failed = false;
-                while let Ok(first) = rx.recv() {
-                    let mut commit = first.commit;
-                    let mut releases = first.releases;
-                    while let Ok(more) = rx.try_recv() {
-                        commit.events.extend(more.commit.events);
-                        commit.records.extend(more.commit.records);
-                        releases.extend(more.releases);
-                    }
-                    let result = if failed {
-                        Err(StoreError::Backend("an earlier commit failed".into()))
-                    } else if commit.events.is_empty() {
-                        Ok(())
-                    } else {
-                        store.commit(&commit)
-                    };
-                    if let Err(e) = &result
-                        && !failed
-                    {
-                        failed = true;
-                        tracing::error!(error = %e, "commit failed; the server stops");
-                        on_failure(e);
-                    }
-                    for release in releases {
-                        release(result.as_ref().map(|_| ()));
-                    }
+            .spawn(move || match worker.run(|c| store.commit(c)) {
+                Ok(stats) => tracing::info!(
+                    batches = stats.batches,
+                    requests = stats.requests,
+                    max_batch = stats.max_batch,
+                    "commit thread stopped"
+                ),
+                Err(e) => {
+                    tracing::error!(error = %e, "commit failed; the server stops");
+                    on_failure(&e);
                 }
             })
             .expect("spawning the commit thread");
-        (Committer { tx }, handle)
+        (Committer { queue }, handle)
     }
 
-    /// Queues a batch; false if the commit thread is gone.
+    /// Queues a batch; false (after failing its releases) if the queue
+    /// takes no more writes.
     pub fn send(&self, batch: Batch) -> bool {
-        self.tx.send(batch).is_ok()
+        let Batch { commit, releases } = batch;
+        let done = Box::new(move |r: Result<(), CommitError>| {
+            for release in releases {
+                release(r.as_ref().map(|_| ()));
+            }
+        });
+        self.queue.push(commit, done).is_ok()
+    }
+
+    /// Closes the queue: what is queued is written, then the thread stops.
+    pub fn close(&self) {
+        self.queue.close();
+    }
+
+    /// Group-commit counts so far.
+    pub fn stats(&self) -> BatchStats {
+        self.queue.stats()
     }
 }

@@ -31,6 +31,7 @@ use tokio::sync::oneshot;
 use self::commit::{Batch, Committer, Release};
 use crate::clock::Clock;
 use crate::http::errors::ApiError;
+use crate::store::recovery::{self, SnapshotPolicy, SnapshotWriter};
 use crate::store::{Commit, LoggedEvent, Record, Seq, Store, StoreError};
 use crate::verify::verify;
 
@@ -51,6 +52,7 @@ enum Command {
         Vec<(String, String)>,
         Reply<Relation>,
     ),
+    AccountAction(String, Vec<(String, String)>, Reply<()>),
     Read(ReadFn),
 }
 
@@ -70,6 +72,7 @@ impl core::fmt::Debug for Command {
             Command::TxMessage(..) => "TxMessage",
             Command::Deposit(..) => "Deposit",
             Command::Relation(..) => "Relation",
+            Command::AccountAction(..) => "AccountAction",
             Command::Read(_) => "Read",
         })
     }
@@ -102,21 +105,17 @@ impl Running {
     }
 }
 
-/// Rebuilds the market from the store: every logged event replayed in
-/// order. Returns the market and the last sequence number.
+/// Rebuilds the market from the store: the newest snapshot, then every
+/// later event ([`crate::store::recovery`]). Returns the market and the
+/// last sequence number.
 pub fn recover(store: &dyn Store, config: MarketConfig) -> Result<(Market, Seq), String> {
-    let mut market = Market::new(config);
-    let mut last = 0;
-    store
-        .events_after(0, &mut |logged| {
-            market.apply(&logged.event).map_err(|e| {
-                StoreError::Corrupt(format!("event {} does not replay: {e}", logged.seq))
-            })?;
-            last = logged.seq;
-            Ok(())
-        })
-        .map_err(|e| e.to_string())?;
-    Ok((market, last))
+    let r = recovery::recover(store, config).map_err(|e| e.to_string())?;
+    tracing::info!(
+        snapshot = r.snapshot_seq,
+        replayed = r.replayed,
+        "recovered from snapshot and log"
+    );
+    Ok((r.market, r.last_seq))
 }
 
 /// Starts the market task and the commit thread. `on_failure` is called if
@@ -128,6 +127,7 @@ pub fn start(
     clock: Clock,
     on_failure: impl Fn(&StoreError) + Send + 'static,
 ) -> Running {
+    let snapshots = SnapshotWriter::start(store.clone());
     let (committer, commit) = Committer::start(store, on_failure);
     let (tx, rx) = mpsc::channel();
     let task_clock = clock.clone();
@@ -142,6 +142,11 @@ pub fn start(
                 clock: task_clock,
                 verifier: crate::verify::new_verifier(),
                 rng: crate::verify::new_rng(),
+                snapshots: Some(snapshots),
+                policy: SnapshotPolicy::default(),
+                since_snapshot: 0,
+                last_snapshot: std::time::Instant::now(),
+                since_evict: 0,
             }
             .run(&rx)
         })
@@ -195,6 +200,17 @@ impl Driver {
             .await
     }
 
+    /// Applies a deposit-address form posted to `/account/<account>`;
+    /// resolves once it is durable.
+    pub async fn account_action(
+        &self,
+        account: String,
+        form: Vec<(String, String)>,
+    ) -> Result<(), ApiError> {
+        self.call(|r| Command::AccountAction(account, form, r))
+            .await
+    }
+
     /// Runs `f` on the market thread and returns its result.
     pub async fn read<T: Send + 'static>(
         &self,
@@ -235,10 +251,18 @@ struct Task {
     clock: Clock,
     verifier: bitwrk_protocol::signature::Verifier,
     rng: rand::rngs::StdRng,
+    snapshots: Option<SnapshotWriter>,
+    policy: SnapshotPolicy,
+    since_snapshot: u64,
+    last_snapshot: std::time::Instant,
+    since_evict: u64,
 }
 
 /// A bid parsed and verified ahead of its turn.
 type Prepared = Result<Verified<BidRequest>, MarketError>;
+
+/// Retired state is evicted from the market after this many events.
+const EVICT_EVERY: u64 = 1_000;
 
 /// What one batch accumulates.
 #[derive(Default)]
@@ -297,8 +321,30 @@ impl Task {
                 self.timeouts(now, &mut pending);
             }
             self.flush(pending);
+            self.maintain();
         }
-        tracing::info!("market task stopped; commit queue drains");
+        self.committer.close();
+        if let Some(s) = self.snapshots.take() {
+            s.finish();
+        }
+        tracing::info!(stats = ?self.committer.stats(), "market task stopped; commit queue drains");
+    }
+
+    /// Eviction of retired state and the snapshot policy, after a flush.
+    fn maintain(&mut self) {
+        if self.since_evict >= EVICT_EVERY {
+            self.since_evict = 0;
+            self.market.evict_retired();
+        }
+        if self
+            .policy
+            .due(self.since_snapshot, self.last_snapshot.elapsed())
+            && let Some(w) = &self.snapshots
+            && w.offer(self.next_seq - 1, self.market.snapshot())
+        {
+            self.since_snapshot = 0;
+            self.last_snapshot = std::time::Instant::now();
+        }
     }
 
     /// Parses the batch's bids at `now` and verifies them together (one
@@ -332,6 +378,8 @@ impl Task {
     fn log(&mut self, event: Event, pending: &mut Pending) -> Seq {
         let seq = self.next_seq;
         self.next_seq += 1;
+        self.since_snapshot += 1;
+        self.since_evict += 1;
         pending.events.push(LoggedEvent { seq, event });
         seq
     }
@@ -462,6 +510,17 @@ impl Task {
                     let _ = reply.send(Err(market_error(&e)));
                 }
             },
+            Command::AccountAction(account, form, reply) => {
+                match self.market.submit_account_action(now, &account, &form) {
+                    Ok((_, event)) => {
+                        self.log(event, pending);
+                        pending.releases.push(release_after(reply, ()));
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(market_error(&e)));
+                    }
+                }
+            }
             Command::Relation(rel, form, reply) => match self.market.accept_relation(now, &rel) {
                 Ok(_) => {
                     let stored = Relation::from_verified(now, &rel);

@@ -4,7 +4,9 @@
 use bitwrk_protocol::address::Address;
 
 use super::errors::ApiError;
-use super::handlers::{Resp, html_response, json_response, store_read};
+use http::StatusCode;
+
+use super::handlers::{Resp, html_response, json_response, redirect, store_read};
 use super::negotiate::Repr;
 use super::views::{html, json};
 use super::{AppState, Req};
@@ -19,10 +21,7 @@ pub async fn get_account(state: &AppState, req: &mut Req, addr: &str) -> Result<
     let repr = req.repr()?;
     let address = Address::parse_for(addr, state.network)
         .map_err(|e| ApiError::not_found(format!("no account {addr}: {e}")))?;
-    let view = state
-        .driver
-        .read(move |m| json::AccountJson::new(address, &m.ledger().account_or_empty(&address)))
-        .await?;
+    let view = state.driver.read(move |m| m.account_json(&address)).await?;
     Ok(match repr {
         Repr::Json => json_response(&view),
         Repr::Html => {
@@ -45,12 +44,16 @@ pub async fn get_account(state: &AppState, req: &mut Req, addr: &str) -> Result<
 }
 
 /// `POST /account/<address>` with `action=requestdepositaddress` or
-/// `action=storedepositinfo`.
-pub async fn post_account(_state: &AppState, req: &mut Req, _addr: &str) -> Result<Resp, ApiError> {
+/// `action=storedepositinfo` (BW-HTTP-27 … BW-HTTP-30): the market checks
+/// and applies the form; success is 303 back to the request target.
+pub async fn post_account(state: &AppState, req: &mut Req, addr: &str) -> Result<Resp, ApiError> {
+    Address::parse_for(addr, state.network)
+        .map_err(|e| ApiError::not_found(format!("no account {addr}: {e}")))?;
     let form = req.form().await?;
-    let action = form.single("action")?;
-    Err(ApiError::new(
-        "http.unknown-action",
-        format!("expected action requestdepositaddress or storedepositinfo, got {action:?}"),
-    ))
+    form.require_unique()?;
+    state
+        .driver
+        .account_action(addr.to_owned(), form.pairs().to_vec())
+        .await?;
+    Ok(redirect(StatusCode::SEE_OTHER, &req.target))
 }

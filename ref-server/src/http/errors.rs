@@ -56,7 +56,7 @@ pub fn status_for(code: &str) -> StatusCode {
         | ("nonce", "capacity" | "collision")
         | ("book", "full")
         | ("market", "stale-request") => StatusCode::SERVICE_UNAVAILABLE,
-        ("account", "too-soon") => StatusCode::TOO_MANY_REQUESTS,
+        ("account", "too-soon") | ("depaddr", "too-soon") => StatusCode::TOO_MANY_REQUESTS,
         ("http", "internal")
         | ("market", _)
         | ("store", _)
@@ -72,11 +72,12 @@ pub fn status_for(code: &str) -> StatusCode {
         | ("bid", "untrusted-seller")
         | ("tx", "worker-host-mismatch")
         | ("deposit", "untrusted-signer")
-        | ("account", "untrusted-signer") => StatusCode::FORBIDDEN,
+        | ("account" | "depaddr", "untrusted-signer") => StatusCode::FORBIDDEN,
         ("nonce", "unknown" | "expired" | "used")
         | ("tx", "inactive" | "wrong-phase")
         | ("deposit", "uid-conflict")
-        | ("account", "request-pending") => StatusCode::CONFLICT,
+        | ("account", "request-pending")
+        | ("depaddr", "pending-request") => StatusCode::CONFLICT,
         ("money", "overflow" | "currency-mismatch")
         | ("article", "not-traded")
         | ("bid", "negative-price" | "price-too-high")

@@ -34,11 +34,19 @@ fn limit(value: &str) -> Result<usize, ApiError> {
 pub async fn accounts(state: &AppState, req: &mut Req) -> Result<Resp, ApiError> {
     let form = req.form().await?;
     let limit = limit(form.single("limit")?)?;
+    let pending_only = !form.single("requestdepositaddress")?.is_empty();
     let list = state
         .driver
         .read(move |m| {
-            let mut list: Vec<String> = m.ledger().accounts().map(|(a, _)| a.to_string()).collect();
+            let mut list: Vec<String> = if pending_only {
+                m.pending_deposit_address_requests()
+                    .map(|a| a.to_string())
+                    .collect()
+            } else {
+                m.ledger().accounts().map(|(a, _)| a.to_string()).collect()
+            };
             list.sort_unstable();
+            list.dedup();
             list.truncate(limit);
             list.into_iter().map(|a| a + "\n").collect::<String>()
         })

@@ -21,6 +21,8 @@
 
 use bitwrk_protocol::market::Event;
 
+pub mod commit_queue;
+pub mod recovery;
 pub mod sqlite;
 #[cfg(test)]
 pub(crate) mod suite;

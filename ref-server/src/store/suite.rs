@@ -24,7 +24,7 @@ pub(crate) trait Backend {
     fn backup_path(&self) -> std::path::PathBuf;
 }
 
-fn event(seq: Seq) -> LoggedEvent {
+pub(crate) fn event(seq: Seq) -> LoggedEvent {
     // Distinct, valid-looking events; the store does not interpret them.
     let event = if seq.is_multiple_of(2) {
         Event::Timeout {
@@ -41,7 +41,7 @@ fn event(seq: Seq) -> LoggedEvent {
     LoggedEvent { seq, event }
 }
 
-fn events(range: std::ops::RangeInclusive<Seq>) -> Vec<LoggedEvent> {
+pub(crate) fn events(range: std::ops::RangeInclusive<Seq>) -> Vec<LoggedEvent> {
     range.map(event).collect()
 }
 

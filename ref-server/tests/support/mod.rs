@@ -26,7 +26,8 @@ impl Server {
         Server::start_with_db(dir, db, extra)
     }
 
-    fn start_with_db(dir: tempfile::TempDir, db: std::path::PathBuf, extra: &[&str]) -> Server {
+    /// Starts the server on an existing (or new) database file in `dir`.
+    pub fn start_with_db(dir: tempfile::TempDir, db: std::path::PathBuf, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_bitwrk-server"))
             .args(["--listen", "127.0.0.1:0", "--db"])
             .arg(&db)
@@ -60,6 +61,15 @@ impl Server {
         let _ = Command::new("kill").args(["-TERM", &pid]).status();
         let status = self.child.wait().expect("wait");
         status.success()
+    }
+
+    /// Kills the server with SIGKILL (no shutdown at all) and hands back
+    /// its directory and database.
+    pub fn kill_hard(mut self) -> (tempfile::TempDir, std::path::PathBuf) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().expect("temp dir"));
+        (dir, self.db.clone())
     }
 
     /// Stops the server with SIGTERM and starts it again on the same database.
