@@ -148,10 +148,18 @@ fn cited_ids(root: &Path) -> BTreeMap<String, BTreeSet<String>> {
         .filter(|f| !f.ends_with("traceability.rs"))
     {
         let text = fs::read_to_string(&file).expect("source readable");
-        // Test code: files under a `tests/` folder, and `tests.rs` modules.
+        // Test code: files under a `tests/` folder, `tests.rs` modules, and
+        // the conformance suite (`conformance/`, all of it test code).
         let in_tests_dir = file
+            .strip_prefix(root)
+            .unwrap_or(&file)
             .components()
-            .any(|c| c.as_os_str() == "tests" || c.as_os_str() == "tests.rs");
+            .enumerate()
+            .any(|(i, c)| {
+                c.as_os_str() == "tests"
+                    || c.as_os_str() == "tests.rs"
+                    || (i == 0 && c.as_os_str() == "conformance")
+            });
         if in_tests_dir {
             cite(&text, &file);
         } else if let Some(pos) = text.find("#[cfg(test)]") {

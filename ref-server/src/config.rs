@@ -112,6 +112,11 @@ pub struct Args {
     /// Most nonces remembered at once.
     #[arg(long, default_value_t = DEFAULT_NONCE_CAPACITY)]
     pub nonce_capacity: usize,
+
+    /// Enable the test-clock extension `/_test/clock` (spec §18, for
+    /// conformance tests only; refused unless listening on loopback).
+    #[arg(long)]
+    pub test_clock: bool,
 }
 
 fn parse_ratio(s: &str) -> Result<FeeRatio, String> {

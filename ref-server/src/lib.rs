@@ -5,8 +5,11 @@
 
 #![forbid(unsafe_code)]
 
+pub mod clock;
 pub mod config;
 pub mod driver;
+#[cfg(feature = "conformance-faults")]
+pub mod faults;
 pub mod http;
 pub mod server;
 pub mod store;

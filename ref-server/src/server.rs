@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::clock::Clock;
 use crate::config::{Args, LogFormat};
 use crate::driver;
 use crate::http::{AppState, serve};
@@ -68,7 +69,14 @@ pub async fn run(args: Args) -> Result<(), String> {
         "market recovered"
     );
     let (fail_tx, mut fail_rx) = watch::channel(false);
-    let running = driver::start(market, last_seq, store.clone(), move |_| {
+    if args.test_clock && !args.listen.ip().is_loopback() {
+        return Err(format!(
+            "--test-clock needs a loopback --listen address, got {}",
+            args.listen
+        ));
+    }
+    let clock = Clock::new(args.test_clock);
+    let running = driver::start(market, last_seq, store.clone(), clock, move |_| {
         let _ = fail_tx.send(true);
     });
     let listener = TcpListener::bind(args.listen)

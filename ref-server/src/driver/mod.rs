@@ -15,7 +15,7 @@ pub mod records;
 
 use std::sync::Arc;
 use std::sync::mpsc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use bitwrk_protocol::bid::{BidForm, BidRequest};
 use bitwrk_protocol::ids::BidId;
@@ -29,6 +29,7 @@ use bitwrk_protocol::tx::document::TxMessage;
 use tokio::sync::oneshot;
 
 use self::commit::{Batch, Committer, Release};
+use crate::clock::Clock;
 use crate::http::errors::ApiError;
 use crate::store::recovery::{self, SnapshotPolicy, SnapshotWriter};
 use crate::store::{Commit, LoggedEvent, Record, Seq, Store, StoreError};
@@ -60,6 +61,7 @@ enum Command {
 #[derive(Debug, Clone)]
 pub struct Driver {
     tx: mpsc::Sender<Command>,
+    clock: Clock,
 }
 
 impl core::fmt::Debug for Command {
@@ -82,14 +84,6 @@ fn stopped() -> ApiError {
 
 fn market_error(e: &MarketError) -> ApiError {
     ApiError::from_core(e)
-}
-
-/// The wall clock in milliseconds since the epoch.
-pub fn wall_clock() -> Timestamp {
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-    Timestamp::from_millis(ms)
 }
 
 /// The running market task.
@@ -130,11 +124,13 @@ pub fn start(
     market: Market,
     last_seq: Seq,
     store: Arc<dyn Store>,
+    clock: Clock,
     on_failure: impl Fn(&StoreError) + Send + 'static,
 ) -> Running {
     let snapshots = SnapshotWriter::start(store.clone());
     let (committer, commit) = Committer::start(store, on_failure);
     let (tx, rx) = mpsc::channel();
+    let task_clock = clock.clone();
     let market = std::thread::Builder::new()
         .name("bitwrk-market".into())
         .spawn(move || {
@@ -143,6 +139,7 @@ pub fn start(
                 next_seq: last_seq + 1,
                 committer,
                 random: RandomSource,
+                clock: task_clock,
                 verifier: crate::verify::new_verifier(),
                 rng: crate::verify::new_rng(),
                 snapshots: Some(snapshots),
@@ -155,13 +152,18 @@ pub fn start(
         })
         .expect("spawning the market thread");
     Running {
-        driver: Driver { tx },
+        driver: Driver { tx, clock },
         market,
         commit,
     }
 }
 
 impl Driver {
+    /// The clock the market task reads `now` from.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
     async fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T, ApiError> {
         let (reply, rx) = oneshot::channel();
         self.tx.send(make(reply)).map_err(|_| stopped())?;
@@ -246,6 +248,7 @@ struct Task {
     next_seq: Seq,
     committer: Committer,
     random: RandomSource,
+    clock: Clock,
     verifier: bitwrk_protocol::signature::Verifier,
     rng: rand::rngs::StdRng,
     snapshots: Option<SnapshotWriter>,
@@ -287,7 +290,7 @@ impl Task {
         loop {
             let wait = match self.market.poll_timeout() {
                 Some(deadline) => {
-                    let now = wall_clock();
+                    let now = self.clock.now();
                     Duration::from_millis(deadline.as_millis().saturating_sub(now.as_millis()))
                         .max(TIMER_GRANULARITY)
                 }
@@ -307,7 +310,7 @@ impl Task {
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
-            let now = wall_clock().max(self.market.now());
+            let now = self.clock.now().max(self.market.now());
             let mut prepared = self.prepare_bids(now, &commands).into_iter();
             let mut pending = Pending::default();
             for cmd in commands {
@@ -433,6 +436,11 @@ impl Task {
                 }
             }
             Command::Bid(form, reply) => {
+                #[cfg(feature = "conformance-faults")]
+                if let Some(e) = crate::faults::bid_before(&form.nonce) {
+                    let _ = reply.send(Err(e));
+                    return;
+                }
                 let verified = prepared.unwrap_or_else(|| {
                     self.market
                         .parse_bid(now, &form)
@@ -448,7 +456,10 @@ impl Task {
                         pending.releases.push(release_after(reply, placed.bid));
                     }
                     Err(e) => {
-                        let _ = reply.send(Err(market_error(&e)));
+                        let e = market_error(&e);
+                        #[cfg(feature = "conformance-faults")]
+                        crate::faults::bid_refused(&form.nonce, e.code);
+                        let _ = reply.send(Err(e));
                     }
                 }
             }

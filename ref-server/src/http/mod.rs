@@ -10,6 +10,7 @@ pub mod handlers;
 pub mod negotiate;
 pub mod queries;
 pub mod router;
+pub mod test_clock;
 pub mod views;
 
 use std::convert::Infallible;
@@ -309,9 +310,13 @@ async fn serve_request(
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let json_errors = errors_as_json(req.headers());
-    let response = match prepare(&state, peer, req) {
-        Ok(req) => handlers::dispatch(&state, req).await,
-        Err(e) => Err(e),
+    let response = if test_clock::applies(&state, &req) {
+        test_clock::handle(&state, req).await
+    } else {
+        match prepare(&state, peer, req) {
+            Ok(req) => handlers::dispatch(&state, req).await,
+            Err(e) => Err(e),
+        }
     };
     let mut response = response.unwrap_or_else(|e| {
         let allow = (e.code == "http.method-not-allowed")
@@ -324,6 +329,8 @@ async fn serve_request(
         }
         r
     });
+    #[cfg(feature = "conformance-faults")]
+    crate::faults::response(&mut response).await;
     // BW-HTTP-10: every response carries nosniff.
     response.headers_mut().insert(
         header::X_CONTENT_TYPE_OPTIONS,

@@ -93,7 +93,7 @@ async fn price_slots(
         .driver
         .read(|m| (m.now(), m.config().bids.articles.clone()))
         .await?;
-    let now = crate::driver::wall_clock().max(market_now);
+    let now = state.driver.clock().now().max(market_now);
     let query = PriceQuery::parse(fields, now, &articles).map_err(|e| ApiError::from_core(&e))?;
     let (article, begin_ms, end_ms) = (
         query.article.to_string(),

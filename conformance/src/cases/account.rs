@@ -1,0 +1,218 @@
+//! Deposit-address messages (16.6.7).
+
+use bitwrk_protocol::document::query_escape;
+use bitwrk_protocol::key::PrivateKey;
+use bitwrk_protocol::signature::sign_message;
+
+use crate::case::{Case, CaseResult, Stop};
+use crate::check;
+use crate::client::{Resp, form};
+use crate::context::{Ctx, Cx, address_of};
+
+/// The cases of this area.
+pub fn cases() -> Vec<Case> {
+    vec![
+        crate::case!(
+            "account/deposit-address-flow",
+            [
+                "BW-HTTP-27",
+                "BW-HTTP-28",
+                "BW-HTTP-29",
+                "BW-HTTP-30",
+                "BW-HTTP-37",
+                "BW-DEPADDR-2",
+                "BW-DEPADDR-3",
+                "BW-DEPADDR-7"
+            ],
+            flow
+        ),
+        crate::case!(
+            "depaddr.unknown-action",
+            ["BW-HTTP-27", "BW-DEPADDR-1"],
+            unknown_action
+        ),
+        crate::case!(
+            "depaddr.untrusted-signer",
+            ["BW-HTTP-28", "BW-HTTP-29", "BW-DEPADDR-4"],
+            untrusted_signer
+        ),
+        crate::case!(
+            "depaddr.participant-mismatch",
+            ["BW-HTTP-28"],
+            participant_mismatch
+        ),
+    ]
+}
+
+/// `e` of BW-HTTP-28: escaping with `%20` for spaces.
+fn e(s: &str) -> String {
+    query_escape(s).replace('+', "%20")
+}
+
+async fn request(
+    cx: &Ctx,
+    path_addr: &str,
+    participant: &str,
+    signer: &PrivateKey,
+) -> Result<Resp, Stop> {
+    let nonce = cx.nonce().await?;
+    let signer_addr = address_of(signer);
+    let doc = format!(
+        "nonce={}&participant={}&signer={}",
+        e(&nonce),
+        e(participant),
+        e(&signer_addr)
+    );
+    let sig = sign_message(signer, doc.as_bytes()).to_base64();
+    let body = form(&[
+        ("nonce", nonce.as_str()),
+        ("participant", participant),
+        ("signature", &sig),
+        ("signer", &signer_addr),
+        ("action", "requestdepositaddress"),
+    ]);
+    Ok(cx
+        .client
+        .post_form(&format!("/account/{path_addr}"), &body)
+        .await?)
+}
+
+async fn store_info(
+    cx: &Ctx,
+    participant: &str,
+    deposit: &str,
+    signer: &PrivateKey,
+) -> Result<Resp, Stop> {
+    let nonce = cx.nonce().await?;
+    let signer_addr = address_of(signer);
+    let doc = format!(
+        "depositaddress={}&nonce={}&participant={}&reference={}&signer={}",
+        e(deposit),
+        e(&nonce),
+        e(participant),
+        e("ref-1"),
+        e(&signer_addr)
+    );
+    let sig = sign_message(signer, doc.as_bytes()).to_base64();
+    let body = form(&[
+        ("depositaddress", deposit),
+        ("nonce", nonce.as_str()),
+        ("participant", participant),
+        ("reference", "ref-1"),
+        ("signature", &sig),
+        ("signer", &signer_addr),
+        ("action", "storedepositinfo"),
+    ]);
+    Ok(cx
+        .client
+        .post_form(&format!("/account/{participant}"), &body)
+        .await?)
+}
+
+// BW-HTTP-27 … BW-HTTP-30, BW-HTTP-37: request, pending, listed, answered, too soon.
+async fn flow(cx: Cx) -> CaseResult {
+    let p = cx.fresh_key();
+    let addr = address_of(&p);
+    let r = request(&cx, &addr, &addr, &p).await?;
+    check::status("requestdepositaddress", &r, 303)?;
+    check::header(
+        "requestdepositaddress",
+        &r,
+        "location",
+        &format!("/account/{addr}"),
+    )?;
+    let a = cx.object(&format!("/account/{addr}")).await?;
+    let pending = check::member(&a, "DepositAddressRequest")?;
+    check::that(
+        "DepositAddressRequest starts with nonce=",
+        pending.starts_with("nonce="),
+        pending.clone(),
+    )?;
+    let l = cx
+        .client
+        .send(
+            "GET",
+            "/query/accounts?requestdepositaddress=1&limit=1023",
+            &[],
+            b"",
+        )
+        .await?;
+    check::that(
+        "the account listed as requesting",
+        l.text().lines().any(|x| x == addr),
+        l.text(),
+    )?;
+    let r = request(&cx, &addr, &addr, &p).await?;
+    check::refused("a second request", &r, 409, "depaddr.pending-request")?;
+    let deposit = address_of(&cx.fresh_key());
+    let r = store_info(&cx, &addr, &deposit, &cx.trusted).await?;
+    check::status("storedepositinfo by the trusted account", &r, 303)?;
+    let a = cx.object(&format!("/account/{addr}")).await?;
+    check::eq(
+        "DepositAddressRequest cleared",
+        Some(""),
+        a["DepositAddressRequest"].as_str(),
+    )?;
+    let info = check::member(&a, "DepositInfo")?;
+    check::that(
+        "DepositInfo names the deposit address first",
+        info.starts_with(&format!("depositaddress={deposit}&")),
+        info.clone(),
+    )?;
+    let r = request(&cx, &addr, &addr, &p).await?;
+    check::refused("a request within 24 h", &r, 429, "depaddr.too-soon")?;
+    check::that(
+        "Retry-After on 429",
+        r.header("retry-after").is_some(),
+        r.summary(),
+    )
+}
+
+// BW-HTTP-27
+async fn unknown_action(cx: Cx) -> CaseResult {
+    let addr = address_of(&cx.fresh_key());
+    let r = cx
+        .client
+        .post_form(&format!("/account/{addr}"), "action=withdraw")
+        .await?;
+    check::refused("action=withdraw", &r, 400, "depaddr.unknown-action")?;
+    let r = cx
+        .client
+        .post_form(&format!("/account/{addr}"), "nonce=x")
+        .await?;
+    check::refused("no action", &r, 400, "http.missing-field")
+}
+
+// BW-HTTP-28, BW-HTTP-29: only the participant or the trusted account.
+async fn untrusted_signer(cx: Cx) -> CaseResult {
+    let p = cx.fresh_key();
+    let other = cx.fresh_key();
+    let addr = address_of(&p);
+    let r = request(&cx, &addr, &addr, &other).await?;
+    check::refused(
+        "a request signed by a stranger",
+        &r,
+        403,
+        "depaddr.untrusted-signer",
+    )?;
+    let r = store_info(&cx, &addr, &address_of(&other), &p).await?;
+    check::refused(
+        "deposit info signed by the participant",
+        &r,
+        403,
+        "depaddr.untrusted-signer",
+    )
+}
+
+// BW-HTTP-28
+async fn participant_mismatch(cx: Cx) -> CaseResult {
+    let p = cx.fresh_key();
+    let other = address_of(&cx.fresh_key());
+    let r = request(&cx, &other, &address_of(&p), &p).await?;
+    check::refused(
+        "participant differs from the path",
+        &r,
+        400,
+        "depaddr.participant-mismatch",
+    )
+}
