@@ -27,17 +27,17 @@ pub fn cases() -> Vec<Case> {
             flow
         ),
         crate::case!(
-            "depaddr.unknown-action",
+            "account/unknown-action",
             ["BW-HTTP-27", "BW-DEPADDR-1"],
             unknown_action
         ),
         crate::case!(
-            "depaddr.untrusted-signer",
+            "account/untrusted-signer",
             ["BW-HTTP-28", "BW-HTTP-29", "BW-DEPADDR-4"],
             untrusted_signer
         ),
         crate::case!(
-            "depaddr.participant-mismatch",
+            "account/participant-mismatch",
             ["BW-HTTP-28"],
             participant_mismatch
         ),
@@ -180,7 +180,7 @@ async fn unknown_action(cx: Cx) -> CaseResult {
         .client
         .post_form(&format!("/account/{addr}"), "nonce=x")
         .await?;
-    check::refused("no action", &r, 400, "http.missing-field")
+    check::refused("no action", &r, 400, "depaddr.unknown-action")
 }
 
 // BW-HTTP-28, BW-HTTP-29: only the participant or the trusted account.
