@@ -1,13 +1,17 @@
 //! Signature verification and signing throughput (issue #4).
 //!
 //! Ids (see `README.md`): `verify/k256/{single,cached,recover}`,
-//! `verify/k256/batch/<n>`, `verify/k256/parallel/<threads>`,
+//! `verify/k256/batch/<n>`, `verify/k256/batch_compat07/<n>`,
+//! `verify/k256/batch_legacy07/<n>`, `verify/k256/parallel/<threads>`,
 //! `verify/libsecp256k1/{single,recover}`, `sign/k256`.
 
 use std::hint::black_box;
 
 use bitwrk_protocol::hash::{hash160, sha256};
-use bitwrk_protocol::signature::{SignedMessage, Verifier, message_digest, sign_message};
+use bitwrk_protocol::signature::{
+    SignedMessage, Verifier, VerifyMode, legacy_07_digest, message_digest, sign_digest,
+    sign_message,
+};
 use bitwrk_protocol::{Address, KeyPair, Network, PrivateKey, Signature};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use k256::elliptic_curve::sec1::ToSec1Point;
@@ -26,6 +30,8 @@ const COLD_CAPACITY: usize = 64;
 const BATCHES: [usize; 4] = [16, 64, 256, 1024];
 /// Batch size used by each thread in the parallel run.
 const PARALLEL_BATCH: usize = 256;
+/// Batch size of the compatible-mode runs.
+const COMPAT_BATCH: usize = 256;
 
 struct Fixture {
     address: Address,
@@ -62,14 +68,32 @@ fn fixtures() -> Vec<Fixture> {
         .collect()
 }
 
-/// A verifier that has verified one message of every signer.
-fn warmed(fx: &[Fixture]) -> Verifier {
-    let mut v = Verifier::new(KEYS);
+/// A verifier in `mode` that has verified one message of every signer.
+fn warmed_in(fx: &[Fixture], mode: VerifyMode) -> Verifier {
+    let mut v = Verifier::with_mode(KEYS, mode);
     for f in fx {
         v.verify_message(&f.address, &f.message, &f.signature)
             .expect("fixture verifies");
     }
     v
+}
+
+/// A strict verifier that has verified one message of every signer.
+fn warmed(fx: &[Fixture]) -> Verifier {
+    warmed_in(fx, VerifyMode::Strict)
+}
+
+/// A BitWrk 0.7 result-message-sized document (300 bytes) per signer,
+/// signed under the 0.7 legacy digest as a 0.7 seller signs it.
+fn legacy_fixtures(fx: &[Fixture]) -> Vec<(Vec<u8>, Signature)> {
+    fx.iter()
+        .map(|f| {
+            let mut message = f.message.clone();
+            message.resize(300, b'x');
+            let signature = sign_digest(f.key.private_key(), &legacy_07_digest(&message));
+            (message, signature)
+        })
+        .collect()
 }
 
 fn signed(fx: &[Fixture]) -> Vec<SignedMessage<'_>> {
@@ -144,6 +168,48 @@ fn bench_verify(c: &mut Criterion) {
             })
         });
     }
+
+    // Compatible mode on the same (Bitcoin-digest) messages: the legacy
+    // digest is never computed, so this should match batch/256.
+    let mut compat = warmed_in(&fx, VerifyMode::Compat07);
+    g.throughput(Throughput::Elements(COMPAT_BATCH as u64));
+    let mut start = 0;
+    g.bench_with_input(
+        BenchmarkId::new("k256/batch_compat07", COMPAT_BATCH),
+        &COMPAT_BATCH,
+        |b, &n| {
+            b.iter(|| {
+                let chunk = &items[start..start + n];
+                start = (start + n) % KEYS;
+                let verdicts = compat.verify_batch(black_box(chunk), &mut rng);
+                debug_assert!(verdicts.iter().all(Result::is_ok));
+                black_box(verdicts)
+            })
+        },
+    );
+    // The worst case of compatible mode: every message is signed under the
+    // legacy digest, so the combined check fails all the way down and each
+    // member is settled against its cached key under the legacy digest.
+    let legacy = legacy_fixtures(&fx);
+    let legacy_items: Vec<SignedMessage<'_>> = fx
+        .iter()
+        .zip(&legacy)
+        .map(|(f, (m, s))| SignedMessage::new(f.address, m, *s))
+        .collect();
+    let mut start = 0;
+    g.bench_with_input(
+        BenchmarkId::new("k256/batch_legacy07", COMPAT_BATCH),
+        &COMPAT_BATCH,
+        |b, &n| {
+            b.iter(|| {
+                let chunk = &legacy_items[start..start + n];
+                start = (start + n) % KEYS;
+                let verdicts = compat.verify_batch(black_box(chunk), &mut rng);
+                debug_assert!(verdicts.iter().all(Result::is_ok));
+                black_box(verdicts)
+            })
+        },
+    );
 
     // libsecp256k1 (C, via the `secp256k1` crate) on the same messages.
     g.throughput(Throughput::Elements(1));

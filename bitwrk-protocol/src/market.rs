@@ -5,7 +5,8 @@
 //! [`Market`] and feeds it inputs, each with the current time:
 //!
 //! * [`Market::issue_nonce`] — a nonce from caller-supplied random bytes;
-//! * [`Market::parse_bid`], then [`verify_document`], then
+//! * [`Market::parse_bid`], then [`verify_document_in`] in the configured
+//!   [`MarketConfig::verify_mode`], then
 //!   [`Market::place_bid`] — bid admission, matching and escrow;
 //! * [`Market::handle_tx_message`] — a verified transaction message;
 //! * [`Market::accept_deposit`] — a deposit signed by the trusted account;
@@ -35,8 +36,8 @@ use crate::ledger::{Ledger, LedgerError, Movement, MovementRecord};
 use crate::money::Currency;
 use crate::nonce::{NONCE_LIFETIME, Nonce, NonceError, NonceRegistry};
 use crate::relation::{Relation, RelationError, RelationStore, SignedRelation};
-use crate::signature::verified::{SignedDocument, Verified, verify_document};
-use crate::signature::{Signature, SignatureError, message_digest};
+use crate::signature::verified::{SignedDocument, Verified, verify_document_in};
+use crate::signature::{Signature, SignatureError, VerifyMode, verify_message_in};
 use crate::time::Timestamp;
 use crate::tx::document::TxMessage;
 use crate::tx::{Accepted, NewTransaction, Payout, Retirement, Transaction, TxError};
@@ -65,6 +66,12 @@ pub struct MarketConfig {
     pub nonce_capacity: usize,
     /// How long a nonce lives.
     pub nonce_lifetime: Duration,
+    /// Which digests signatures are accepted under, for every signed input
+    /// the `submit_*` helpers and [`Market::apply`] verify (BW-SIG-13,
+    /// BW-SIG-14). The default is [`VerifyMode::Strict`]; a server for
+    /// unmodified BitWrk 0.7 clients sets [`VerifyMode::Compat07`], and must
+    /// replay its event log with the same setting.
+    pub verify_mode: VerifyMode,
     /// Test-only fault injection, to show that the model checker finds bugs.
     #[cfg(feature = "fault-injection")]
     pub fault: Option<Fault>,
@@ -80,6 +87,7 @@ impl Default for MarketConfig {
                 .expect("the built-in trust account is a valid address"),
             nonce_capacity: DEFAULT_NONCE_CAPACITY,
             nonce_lifetime: NONCE_LIFETIME,
+            verify_mode: VerifyMode::Strict,
             #[cfg(feature = "fault-injection")]
             fault: None,
         }
@@ -429,7 +437,8 @@ impl Market {
     }
 
     /// Checks a bid form at `now` without changing anything (BW-BID-10).
-    /// The result must be signature-checked with [`verify_document`] and
+    /// The result must be signature-checked with [`verify_document_in`] (in
+    /// the configured [`MarketConfig::verify_mode`]) and
     /// then handed to [`place_bid`](Self::place_bid) at the same `now`.
     pub fn parse_bid(&self, now: Timestamp, form: &BidForm) -> Result<BidRequest, MarketError> {
         self.check_time(now)?;
@@ -779,7 +788,7 @@ impl Market {
         form: &BidForm,
     ) -> Result<(BidPlaced, Event), MarketError> {
         let request = self.parse_bid(now, form)?;
-        let verified = verify_document(request)?;
+        let verified = verify_document_in(self.config.verify_mode, request)?;
         let placed = self.place_bid(now, verified)?;
         Ok((
             placed,
@@ -797,7 +806,7 @@ impl Market {
         now: Timestamp,
         message: &TxMessage,
     ) -> Result<(Accepted, Event), MarketError> {
-        let verified = verify_document(message.clone())?;
+        let verified = verify_document_in(self.config.verify_mode, message.clone())?;
         let accepted = self.handle_tx_message(now, &verified)?;
         Ok((
             accepted,
@@ -812,7 +821,9 @@ impl Market {
     /// the event to log. The form names no signer, so the signer is the
     /// address recovered from the signature: malformed signatures give the
     /// `sig.*` codes, a signature by anyone but the trusted account gives
-    /// `deposit.untrusted-signer` (BW-DEP-7).
+    /// `deposit.untrusted-signer` (BW-DEP-7). The signer is the trusted
+    /// account if the signature verifies for it in the configured mode, else
+    /// the address recovered under the Bitcoin digest.
     pub fn submit_deposit(
         &mut self,
         now: Timestamp,
@@ -820,11 +831,15 @@ impl Market {
     ) -> Result<(DepositOutcome, Event), MarketError> {
         let deposit = SignedDeposit::from_form(form)?;
         let signature = Signature::from_base64(&deposit.signature)?;
-        let digest = message_digest(deposit.document().as_bytes());
-        let signer = signature
-            .recover(&digest)?
-            .address(self.config.trusted_account.network());
-        let verified = verify_document(DepositSubmission { deposit, signer })?;
+        let trusted = self.config.trusted_account;
+        let mode = self.config.verify_mode;
+        let signer =
+            match verify_message_in(mode, &trusted, deposit.document().as_bytes(), &signature) {
+                Ok(()) => trusted,
+                Err(SignatureError::AddressMismatch { recovered }) => recovered,
+                Err(e) => return Err(e.into()),
+            };
+        let verified = verify_document_in(mode, DepositSubmission { deposit, signer })?;
         let outcome = self.accept_deposit(now, &verified)?;
         Ok((
             outcome,
@@ -843,7 +858,7 @@ impl Market {
         form: &[(String, String)],
     ) -> Result<(Option<Relation>, Event), MarketError> {
         let relation = SignedRelation::from_form_for(form, self.config.bids.network)?;
-        let verified = verify_document(relation)?;
+        let verified = verify_document_in(self.config.verify_mode, relation)?;
         let replaced = self.accept_relation(now, &verified)?;
         Ok((
             replaced,

@@ -1,6 +1,9 @@
 //! Appendix A of the specification lists exactly the error codes the crate
-//! can produce: every `CODES` entry appears in the table's first column, and
-//! the table lists no code that the crate does not have.
+//! can produce: every `CODES` entry appears in the first column of the
+//! table of A.1, and that table lists no code that the crate does not have.
+//! Appendix A.2 lists the codes of the HTTP binding (§16), which a server
+//! produces, not this crate; they must match the table of §16.13 and must
+//! not reuse a crate code.
 //!
 //! To cover a new module, add its error type's `CODES` to [`ALL_CODES`];
 //! [`every_error_type_is_listed`] fails until you do.
@@ -47,17 +50,34 @@ const ALL_CODES: &[&[&str]] = &[
 ];
 
 const APPENDIX_A: &str = include_str!("../../spec/A-error-codes.md");
+const HTTP_BINDING: &str = include_str!("../../spec/16-http-binding.md");
+
+/// Where appendix A's table of the HTTP binding's codes begins.
+const A2_HEADING: &str = "## A.2 Codes of the HTTP binding";
 
 /// The first-column codes of every table row of the form `| `code` | ...`.
-fn table_codes() -> Vec<String> {
-    APPENDIX_A
-        .lines()
+fn first_column_codes(text: &str) -> Vec<String> {
+    text.lines()
         .filter_map(|line| {
             let cell = line.strip_prefix('|')?.split('|').next()?.trim();
             let code = cell.strip_prefix('`')?.strip_suffix('`')?;
             Some(code.to_owned())
         })
         .collect()
+}
+
+/// The codes of appendix A.1 (the protocol's codes).
+fn table_codes() -> Vec<String> {
+    let end = APPENDIX_A.find(A2_HEADING).unwrap_or(APPENDIX_A.len());
+    first_column_codes(&APPENDIX_A[..end])
+}
+
+/// The codes of appendix A.2 (the HTTP binding's codes).
+fn binding_codes() -> Vec<String> {
+    let start = APPENDIX_A
+        .find(A2_HEADING)
+        .expect("appendix A has section A.2");
+    first_column_codes(&APPENDIX_A[start..])
 }
 
 fn crate_codes() -> BTreeSet<&'static str> {
@@ -167,5 +187,79 @@ fn every_error_type_is_listed() {
     assert!(
         missing.is_empty(),
         "error types not in ALL_CODES: {missing:?}"
+    );
+}
+
+// BW-HTTP-15, BW-HTTP-17: the binding's codes are listed once in A.2,
+// exactly as in §16.13, in the `http` and `account` areas only, and none
+// of them is a code of the protocol core.
+#[test]
+fn appendix_a2_matches_the_http_binding() {
+    let a2 = binding_codes();
+    assert!(a2.len() >= 20, "A.2 lists only {a2:?}");
+    let distinct: BTreeSet<_> = a2.iter().cloned().collect();
+    assert_eq!(distinct.len(), a2.len(), "a code is listed twice in A.2");
+    let section = &HTTP_BINDING[HTTP_BINDING
+        .find("## 16.13 Error codes")
+        .expect("§16 has its error-code table")..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    let in_16: BTreeSet<String> = first_column_codes(section).into_iter().collect();
+    assert_eq!(distinct, in_16, "A.2 and §16.13 list different codes");
+    let crate_codes = crate_codes();
+    for code in &a2 {
+        let (area, name) = code.split_once('.').expect("code has an area prefix");
+        assert!(
+            area == "http" || area == "account",
+            "{code}: the binding's codes are `http.*` or `account.*`"
+        );
+        assert!(
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'-' || b.is_ascii_digit()),
+            "malformed code {code}"
+        );
+        assert!(
+            !crate_codes.contains(code.as_str()),
+            "{code} is a code of the crate and must be listed in A.1"
+        );
+    }
+}
+
+// BW-HTTP-17: the status table of §16.4.1 names every code of appendix A,
+// by itself or by its area (`sig.*`).
+#[test]
+fn status_table_covers_every_code() {
+    let table = &HTTP_BINDING[HTTP_BINDING
+        .find("### 16.4.1 Status per error code")
+        .expect("§16 has its status table")..];
+    let table = &table[..table.find("\n### ").unwrap_or(table.len())];
+    let mut named = BTreeSet::new();
+    let mut areas = BTreeSet::new();
+    for line in table.lines().filter(|l| l.starts_with("| `")) {
+        let cell = line[1..].split('|').next().unwrap_or("");
+        for part in cell.split('`').skip(1).step_by(2) {
+            match part.strip_suffix(".*") {
+                Some(area) => areas.insert(area.to_owned()),
+                None => named.insert(part.to_owned()),
+            };
+        }
+    }
+    let all: Vec<String> = table_codes().into_iter().chain(binding_codes()).collect();
+    let missing: Vec<_> = all
+        .iter()
+        .filter(|c| {
+            let area = c.split('.').next().unwrap_or("");
+            !named.contains(c.as_str()) && !areas.contains(area)
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "codes without a status in §16.4.1: {missing:?}"
+    );
+    let unknown: Vec<_> = named.iter().filter(|c| !all.contains(c)).collect();
+    assert!(
+        unknown.is_empty(),
+        "§16.4.1 names unknown codes: {unknown:?}"
     );
 }

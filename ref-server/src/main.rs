@@ -1,8 +1,25 @@
-//! `bitwrk-server`: the BitWrk reference server (work in progress, issue 8).
+//! `bitwrk-server`: the BitWrk reference server. See `--help`.
 
-mod store;
+use clap::Parser;
 
-fn main() {
-    eprintln!("bitwrk-server: not built yet (issue 8)");
-    std::process::exit(2);
+fn main() -> std::process::ExitCode {
+    let args = ref_server::config::Args::parse();
+    ref_server::server::init_logging(args.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("bitwrk-server: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(ref_server::server::run(args)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bitwrk-server: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

@@ -89,7 +89,8 @@ pub(crate) fn matches_key(key: &PublicKey, digest: &Hash256, sig: &Signature) ->
 pub(crate) struct Member {
     /// Position in the caller's list.
     pub index: usize,
-    /// The message digest (kept for the single-verification fallback).
+    /// The message's Bitcoin digest (kept for the single-verification
+    /// fallback).
     pub digest: Hash256,
     /// R from r and the recovery id.
     pub r_point: Pt,
@@ -101,9 +102,12 @@ pub(crate) struct Member {
 }
 
 impl Member {
+    /// A member whose combined check uses the digest `checked` (the
+    /// Bitcoin `digest`, or in compatible mode possibly the legacy one).
     pub(crate) fn new(
         index: usize,
         digest: Hash256,
+        checked: &Hash256,
         sig: &Signature,
         r_point: Pt,
         signer: usize,
@@ -115,7 +119,7 @@ impl Member {
             signer,
             r: scalar(sig.r()),
             s: scalar(sig.s()),
-            e: digest_scalar(&digest),
+            e: digest_scalar(checked),
         }
     }
 }

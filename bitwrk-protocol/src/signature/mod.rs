@@ -6,6 +6,11 @@
 //! Verification recovers the public key from the signature (the header's
 //! recovery id fixes R) and compares its HASH160 with the claimed address —
 //! one recovery, no second ECDSA verify (BW-SIG-9).
+//!
+//! BitWrk 0.7 signs some lengths under a different, legacy digest; a
+//! [`VerifyMode`] says whether a verifier also accepts that one (module
+//! [`legacy`], BW-SIG-12 … BW-SIG-14). The functions without a mode
+//! argument verify strictly.
 
 use core::fmt;
 use core::str::FromStr;
@@ -19,11 +24,13 @@ use crate::hash::{Hash256, sha256d};
 use crate::key::{PrivateKey, PublicKey};
 
 mod batch;
+pub mod legacy;
 mod msm;
 pub mod verified;
 pub mod verifier;
 
-pub use verified::{SignedDocument, Verified, verify_document};
+pub use legacy::{VerifyMode, compact_size_07, legacy_07_differs, legacy_07_digest};
+pub use verified::{SignedDocument, Verified, verify_document, verify_document_in};
 pub use verifier::{KeyCache, SignedMessage, Verifier};
 
 /// The fixed prefix of the signed-message digest: the CompactSize length
@@ -52,12 +59,16 @@ pub fn compact_size(n: u64) -> Vec<u8> {
     }
 }
 
-/// The digest that is signed for `message` (BW-SIG-1).
+/// The digest that is signed for `message` (BW-SIG-1): the Bitcoin digest.
 pub fn message_digest(message: &[u8]) -> Hash256 {
-    let len = compact_size(message.len() as u64);
+    prefixed_digest(&compact_size(message.len() as u64), message)
+}
+
+/// `sha256d(MESSAGE_MAGIC ‖ len ‖ message)` for an encoded length `len`.
+fn prefixed_digest(len: &[u8], message: &[u8]) -> Hash256 {
     let mut buf = Vec::with_capacity(MESSAGE_MAGIC.len() + len.len() + message.len());
     buf.extend_from_slice(MESSAGE_MAGIC);
-    buf.extend_from_slice(&len);
+    buf.extend_from_slice(len);
     buf.extend_from_slice(message);
     sha256d(&buf)
 }
@@ -227,7 +238,8 @@ impl FromStr for Signature {
 crate::text_serde::serde_via_text!(Signature);
 
 /// Signs `message` with RFC 6979 deterministic nonces and a low-S result
-/// (BW-SIG-8). The header records the key's compression flag.
+/// (BW-SIG-8), always under the Bitcoin digest (BW-SIG-12). The header
+/// records the key's compression flag.
 pub fn sign_message(key: &PrivateKey, message: &[u8]) -> Signature {
     sign_digest(key, &message_digest(message))
 }
@@ -253,7 +265,24 @@ pub fn verify_message(
     verify_digest(address, &message_digest(message), signature)
 }
 
-/// [`verify_message`] for a precomputed digest.
+/// [`verify_message`] in `mode`: in [`VerifyMode::Compat07`] a signature
+/// that fails under the Bitcoin digest is also tried under the BitWrk 0.7
+/// legacy digest, for the lengths where that differs; if both fail, the
+/// Bitcoin digest's error is returned (BW-SIG-13, BW-SIG-14).
+pub fn verify_message_in(
+    mode: VerifyMode,
+    address: &Address,
+    message: &[u8],
+    signature: &Signature,
+) -> Result<(), SignatureError> {
+    let digest = message_digest(message);
+    legacy::check_either(&digest, mode.fallback_digest(message).as_ref(), |d| {
+        verify_digest(address, d, signature)
+    })
+}
+
+/// [`verify_message`] for a precomputed digest. No mode applies: exactly
+/// this digest is checked.
 pub fn verify_digest(
     address: &Address,
     digest: &Hash256,
@@ -315,15 +344,25 @@ impl std::error::Error for VerifyError {
 }
 
 /// Verifies the wire forms: the address text, the message bytes and the
-/// base64 signature, in the order of BW-SIG-10 (address first).
+/// base64 signature, in the order of BW-SIG-10 (address first); strict mode.
 pub fn verify_message_text(
+    address: &str,
+    message: &[u8],
+    signature: &str,
+) -> Result<Address, VerifyError> {
+    verify_message_text_in(VerifyMode::Strict, address, message, signature)
+}
+
+/// [`verify_message_text`] in `mode` (BW-SIG-13, BW-SIG-14).
+pub fn verify_message_text_in(
+    mode: VerifyMode,
     address: &str,
     message: &[u8],
     signature: &str,
 ) -> Result<Address, VerifyError> {
     let address = Address::parse(address).map_err(VerifyError::Address)?;
     let signature = Signature::from_base64(signature).map_err(VerifyError::Signature)?;
-    verify_message(&address, message, &signature).map_err(VerifyError::Signature)?;
+    verify_message_in(mode, &address, message, &signature).map_err(VerifyError::Signature)?;
     Ok(address)
 }
 

@@ -8,11 +8,15 @@
 //! rustls's `HandshakeSignatureValid`.
 //!
 //! Deserialising a `Verified<T>` verifies the signature again, so a stored
-//! or replayed input cannot smuggle an unchecked value in.
+//! or replayed input cannot smuggle an unchecked value in. Deserialisation
+//! has no way to learn a [`VerifyMode`] and verifies strictly; a driver that
+//! accepts documents in [`VerifyMode::Compat07`] stores the unverified form
+//! and verifies it again with [`verify_document_in`] (as the market's event
+//! log does).
 
 use core::ops::Deref;
 
-use super::{Signature, SignatureError, verify_message};
+use super::{Signature, SignatureError, VerifyMode, verify_message_in};
 use crate::address::Address;
 
 /// A value carrying a signed document: the text that is signed, the claimed
@@ -59,11 +63,25 @@ impl<T> Deref for Verified<T> {
     }
 }
 
-/// Checks the signature of `signed` (BW-SIG-2 … BW-SIG-10) and, on success,
-/// returns the value as [`Verified`].
+/// Checks the signature of `signed` (BW-SIG-2 … BW-SIG-10) in strict mode
+/// and, on success, returns the value as [`Verified`].
 pub fn verify_document<T: SignedDocument>(signed: T) -> Result<Verified<T>, SignatureError> {
+    verify_document_in(VerifyMode::Strict, signed)
+}
+
+/// [`verify_document`] in `mode` (BW-SIG-13, BW-SIG-14): bids, transaction
+/// messages, deposits and relations all go through here.
+pub fn verify_document_in<T: SignedDocument>(
+    mode: VerifyMode,
+    signed: T,
+) -> Result<Verified<T>, SignatureError> {
     let signature = Signature::from_base64(signed.signature())?;
-    verify_message(signed.signer(), signed.document().as_bytes(), &signature)?;
+    verify_message_in(
+        mode,
+        signed.signer(),
+        signed.document().as_bytes(),
+        &signature,
+    )?;
     Ok(Verified { inner: signed })
 }
 

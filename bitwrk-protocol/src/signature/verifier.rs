@@ -3,9 +3,10 @@
 //! (informative spec section 5.A).
 //!
 //! Every verdict — single, cached or batched — is the verdict of
-//! [`verify_digest`](super::verify_digest) for the same inputs: the same
-//! `Ok`, or the same [`SignatureError`] with the same payload. The cache and
-//! the batch only change how fast that verdict is reached.
+//! [`verify_message_in`](super::verify_message_in) in the verifier's
+//! [`VerifyMode`] for the same inputs: the same `Ok`, or the same
+//! [`SignatureError`] with the same payload. The cache and the batch only
+//! change how fast that verdict is reached.
 //!
 //! The verifier is sans-IO: batch verification takes its random weights
 //! from a caller-supplied cryptographically secure generator.
@@ -16,7 +17,10 @@ use k256::AffinePoint;
 use rand_core::CryptoRng;
 
 use super::batch::{self, Member, Prepared};
-use super::{Signature, SignatureError, message_digest, verify_digest_key};
+use super::{
+    Signature, SignatureError, VerifyMode, legacy_07_differs, legacy_07_digest, message_digest,
+    verify_digest_key,
+};
 use crate::address::Address;
 use crate::hash::Hash256;
 use crate::key::PublicKey;
@@ -26,6 +30,11 @@ struct Slot {
     address: Address,
     key: PublicKey,
     referenced: bool,
+    /// The signer's last signature settled singly in compatible mode was
+    /// valid under the legacy digest only: batches try that digest first
+    /// for this signer's affected lengths. A hint for speed, never for the
+    /// verdict.
+    legacy_07: bool,
 }
 
 /// A bounded map from address to the public key (with its serialisation
@@ -87,6 +96,21 @@ impl KeyCache {
         self.index.get(address).map(|&i| &self.slots[i].key)
     }
 
+    /// Whether batches should check `address`'s affected-length messages
+    /// under the legacy digest first.
+    fn prefers_legacy_07(&self, address: &Address) -> bool {
+        self.index
+            .get(address)
+            .is_some_and(|&i| self.slots[i].legacy_07)
+    }
+
+    /// Records which digest `address`'s last settled signature needed.
+    fn set_legacy_07(&mut self, address: &Address, legacy: bool) {
+        if let Some(&i) = self.index.get(address) {
+            self.slots[i].legacy_07 = legacy;
+        }
+    }
+
     /// The cached key for `address`, marking the entry as used.
     fn lookup(&mut self, address: &Address) -> Option<PublicKey> {
         let &i = self.index.get(address)?;
@@ -110,6 +134,7 @@ impl KeyCache {
             address,
             key,
             referenced: false,
+            legacy_07: false,
         };
         if self.slots.len() < self.capacity {
             self.index.insert(address, self.slots.len());
@@ -160,20 +185,41 @@ impl<'a> SignedMessage<'a> {
 /// * [`verify_batch`](Self::verify_batch): many signatures, with one
 ///   random-linear-combination check for all members whose signer is cached,
 ///   bisection to find failing members, and single verification for the rest.
+///
+/// The [`VerifyMode`] applies to every path (BW-SIG-13, BW-SIG-14). All
+/// paths try the Bitcoin digest first; only a triple that fails under it is
+/// tried under the BitWrk 0.7 legacy digest, and only in
+/// [`VerifyMode::Compat07`] for the lengths where that digest differs. A
+/// batch of messages signed under the Bitcoin digest therefore costs the
+/// same in both modes.
 #[derive(Debug, Clone)]
 pub struct Verifier {
     cache: KeyCache,
+    mode: VerifyMode,
 }
 
 /// Batches this small are not worth a multi-scalar multiplication.
 const MIN_BATCH: usize = 2;
 
 impl Verifier {
-    /// A verifier whose key cache holds at most `cache_capacity` signers.
+    /// A strict verifier whose key cache holds at most `cache_capacity`
+    /// signers.
     pub fn new(cache_capacity: usize) -> Verifier {
+        Verifier::with_mode(cache_capacity, VerifyMode::Strict)
+    }
+
+    /// A verifier in `mode` whose key cache holds at most `cache_capacity`
+    /// signers.
+    pub fn with_mode(cache_capacity: usize, mode: VerifyMode) -> Verifier {
         Verifier {
             cache: KeyCache::new(cache_capacity),
+            mode,
         }
+    }
+
+    /// The verification mode.
+    pub fn mode(&self) -> VerifyMode {
+        self.mode
     }
 
     /// The key cache.
@@ -182,17 +228,86 @@ impl Verifier {
     }
 
     /// Verifies `signature` over `message` for `address`; same verdict as
-    /// [`verify_message`](super::verify_message).
+    /// [`verify_message_in`](super::verify_message_in) in this verifier's
+    /// mode.
     pub fn verify_message(
         &mut self,
         address: &Address,
         message: &[u8],
         signature: &Signature,
     ) -> Result<(), SignatureError> {
-        self.verify_digest(address, &message_digest(message), signature)
+        self.verify_with_digest(address, message, &message_digest(message), signature)
     }
 
-    /// [`verify_message`](Self::verify_message) for a precomputed digest.
+    /// [`verify_message`](Self::verify_message) with the message's Bitcoin
+    /// `digest` already computed.
+    fn verify_with_digest(
+        &mut self,
+        address: &Address,
+        message: &[u8],
+        digest: &Hash256,
+        signature: &Signature,
+    ) -> Result<(), SignatureError> {
+        let key = self.cached_key(address, signature);
+        if let Some(key) = &key
+            && batch::matches_key(key, digest, signature)
+        {
+            return Ok(());
+        }
+        self.settle(key, address, message, digest, signature)
+    }
+
+    /// The verdict for a triple that did not pass the cached-key check under
+    /// its Bitcoin `digest` (or whose signer is not cached: `key` is `None`).
+    /// In compatible mode the legacy digest is tried, first against the
+    /// cached key (cheap), then by single verification; single verification
+    /// under the Bitcoin digest supplies the exact error (BW-SIG-13). Which
+    /// digest succeeded is remembered for the signer (a batch hint).
+    fn settle(
+        &mut self,
+        key: Option<PublicKey>,
+        address: &Address,
+        message: &[u8],
+        digest: &Hash256,
+        signature: &Signature,
+    ) -> Result<(), SignatureError> {
+        let Some(legacy) = self.mode.fallback_digest(message) else {
+            return self.verify_single(address, digest, signature);
+        };
+        let verdict = if key.is_some_and(|key| batch::matches_key(&key, &legacy, signature)) {
+            Ok(true)
+        } else {
+            match self.verify_single(address, digest, signature) {
+                Ok(()) => Ok(false),
+                Err(e) => self
+                    .verify_single(address, &legacy, signature)
+                    .map(|()| true)
+                    .map_err(|_| e),
+            }
+        };
+        let legacy_used = verdict?;
+        self.cache.set_legacy_07(address, legacy_used);
+        Ok(())
+    }
+
+    /// The digest a batch checks a cached signer's message under: the
+    /// Bitcoin digest, unless in compatible mode the signer's last settled
+    /// signature needed the legacy digest and this length is affected.
+    /// Either way a member that fails is settled under both digests.
+    fn batch_digest(&self, item: &SignedMessage<'_>, digest: &Hash256) -> Hash256 {
+        if self.mode == VerifyMode::Compat07
+            && legacy_07_differs(item.message.len() as u64)
+            && self.cache.prefers_legacy_07(&item.address)
+        {
+            legacy_07_digest(item.message)
+        } else {
+            *digest
+        }
+    }
+
+    /// Verifies `signature` for exactly this `digest` (no mode applies: the
+    /// message, and so its length, is unknown); same verdict as
+    /// [`verify_digest`](super::verify_digest).
     pub fn verify_digest(
         &mut self,
         address: &Address,
@@ -229,7 +344,9 @@ impl Verifier {
     }
 
     /// Verifies every triple and returns one verdict per triple, in order;
-    /// each verdict equals that of [`verify_message`](super::verify_message).
+    /// each verdict equals that of
+    /// [`verify_message_in`](super::verify_message_in) in this verifier's
+    /// mode.
     ///
     /// Triples are taken in order. One whose signer is not cached (or whose
     /// header selects the other serialisation, or whose R does not exist) is
@@ -238,7 +355,9 @@ impl Verifier {
     /// `rng`, which must be a cryptographically secure generator whose
     /// output the signers cannot predict. If the combined check fails, the
     /// failing triples are found by bisection and re-verified singly to get
-    /// their exact errors.
+    /// their exact errors. All triples are checked under the Bitcoin digest;
+    /// in compatible mode a triple that fails is then tried under the legacy
+    /// digest, so its verdict is the one single verification gives.
     pub fn verify_batch<R: CryptoRng + ?Sized>(
         &mut self,
         items: &[SignedMessage<'_>],
@@ -251,24 +370,42 @@ impl Verifier {
         for (i, item) in items.iter().enumerate() {
             let digest = message_digest(item.message);
             let key = self.cached_key(&item.address, &item.signature);
-            match key.zip(batch::r_point(&item.signature)) {
-                Some((key, r_point)) => {
+            match (key, batch::r_point(&item.signature)) {
+                (Some(key), Some(r_point)) => {
                     let signer = *signer_of.entry(item.address).or_insert_with(|| {
                         signer_keys.push(*key.as_k256().as_affine());
                         signer_keys.len() - 1
                     });
-                    members.push(Member::new(i, digest, &item.signature, r_point, signer));
+                    let checked = self.batch_digest(item, &digest);
+                    members.push(Member::new(
+                        i,
+                        digest,
+                        &checked,
+                        &item.signature,
+                        r_point,
+                        signer,
+                    ));
                 }
-                None => {
-                    verdicts[i] = Some(self.verify_single(&item.address, &digest, &item.signature));
+                (key, _) => {
+                    verdicts[i] = Some(self.settle(
+                        key,
+                        &item.address,
+                        item.message,
+                        &digest,
+                        &item.signature,
+                    ));
                 }
             }
         }
         if members.len() < MIN_BATCH {
             for m in &members {
                 let item = &items[m.index];
-                verdicts[m.index] =
-                    Some(self.verify_digest(&item.address, &m.digest, &item.signature));
+                verdicts[m.index] = Some(self.verify_with_digest(
+                    &item.address,
+                    item.message,
+                    &m.digest,
+                    &item.signature,
+                ));
             }
         } else {
             let weights: Vec<u128> = members
@@ -292,11 +429,7 @@ impl Verifier {
             .zip(items)
             .map(|(v, item)| match v {
                 Some(v) => v,
-                None => self.verify_single(
-                    &item.address,
-                    &message_digest(item.message),
-                    &item.signature,
-                ),
+                None => self.verify_message(&item.address, item.message, &item.signature),
             })
             .collect()
     }
@@ -323,7 +456,9 @@ impl Verifier {
         if subset.len() == 1 {
             let m = &prepared.members()[subset[0]];
             let item = &items[m.index];
-            verdicts[m.index] = Some(self.verify_single(&item.address, &m.digest, &item.signature));
+            let key = self.cached_key(&item.address, &item.signature);
+            verdicts[m.index] =
+                Some(self.settle(key, &item.address, item.message, &m.digest, &item.signature));
             return;
         }
         let (left, right) = subset.split_at(subset.len() / 2);

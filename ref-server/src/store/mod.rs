@@ -21,6 +21,12 @@
 
 use bitwrk_protocol::market::Event;
 
+pub mod sqlite;
+#[cfg(test)]
+pub(crate) mod suite;
+
+pub use sqlite::SqliteStore;
+
 /// A sequence number in the event log: 1, 2, 3, … without gaps.
 pub type Seq = u64;
 
@@ -52,10 +58,14 @@ pub enum Record {
         id: u64,
         /// The article (for price queries).
         article: String,
+        /// When it was matched, milliseconds since the epoch (for price
+        /// queries: [`HistoryQuery::Trades`]).
+        matched_ms: u64,
         /// The `Transaction` JSON.
         json: serde_json::Value,
     },
-    /// An accepted transaction message (the message log of the tx view).
+    /// An accepted transaction message (the message log of the tx view;
+    /// insert: one per (tx, seq), a second one fails the commit).
     TxMessage {
         /// The transaction.
         tx: u64,
@@ -65,7 +75,8 @@ pub enum Record {
         /// role, phases before and after).
         json: serde_json::Value,
     },
-    /// A ledger movement (insert; movements never change).
+    /// A ledger movement (insert; movements never change: a commit that
+    /// inserts an id already stored fails and writes nothing).
     Movement {
         /// Movement id.
         id: u64,
@@ -169,6 +180,14 @@ pub enum StoreError {
         /// Known to this program.
         known: u32,
     },
+    /// A snapshot claims to include events the log does not have.
+    #[error("store.snapshot-ahead: snapshot at {snapshot}, the log ends at {last}")]
+    SnapshotAhead {
+        /// The snapshot's sequence number.
+        snapshot: Seq,
+        /// The last logged event.
+        last: Seq,
+    },
     /// A stored value could not be decoded.
     #[error("store.corrupt: {0}")]
     Corrupt(String),
@@ -192,7 +211,9 @@ pub trait Store: Send + Sync + 'static {
     /// The newest snapshot, if any.
     fn latest_snapshot(&self) -> Result<Option<Snapshot>, StoreError>;
 
-    /// Stores a snapshot (older ones may be dropped).
+    /// Stores a snapshot (older ones may be dropped). Refuses a snapshot
+    /// whose `seq` is beyond [`last_seq`](Self::last_seq)
+    /// ([`StoreError::SnapshotAhead`]).
     fn write_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError>;
 
     /// Calls `f` for every event after `after`, in order.

@@ -1,0 +1,4 @@
+//! Response bodies: JSON (0.7-compatible) and server-rendered HTML.
+
+pub mod html;
+pub mod json;

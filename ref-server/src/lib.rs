@@ -1,0 +1,13 @@
+//! The BitWrk reference server (issue 8, spec §16): the HTTP binding on
+//! hyper around the sans-IO market ([`driver`], [`http`]), persistence
+//! ([`store`]) and configuration ([`config`]). The binary `bitwrk-server`
+//! is [`server::run`].
+
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod driver;
+pub mod http;
+pub mod server;
+pub mod store;
+pub mod verify;

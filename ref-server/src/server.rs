@@ -1,0 +1,103 @@
+//! Start-up and shutdown: open the store, recover the market, serve until
+//! SIGINT or SIGTERM, then stop accepting, finish in-flight requests, flush
+//! the commit queue and close the database.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::{Args, LogFormat};
+use crate::driver;
+use crate::http::{AppState, serve};
+use crate::store::{SqliteStore, Store};
+
+/// How long in-flight requests may take after a shutdown signal.
+const GRACE: Duration = Duration::from_secs(10);
+
+/// Sets up `tracing` in the requested format (once per process).
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// Runs the server with `args` until a shutdown signal.
+pub async fn run(args: Args) -> Result<(), String> {
+    let config = args.market_config()?;
+    let network = config.bids.network;
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&args.db).map_err(|e| format!("opening {}: {e}", args.db.display()))?,
+    );
+    let started = std::time::Instant::now();
+    let (market, last_seq) = driver::recover(&*store, config)?;
+    tracing::info!(
+        events = last_seq,
+        millis = started.elapsed().as_millis() as u64,
+        db = %args.db.display(),
+        "market recovered"
+    );
+    let (fail_tx, mut fail_rx) = watch::channel(false);
+    let running = driver::start(market, last_seq, store.clone(), move |_| {
+        let _ = fail_tx.send(true);
+    });
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("listening on {}: {e}", args.listen))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| format!("local address: {e}"))?;
+    let state = Arc::new(AppState {
+        driver: running.driver.clone(),
+        store,
+        limits: args.limits(),
+        trusted_proxies: args.trusted_proxies.clone(),
+        motd: args.motd.clone(),
+        network,
+        shutting_down: std::sync::atomic::AtomicBool::new(false),
+    });
+    // The URL on standard output, for people and for scripts that start us.
+    println!("bitwrk-server listening on http://{local}/");
+    tracing::info!(url = %format!("http://{local}/"), "listening");
+    let shutdown = async move {
+        tokio::select! {
+            () = signal() => tracing::info!("shutdown signal; finishing in-flight requests"),
+            _ = fail_rx.wait_for(|failed| *failed) => tracing::error!("store failed; shutting down"),
+        }
+    };
+    serve(listener, state, shutdown, GRACE).await;
+    tokio::task::spawn_blocking(move || running.join())
+        .await
+        .map_err(|e| format!("stopping the market: {e}"))?;
+    tracing::info!("commit queue flushed; database closed");
+    Ok(())
+}
