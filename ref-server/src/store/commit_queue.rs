@@ -14,15 +14,15 @@
 //! and exit, and let start-up recovery rebuild the market from what is on
 //! disk. [`CommitWorker::run`] returns the error for the driver to do so.
 //!
-//! The queue is model-checked with loom (`RUSTFLAGS="--cfg loom" cargo
-//! test -p ref-server --lib commit_queue`).
+//! The queue is model-checked with loom (`cargo test -p ref-server --features
+//! loom --lib commit_queue::loom_tests`).
 
 use std::collections::VecDeque;
 use std::fmt;
 
-#[cfg(loom)]
+#[cfg(feature = "loom")]
 use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
-#[cfg(not(loom))]
+#[cfg(not(feature = "loom"))]
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use super::{Commit, StoreError};
@@ -229,7 +229,7 @@ impl CommitWorker {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(feature = "loom")))]
 mod tests {
     use std::sync::mpsc;
 
@@ -338,9 +338,9 @@ mod tests {
     }
 }
 
-/// Loom models: `RUSTFLAGS="--cfg loom" cargo test -p ref-server --lib
+/// Loom models: `cargo test -p ref-server --lib
 /// commit_queue` (bounded by `LOOM_MAX_PREEMPTIONS`, see `.ci/run`).
-#[cfg(all(test, loom))]
+#[cfg(all(test, feature = "loom"))]
 mod loom_tests {
     use loom::sync::Mutex as LMutex;
     use loom::thread;
