@@ -50,6 +50,7 @@ mod base58check;
 mod bid_document;
 mod document_escape;
 mod ledger;
+mod market_rules;
 mod market_scenario;
 mod matching;
 mod money_format;
