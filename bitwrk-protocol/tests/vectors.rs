@@ -32,6 +32,9 @@ mod market;
 #[path = "support/scenario_vectors.rs"]
 mod scenario;
 
+#[path = "support/text_vectors.rs"]
+mod text;
+
 #[path = "support/legacy_vectors.rs"]
 mod legacy;
 
@@ -59,6 +62,8 @@ fn runner_for(ty: &str) -> Option<Check> {
         "NonceScenario" | "RelationScenario" | "DepositScenario" | "MarketScenario" => {
             scenario::scenario_case
         }
+        "Rfc3339Time" => text::time_case,
+        "IdentifierText" => text::identifier_case,
         _ => return None,
     })
 }

@@ -49,6 +49,7 @@ mod address;
 mod base58check;
 mod bid_document;
 mod document_escape;
+mod identifier;
 mod ledger;
 mod market_rules;
 mod market_scenario;
@@ -62,6 +63,7 @@ mod signature_digest;
 mod signature_legacy;
 mod signature_sign;
 mod signature_verify;
+mod time;
 mod tx_document;
 mod tx_trace;
 mod wif;
@@ -94,6 +96,8 @@ fn main() {
         scenario_cases::relation_file(),
         scenario_cases::deposit_file(),
         market_scenario::market_file(),
+        time::time_file(),
+        identifier::identifier_file(),
     ];
     for f in &files {
         std::fs::write(dir.join(format!("{}.json", f.stem)), to_text(&f.to_json()))
