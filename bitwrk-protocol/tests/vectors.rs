@@ -59,9 +59,11 @@ fn runner_for(ty: &str) -> Option<Check> {
         "OrderBookMatching" => market::matching_case,
         "TransactionTrace" => market::tx_trace_case,
         "LedgerScenario" => market::ledger_case,
-        "NonceScenario" | "RelationScenario" | "DepositScenario" | "MarketScenario" => {
-            scenario::scenario_case
-        }
+        "NonceScenario"
+        | "RelationScenario"
+        | "DepositScenario"
+        | "MarketScenario"
+        | "DepositAddressScenario" => scenario::scenario_case,
         "Rfc3339Time" => text::time_case,
         "IdentifierText" => text::identifier_case,
         _ => return None,

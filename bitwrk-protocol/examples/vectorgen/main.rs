@@ -48,6 +48,7 @@ mod market;
 mod address;
 mod base58check;
 mod bid_document;
+mod deposit_address;
 mod document_escape;
 mod identifier;
 mod ledger;
@@ -96,6 +97,7 @@ fn main() {
         scenario_cases::relation_file(),
         scenario_cases::deposit_file(),
         market_scenario::market_file(),
+        deposit_address::deposit_address_file(),
         time::time_file(),
         identifier::identifier_file(),
     ];
