@@ -66,6 +66,7 @@ fn runner_for(ty: &str) -> Option<Check> {
         | "DepositAddressScenario" => scenario::scenario_case,
         "Rfc3339Time" => text::time_case,
         "IdentifierText" => text::identifier_case,
+        "JsonForms" => text::json_forms_case,
         _ => return None,
     })
 }

@@ -51,6 +51,7 @@ mod bid_document;
 mod deposit_address;
 mod document_escape;
 mod identifier;
+mod json_forms;
 mod ledger;
 mod market_rules;
 mod market_scenario;
@@ -100,6 +101,7 @@ fn main() {
         deposit_address::deposit_address_file(),
         time::time_file(),
         identifier::identifier_file(),
+        json_forms::json_forms_file(),
     ];
     for f in &files {
         std::fs::write(dir.join(format!("{}.json", f.stem)), to_text(&f.to_json()))

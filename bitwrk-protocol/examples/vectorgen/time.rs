@@ -67,7 +67,7 @@ fn oracle_date(mut days: i64) -> (i64, i64, i64) {
 }
 
 /// Oracle: BW-TIME-3 writing of a time (ms since 1970, clamped to the range).
-fn oracle_format(ms: i64) -> String {
+pub(crate) fn oracle_format(ms: i64) -> String {
     let ms = ms.min(MAX_MS);
     let (y, mo, d) = oracle_date(ms.div_euclid(MS_PER_DAY));
     let r = ms.rem_euclid(MS_PER_DAY);

@@ -97,3 +97,79 @@ pub(crate) fn identifier_case(t: &Value) -> Result<(), String> {
         (r, _) => Err(format!("unexpected result {r:?}")),
     }
 }
+
+/// Decodes `input` as the view `form` and writes it again.
+fn view(form: &str, input: &str) -> Result<String, String> {
+    use bitwrk_protocol::wire as w;
+    fn re<T: serde::de::DeserializeOwned + serde::Serialize>(s: &str) -> Result<String, String> {
+        from_go_json::<T>(s)
+            .map(|v| w::to_go_json(&v))
+            .map_err(|e| e.code().to_owned())
+    }
+    match form {
+        "bid" => re::<w::BidJson>(input),
+        "transaction" => re::<w::TransactionJson>(input),
+        "account" => re::<w::AccountJson>(input),
+        "movement" => re::<w::MovementJson>(input),
+        "deposit" => re::<w::DepositJson>(input),
+        "relation" => re::<w::RelationJson>(input),
+        "tmessage" => re::<w::TmessageJson>(input),
+        other => Err(format!("unknown form {other:?}")),
+    }
+}
+
+fn text_outcome(t: &Value, got: Result<String, String>, key: &str) -> Result<(), String> {
+    match (field(t, "result")?, got) {
+        ("valid", Ok(v)) => eq(key, v.as_str(), field(t, key)?),
+        ("valid", Err(e)) => Err(format!("expected success, got {e}")),
+        ("invalid", Ok(v)) => Err(format!("expected {}, got {v:?}", field(t, "error")?)),
+        ("invalid", Err(e)) => eq("error", e.as_str(), field(t, "error")?),
+        (r, _) => Err(format!("unexpected result {r:?}")),
+    }
+}
+
+// BW-JSON-1 … BW-JSON-15
+pub(crate) fn json_forms_case(t: &Value) -> Result<(), String> {
+    use bitwrk_protocol::wire::{Motd, PriceQuery};
+    match field(t, "kind")? {
+        "escape" => text_outcome(
+            t,
+            Ok(bitwrk_protocol::wire::to_go_json(field(t, "input")?)),
+            "json",
+        ),
+        "view" => text_outcome(t, view(field(t, "form")?, field(t, "input")?), "json"),
+        "motd" => {
+            let m = Motd::for_client(field(t, "userAgent")?, t["configured"].as_str());
+            let body = m.to_body();
+            if body.ends_with('\n') {
+                return Err("the /motd body ends with a line feed".into());
+            }
+            let back: Motd = from_go_json(&body).map_err(|e| e.to_string())?;
+            eq("Warning", Some(back.warning), t["warning"].as_bool())?;
+            if let Some(want) = t["json"].as_str() {
+                eq("body", body.as_str(), want)?;
+            }
+            eq("result", field(t, "result")?, "valid")
+        }
+        "prices" => {
+            let fields = super::scenario::form(&serde_json::json!({ "form": t["fields"] }))?;
+            let now = Timestamp::from_millis(t["now"].as_u64().ok_or("now missing")?);
+            let mut trades = Vec::new();
+            for tr in t["trades"].as_array().ok_or("trades missing")? {
+                let at = Timestamp::from_millis(tr["matched"].as_u64().ok_or("matched")?);
+                let price = bitwrk_protocol::Money::parse(field(tr, "price")?)
+                    .map_err(|e| e.to_string())?;
+                trades.push((at, price));
+            }
+            let got = (|| {
+                let policy = bitwrk_protocol::article::ArticlePolicy::bitwrk_07();
+                let q =
+                    PriceQuery::parse(&fields, now, &policy).map_err(|e| e.code().to_owned())?;
+                let slots = q.aggregate(trades).map_err(|e| e.code().to_owned())?;
+                q.render(&slots).map_err(|e| e.code().to_owned())
+            })();
+            text_outcome(t, got, "body")
+        }
+        k => Err(format!("unknown kind {k:?}")),
+    }
+}
