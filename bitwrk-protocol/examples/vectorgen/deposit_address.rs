@@ -103,7 +103,10 @@ fn info(who: Who, signer: Who, n: u8, reference: &str) -> Vec<(String, String)> 
 
 type Steps = Vec<(Step, Option<&'static str>)>;
 
-fn with_nonces(items: Vec<(i64, u8, Vec<(String, String)>, Who, Option<&'static str>)>) -> Steps {
+/// A post: at, nonce number, form, account posted to, expected error.
+type Post = (i64, u8, Vec<(String, String)>, Who, Option<&'static str>);
+
+fn with_nonces(items: Vec<Post>) -> Steps {
     items
         .into_iter()
         .flat_map(|(ms, n, f, account, expect)| {
