@@ -115,6 +115,19 @@ fn with_nonces(items: Vec<Post>) -> Steps {
         .collect()
 }
 
+/// Oracle: the kept form encoding of an accepted form (BW-DEPADDR-4,
+/// BW-DEPADDR-5): its fields but `action`, keys in alphabetical order,
+/// values escaped with BW-DOC-1 (a space as `+`).
+fn stored(form: &[(String, String)]) -> String {
+    let mut f: Vec<&(String, String)> = form.iter().filter(|(k, _)| k != "action").collect();
+    f.sort();
+    let parts: Vec<String> = f
+        .iter()
+        .map(|(k, v)| format!("{k}={}", ref_escape(v)))
+        .collect();
+    parts.join("&")
+}
+
 fn pending(m: &Market, who: Who) -> bool {
     m.deposit_address_state(&addr_of(who))
         .is_some_and(|s| !s.request.is_empty())
@@ -150,7 +163,10 @@ pub(crate) fn deposit_address_file() -> VFile {
             ],
             &["HappyPath"],
             with_nonces(vec![(0, 1, request("buyer", "buyer", 1), "buyer", None)]),
-            |m| assert!(pending(m, "buyer")),
+            |m| {
+                let st = m.deposit_address_state(&addr_of("buyer")).expect("state");
+                assert_eq!(st.request, stored(&request("buyer", "buyer", 1)));
+            },
         ),
         sc(
             "the trusted account may request for a participant",
@@ -202,7 +218,11 @@ pub(crate) fn deposit_address_file() -> VFile {
                 (0, 1, request("buyer", "buyer", 1), "buyer", None),
                 (S, 2, info("buyer", TRUSTED, 2, "order 1+2"), "buyer", None),
             ]),
-            |m| assert!(!pending(m, "buyer")),
+            |m| {
+                let st = m.deposit_address_state(&addr_of("buyer")).expect("state");
+                assert!(st.request.is_empty());
+                assert_eq!(st.info, stored(&info("buyer", TRUSTED, 2, "order 1+2")));
+            },
         ),
         sc(
             "deposit information signed by the participant itself is refused with depaddr.untrusted-signer",

@@ -10,7 +10,7 @@ use bitwrk_protocol::bid::BidState;
 use bitwrk_protocol::ids::{BidId, TxId};
 
 use crate::Case;
-use crate::scenario::{Input, Step, addr_of, at, bid, deposit_to, nonce};
+use crate::scenario::{Input, Step, addr_of, at, bid, deposit_to, message, nonce};
 use crate::scenario_cases::{ART, S, no, nonce_at, nothing, ok, sc};
 
 /// A second article, whose book sorts before [`ART`]'s.
@@ -47,6 +47,45 @@ fn bid_at(
 
 fn concat(parts: Vec<Steps>) -> Steps {
     parts.into_iter().flatten().collect()
+}
+
+/// Two trades (tx 0 in [`ART`], tx 1 in [`ART2`]); tx 0 then advances to
+/// TRANSMITTING, which extends its timeout past tx 1's; one timeout
+/// handling retires both.
+fn timeouts_out_of_id_order() -> Steps {
+    let work = crate::sha256(b"work");
+    let secret = crate::sha256(b"buyer secret");
+    let wsh = crate::hx(&crate::sha256(&[work, secret].concat()));
+    let work = crate::hx(&work);
+    concat(vec![
+        fund(0, "buyer", 1, "mBTC 100"),
+        fund(10, "buyer2", 2, "mBTC 100"),
+        bid_at(S, 3, "seller", "SELL", ART, "mBTC 1", None),
+        bid_at(2 * S, 4, "buyer", "BUY", ART, "mBTC 1", None),
+        bid_at(3 * S, 5, "seller", "SELL", ART2, "mBTC 2", None),
+        bid_at(4 * S, 6, "buyer2", "BUY", ART2, "mBTC 2", None),
+        vec![
+            ok(at(
+                5 * S,
+                message(
+                    "buyer",
+                    0,
+                    &[("workhash", &work), ("worksecrethash", &wsh)],
+                    None,
+                ),
+            )),
+            ok(at(
+                6 * S,
+                message(
+                    "seller",
+                    0,
+                    &[("workerurl", "http://192.0.2.7:8082/")],
+                    Some("192.0.2.7:40000"),
+                ),
+            )),
+            ok(at(190 * S, Input::Timeout)),
+        ],
+    ])
 }
 
 pub(crate) fn cases() -> Vec<Case> {
@@ -237,6 +276,18 @@ pub(crate) fn cases() -> Vec<Case> {
                 no(at(9 * S, Input::Timeout), "market.time-went-backwards"),
             ],
             nothing,
+        ),
+        sc(
+            "transactions due in one timeout handling retire in ascending tx id, not in the order of their timeouts (tx 0's was extended past tx 1's)",
+            &["BW-MARKET-9", "BW-ID-2", "BW-ID-3", "BW-TX-9"],
+            &["TimeoutOrder", "Ids"],
+            timeouts_out_of_id_order(),
+            |m| {
+                assert!(
+                    m.transaction(TxId(0))
+                        .is_some_and(|t| t.timeout > m.transaction(TxId(1)).expect("tx 1").timeout)
+                );
+            },
         ),
     ]
 }
