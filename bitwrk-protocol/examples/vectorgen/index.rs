@@ -130,7 +130,7 @@ pub(crate) fn index_md(files: &[VFile]) -> String {
    - Intermediate fields (`digestHex`, `preimagePrefixHex`, `publicKeyHex`, `hash160Hex`, `signatureHex`,
      `recoveredAddress`, …) let you find the step at which you diverge; a strict runner also compares them.
    - Scenario files (`matching.json`, `tx_trace.json`, `ledger.json`, `nonce.json`, `relation.json`,
-     `deposit.json`, `market.json`) hold a list of `steps`, each with its own time, inputs, expected outcome (and
+     `deposit.json`, `market.json`, `deposit_address.json`) hold a list of `steps`, each with its own time, inputs, expected outcome (and
      `error` for a refused step) and the state after it; run them in order on one fresh object. The case's
      `result` and `error` describe the last step, the step under test. Every input is written out (signed forms
      with their signatures, addresses, random bytes), so a runner needs no signer.
