@@ -216,10 +216,7 @@ fn appendix_a2_matches_the_http_binding() {
     let crate_codes = crate_codes();
     for code in &a2 {
         let (area, name) = code.split_once('.').expect("code has an area prefix");
-        assert!(
-            area == "http",
-            "{code}: the binding's codes are `http.*`"
-        );
+        assert!(area == "http", "{code}: the binding's codes are `http.*`");
         assert!(
             !name.is_empty()
                 && name

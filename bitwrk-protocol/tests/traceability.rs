@@ -10,6 +10,9 @@
 //!   `spec/vectors/`, or by a mention in test code: any `.rs` file under a
 //!   `tests/` folder of the repository, any `tests.rs` module, or the part of
 //!   a `src/` file that follows its first `#[cfg(test)]`.
+//! * An entry `- BW-AREA-*: reason` of that list exempts every ID of the
+//!   area (the HTTP binding, §16, is checked over HTTP by the conformance
+//!   suite, not by sans-IO vectors).
 //! * A spec file whose first line is the [`PENDING_MARKER`] comment defines
 //!   *pending* requirements: their code is not written yet (the HTTP
 //!   binding, §16, waits for the reference server), so an uncited one is
@@ -216,6 +219,23 @@ fn not_vector_testable(root: &Path) -> BTreeMap<String, String> {
     out
 }
 
+/// An exemption's key: an ID `BW-AREA-n`, or `BW-AREA-*` for a whole area.
+/// Returns the area of a whole-area key.
+fn exempt_area(key: &str) -> Option<&str> {
+    key.strip_prefix("BW-")?.strip_suffix("-*")
+}
+
+/// The area of an ID `BW-AREA-n`.
+fn area_of(id: &str) -> Option<&str> {
+    id.strip_prefix("BW-")?.rsplit_once('-').map(|(a, _)| a)
+}
+
+/// Whether `id` is exempted by an entry of `exempt`, by its ID or its area.
+fn is_exempt(exempt: &BTreeMap<String, String>, id: &str) -> bool {
+    exempt.contains_key(id)
+        || area_of(id).is_some_and(|a| exempt.contains_key(&format!("BW-{a}-*")))
+}
+
 /// Concatenates every string under a `req` key.
 fn collect_req(v: &serde_json::Value, out: &mut String) {
     match v {
@@ -250,14 +270,36 @@ fn every_vector_testable_requirement_is_cited_by_a_vector() {
     let missing: Vec<&String> = live
         .iter()
         .copied()
-        .filter(|id| !by_vectors.contains(*id) && !exempt.contains_key(*id))
+        .filter(|id| !by_vectors.contains(*id) && !is_exempt(&exempt, id))
         .collect();
+    // A whole-area entry is stale when the area defines nothing or a vector
+    // cites one of its IDs.
     let stale: Vec<&String> = exempt
         .keys()
-        .filter(|id| by_vectors.contains(*id) || !defined.contains_key(*id))
+        .filter(|key| match exempt_area(key) {
+            Some(area) => {
+                let mut ids = defined.keys().filter(|id| area_of(id) == Some(area));
+                let mut any = false;
+                let cited_one = ids.any(|id| {
+                    any = true;
+                    by_vectors.contains(id)
+                });
+                cited_one || !any
+            }
+            None => by_vectors.contains(*key) || !defined.contains_key(*key),
+        })
         .collect();
-    let untested_exempt: Vec<&String> = exempt
-        .keys()
+    // Every exempted ID is cited by a test, except the pending ones (whose
+    // file carries the pending marker, checked below).
+    let exempted: Vec<&String> = defined
+        .iter()
+        .filter(|(id, (file, deprecated))| {
+            !deprecated && !is_pending(file) && is_exempt(&exempt, id)
+        })
+        .map(|(id, _)| id)
+        .collect();
+    let untested_exempt: Vec<&String> = exempted
+        .into_iter()
         .filter(|id| {
             cited
                 .get(*id)
@@ -288,6 +330,20 @@ fn every_vector_testable_requirement_is_cited_by_a_vector() {
         untested_exempt.is_empty(),
         "not vector-testable and cited by no test either: {untested_exempt:?}"
     );
+}
+
+#[test]
+fn area_exemptions_cover_exactly_their_area() {
+    let mut exempt = BTreeMap::new();
+    exempt.insert("BW-HTTP-*".to_owned(), "over HTTP".to_owned());
+    exempt.insert("BW-KEY-5".to_owned(), "randomness".to_owned());
+    assert!(is_exempt(&exempt, "BW-HTTP-1"));
+    assert!(is_exempt(&exempt, "BW-HTTP-46"));
+    assert!(is_exempt(&exempt, "BW-KEY-5"));
+    assert!(!is_exempt(&exempt, "BW-KEY-4"));
+    assert!(!is_exempt(&exempt, "BW-HTTPS-1"));
+    assert_eq!(exempt_area("BW-HTTP-*"), Some("HTTP"));
+    assert_eq!(exempt_area("BW-HTTP-1"), None);
 }
 
 #[test]

@@ -32,6 +32,9 @@ mod market;
 #[path = "support/scenario_vectors.rs"]
 mod scenario;
 
+#[path = "support/text_vectors.rs"]
+mod text;
+
 #[path = "support/legacy_vectors.rs"]
 mod legacy;
 
@@ -56,9 +59,14 @@ fn runner_for(ty: &str) -> Option<Check> {
         "OrderBookMatching" => market::matching_case,
         "TransactionTrace" => market::tx_trace_case,
         "LedgerScenario" => market::ledger_case,
-        "NonceScenario" | "RelationScenario" | "DepositScenario" | "MarketScenario" => {
-            scenario::scenario_case
-        }
+        "NonceScenario"
+        | "RelationScenario"
+        | "DepositScenario"
+        | "MarketScenario"
+        | "DepositAddressScenario" => scenario::scenario_case,
+        "Rfc3339Time" => text::time_case,
+        "IdentifierText" => text::identifier_case,
+        "JsonForms" => text::json_forms_case,
         _ => return None,
     })
 }

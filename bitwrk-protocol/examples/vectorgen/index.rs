@@ -25,6 +25,14 @@ const NOT_VECTOR_TESTABLE: [(&str, &str); 4] = [
     ),
 ];
 
+/// Whole requirement areas no vector tests, with the reason: INDEX.md lists
+/// each as `- BW-<AREA>-*: reason`, and the traceability test exempts every
+/// ID of the area.
+const NOT_VECTOR_TESTABLE_AREAS: [(&str, &str); 1] = [(
+    "HTTP",
+    "checked over HTTP by the conformance suite, §16 (`conformance/`): the HTTP binding's routes, status codes and headers are observable only over HTTP, not through a sans-IO vector. The JSON bodies it sends are vector-tested by `json_forms.json` (BW-JSON-*).",
+)];
+
 pub(crate) fn index_md(files: &[VFile]) -> String {
     let mut s = String::new();
     s.push_str("# Test vectors\n\n");
@@ -85,7 +93,8 @@ pub(crate) fn index_md(files: &[VFile]) -> String {
     );
     s.push_str(
         "## Requirements not vector-testable\n\nEvery requirement of the specification is cited by at least one vector above, except these; each is \
-         checked by the Rust tests instead. `bitwrk-protocol/tests/traceability.rs` reads this list: it fails when a requirement \
+         checked by the Rust tests instead (an entry `BW-<AREA>-*` stands for every requirement of that area, checked as the \
+         entry says). `bitwrk-protocol/tests/traceability.rs` reads this list: it fails when a requirement \
          is neither cited by a vector nor listed here, and when a listed one is cited by a vector after all.\n\n",
     );
     for (id, why) in NOT_VECTOR_TESTABLE {
@@ -94,6 +103,14 @@ pub(crate) fn index_md(files: &[VFile]) -> String {
             "{id} is cited by a vector but listed as not vector-testable"
         );
         let _ = writeln!(s, "- {id}: {why}");
+    }
+    for (area, why) in NOT_VECTOR_TESTABLE_AREAS {
+        let prefix = format!("BW-{area}-");
+        assert!(
+            !all.iter().any(|id| id.starts_with(&prefix)),
+            "an ID of area {area} is cited by a vector but the area is listed as not vector-testable"
+        );
+        let _ = writeln!(s, "- BW-{area}-*: {why}");
     }
     s.push('\n');
     s.push_str(
@@ -113,7 +130,7 @@ pub(crate) fn index_md(files: &[VFile]) -> String {
    - Intermediate fields (`digestHex`, `preimagePrefixHex`, `publicKeyHex`, `hash160Hex`, `signatureHex`,
      `recoveredAddress`, …) let you find the step at which you diverge; a strict runner also compares them.
    - Scenario files (`matching.json`, `tx_trace.json`, `ledger.json`, `nonce.json`, `relation.json`,
-     `deposit.json`, `market.json`) hold a list of `steps`, each with its own time, inputs, expected outcome (and
+     `deposit.json`, `market.json`, `deposit_address.json`) hold a list of `steps`, each with its own time, inputs, expected outcome (and
      `error` for a refused step) and the state after it; run them in order on one fresh object. The case's
      `result` and `error` describe the last step, the step under test. Every input is written out (signed forms
      with their signatures, addresses, random bytes), so a runner needs no signer.

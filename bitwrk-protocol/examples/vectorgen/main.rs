@@ -48,8 +48,12 @@ mod market;
 mod address;
 mod base58check;
 mod bid_document;
+mod deposit_address;
 mod document_escape;
+mod identifier;
+mod json_forms;
 mod ledger;
+mod market_rules;
 mod market_scenario;
 mod matching;
 mod money_format;
@@ -61,6 +65,7 @@ mod signature_digest;
 mod signature_legacy;
 mod signature_sign;
 mod signature_verify;
+mod time;
 mod tx_document;
 mod tx_trace;
 mod wif;
@@ -93,6 +98,10 @@ fn main() {
         scenario_cases::relation_file(),
         scenario_cases::deposit_file(),
         market_scenario::market_file(),
+        deposit_address::deposit_address_file(),
+        time::time_file(),
+        identifier::identifier_file(),
+        json_forms::json_forms_file(),
     ];
     for f in &files {
         std::fs::write(dir.join(format!("{}.json", f.stem)), to_text(&f.to_json()))

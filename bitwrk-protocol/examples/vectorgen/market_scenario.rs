@@ -291,6 +291,7 @@ pub(crate) fn market_file() -> VFile {
             nothing,
         ),
     ];
+    let cases = cases.into_iter().chain(crate::market_rules::cases());
     file(
         "market",
         "MarketScenario",
@@ -372,7 +373,10 @@ pub(crate) fn market_file() -> VFile {
                 "Several checks fail; the first in spec order is reported.",
                 "Another error code than the reference.",
             ),
-        ],
-        cases.into_iter().map(with_participants).collect(),
+        ]
+        .into_iter()
+        .chain(crate::market_rules::notes())
+        .collect(),
+        cases.map(with_participants).collect(),
     )
 }

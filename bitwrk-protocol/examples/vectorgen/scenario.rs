@@ -55,6 +55,12 @@ pub(crate) enum Input {
     Relation(Vec<(String, String)>),
     /// Handle timeouts.
     Timeout,
+    /// A form posted to `account` (§14.3: deposit-address request or
+    /// deposit information).
+    AccountAction {
+        account: String,
+        pairs: Vec<(String, String)>,
+    },
 }
 
 /// One step: an input at a time (ms after [`T0`]).
@@ -114,14 +120,14 @@ pub(crate) fn nonce(i: u8) -> String {
     hx(&random(i))
 }
 
-fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
     items
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect()
 }
 
-fn checked_sig(signer: &Key, document: &str) -> String {
+pub(crate) fn checked_sig(signer: &Key, document: &str) -> String {
     let sig = b64(&signer.sign(document.as_bytes()));
     assert!(
         matches!(
@@ -521,6 +527,20 @@ fn run(m: &mut Market, now: Timestamp, input: &Input) -> Result<(Outputs, Event)
                 Event::Timeout { now },
             ))
         }
+        Input::AccountAction { account, pairs } => {
+            let (action, ev) = m.submit_account_action(now, account, pairs).map_err(code)?;
+            let addr = bitwrk_protocol::Address::parse(account).map_err(code)?;
+            Ok((
+                vec![
+                    ("action", action.as_str().into()),
+                    (
+                        "accountJson",
+                        bitwrk_protocol::wire::to_go_json(&m.account_json(&addr)).into(),
+                    ),
+                ],
+                ev,
+            ))
+        }
     }
 }
 
@@ -553,6 +573,11 @@ fn input_json(input: &Input) -> Vec<(&'static str, J)> {
         Input::Deposit(f) => vec![("op", "deposit".into()), ("form", form_json(f))],
         Input::Relation(f) => vec![("op", "relation".into()), ("form", form_json(f))],
         Input::Timeout => vec![("op", "timeout".into())],
+        Input::AccountAction { account, pairs } => vec![
+            ("op", "accountAction".into()),
+            ("account", account.as_str().into()),
+            ("form", form_json(pairs)),
+        ],
     }
 }
 
@@ -563,6 +588,7 @@ fn document_of(input: &Input) -> Option<String> {
     let (f, relation) = match input {
         Input::Deposit(f) => (refs(f), false),
         Input::Relation(f) => (refs(f), true),
+        Input::AccountAction { pairs, .. } => return crate::deposit_address::document(pairs),
         _ => return None,
     };
     let r: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -753,6 +779,12 @@ pub(crate) fn form_schema() -> J {
 
 /// The schema of `steps`.
 pub(crate) fn steps_schema() -> J {
+    steps_schema_for(false)
+}
+
+/// The schema of `steps`; `account_actions` adds the op `accountAction`
+/// and its fields (`deposit_address.json`).
+pub(crate) fn steps_schema_for(account_actions: bool) -> J {
     let s = |t: &str| obj(vec![("type", t.into())]);
     let nullable_int = obj(vec![("type", strs(&["integer", "null"]))]);
     let form = form_schema();
@@ -879,7 +911,21 @@ pub(crate) fn steps_schema() -> J {
                 ("at", s("integer")),
                 (
                     "op",
-                    crate::s_enum(&["nonce", "bid", "message", "deposit", "relation", "timeout"]),
+                    if account_actions {
+                        crate::s_enum(&[
+                            "nonce",
+                            "bid",
+                            "message",
+                            "deposit",
+                            "relation",
+                            "timeout",
+                            "accountAction",
+                        ])
+                    } else {
+                        crate::s_enum(&[
+                            "nonce", "bid", "message", "deposit", "relation", "timeout",
+                        ])
+                    },
                 ),
                 ("random", crate::s_hex_len(16)),
                 (
@@ -927,7 +973,24 @@ pub(crate) fn steps_schema() -> J {
                     ])),
                 ),
                 ("state", state),
-            ]),
+            ]
+            .into_iter()
+            .chain(
+                account_actions
+                    .then(|| {
+                        [
+                            ("account", s("string")),
+                            (
+                                "action",
+                                crate::s_enum(&["requestdepositaddress", "storedepositinfo"]),
+                            ),
+                            ("accountJson", s("string")),
+                        ]
+                    })
+                    .into_iter()
+                    .flatten(),
+            )
+            .collect()),
         ),
     ]);
     obj(vec![

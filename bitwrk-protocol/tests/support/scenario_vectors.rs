@@ -255,14 +255,38 @@ fn run(
             put("movements", d.movements.iter().map(movement).collect::<Vec<_>>().into());
             Event::Timeout { now }
         }),
+        "accountAction" => {
+            let account = field(s, "account")?;
+            let f = form(s)?;
+            match m.submit_account_action(now, account, &f) {
+                Ok((action, ev)) => {
+                    // BW-DEPADDR-3: the accepted form's signature covers `document`.
+                    let get = |k: &str| f.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+                    let d = field(s, "document")?;
+                    let signer = get("signature")
+                        .and_then(|sig| Signature::from_base64(sig).ok())
+                        .and_then(|sig| sig.recover(&message_digest(d.as_bytes())).ok())
+                        .map(|pk| pk.address(Network::Mainnet).to_string());
+                    eq("signer of document", signer.as_deref(), get("signer"))?;
+                    let addr = Address::parse(account).map_err(|e| e.to_string())?;
+                    put("action", action.as_str().into());
+                    put(
+                        "accountJson",
+                        bitwrk_protocol::wire::to_go_json(&m.account_json(&addr)).into(),
+                    );
+                    Ok(ev)
+                }
+                Err(e) => Err(code(e)),
+            }
+        }
         other => return Err(format!("unknown op {other:?}")),
     };
     Ok(res.map(|ev| (out, ev)))
 }
 
 /// The input fields of a step (everything the runner does not compute).
-const INPUT_FIELDS: [&str; 8] = [
-    "at", "op", "random", "txid", "form", "remote", "document", "signer",
+const INPUT_FIELDS: [&str; 9] = [
+    "at", "op", "random", "txid", "form", "remote", "document", "signer", "account",
 ];
 
 pub(crate) fn scenario_case(t: &Value) -> Result<(), String> {
