@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 /// Requirements no vector can test, with the reason (INDEX.md lists them;
 /// the traceability test reads that list).
-const NOT_VECTOR_TESTABLE: [(&str, &str); 4] = [
+const NOT_VECTOR_TESTABLE: [(&str, &str); 6] = [
     (
         "BW-BID-14",
         "an obligation of the client's signing code (sign exactly the texts it sends); a vector can give inputs to a verifier, not observe what a client signs. The document construction it relies on is tested by `bid_document.json` (BW-BID-10, BW-BID-11).",
@@ -20,6 +20,14 @@ const NOT_VECTOR_TESTABLE: [(&str, &str); 4] = [
         "asks for an internal self-check function of an implementation (the reference's `Ledger::check_invariants`); the invariants themselves (BW-LEDGER-13, BW-LEDGER-14) are vector-tested by `ledger.json`.",
     ),
     (
+        "BW-MARKET-10",
+        "snapshots are optional (MAY) and their format is each implementation's own; what a vector can fix, that replaying a log gives one state, is BW-MARKET-4 (`market.json`). The reference's snapshot round trip is tested in `tests/market.rs`.",
+    ),
+    (
+        "BW-MARKET-11",
+        "eviction is an implementation's memory policy (MAY); a vector sees only verdicts, and the verdicts it must not change are those of `market.json`. The reference's eviction is tested against a market that never evicts in `tests/market.rs`.",
+    ),
+    (
         "BW-TXDOC-7",
         "a recommendation for what clients send (lower-case names, no spaces, non-empty values); the server side of the same documents is tested by `tx_document.json`.",
     ),
@@ -28,10 +36,16 @@ const NOT_VECTOR_TESTABLE: [(&str, &str); 4] = [
 /// Whole requirement areas no vector tests, with the reason: INDEX.md lists
 /// each as `- BW-<AREA>-*: reason`, and the traceability test exempts every
 /// ID of the area.
-const NOT_VECTOR_TESTABLE_AREAS: [(&str, &str); 1] = [(
-    "HTTP",
-    "checked over HTTP by the conformance suite, §16 (`conformance/`): the HTTP binding's routes, status codes and headers are observable only over HTTP, not through a sans-IO vector. The JSON bodies it sends are vector-tested by `json_forms.json` (BW-JSON-*).",
-)];
+const NOT_VECTOR_TESTABLE_AREAS: [(&str, &str); 2] = [
+    (
+        "HTTP",
+        "checked over HTTP by the conformance suite, §16 (`conformance/`): the HTTP binding's routes, status codes and headers are observable only over HTTP, not through a sans-IO vector. The JSON bodies it sends are vector-tested by `json_forms.json` (BW-JSON-*).",
+    ),
+    (
+        "CONF",
+        "the conformance profile (§18) is what a server under test is configured with and how the suite reports; it is checked by running the conformance suite (`conformance/`), not by a sans-IO vector.",
+    ),
+];
 
 pub(crate) fn index_md(files: &[VFile]) -> String {
     let mut s = String::new();

@@ -15,15 +15,15 @@ use core::fmt;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Market;
-use crate::article::Article;
 use crate::address::Address;
+use crate::article::Article;
 use crate::bid::{Bid, BidState, BidType};
-use crate::money::Currency;
 use crate::book::OrderBook;
 use crate::deposit_address::DepositAddressBook;
 use crate::error::ErrorCode;
 use crate::ids::{BidId, TxId};
 use crate::ledger::Ledger;
+use crate::money::Currency;
 use crate::nonce::NonceRegistry;
 use crate::relation::RelationStore;
 use crate::time::Timestamp;
@@ -163,7 +163,8 @@ impl Market {
         let open_sells = bids
             .values()
             .filter(|b| {
-                b.bid_type == BidType::Sell && matches!(b.state, BidState::InQueue | BidState::Placed)
+                b.bid_type == BidType::Sell
+                    && matches!(b.state, BidState::InQueue | BidState::Placed)
             })
             .map(|b| (b.participant, b.price.currency()));
         let sales = txs

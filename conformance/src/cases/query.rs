@@ -194,7 +194,11 @@ async fn prices(cx: Cx) -> CaseResult {
         ms("end") == ms("begin") + 720_000,
         slots[0].to_string(),
     )?;
-    check::that("a final line feed (BW-JSON-1)", r.body.ends_with(b"\n"), r.text())?;
+    check::that(
+        "a final line feed (BW-JSON-1)",
+        r.body.ends_with(b"\n"),
+        r.text(),
+    )?;
     check::eq(
         "slot members",
         vec!["begin", "end", "sum", "min", "max", "count"],
@@ -226,9 +230,18 @@ async fn bad_parameters(cx: Cx) -> CaseResult {
     }
     // The price query's own refusals (BW-JSON-13).
     for (q, code) in [
-        ("/query/prices?article=foobar&period=2d", "prices.unknown-period"),
-        ("/query/prices?article=foobar&unit=XBT", "prices.unknown-unit"),
-        ("/query/prices?article=foobar&period=1y&resolution=1s", "prices.too-many-slots"),
+        (
+            "/query/prices?article=foobar&period=2d",
+            "prices.unknown-period",
+        ),
+        (
+            "/query/prices?article=foobar&unit=XBT",
+            "prices.unknown-unit",
+        ),
+        (
+            "/query/prices?article=foobar&period=1y&resolution=1s",
+            "prices.too-many-slots",
+        ),
     ] {
         let r = cx.client.get_json(q).await?;
         check::refused(&format!("GET {q}"), &r, 400, code)?;
