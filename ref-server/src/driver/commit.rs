@@ -78,6 +78,11 @@ impl Committer {
         self.queue.close();
     }
 
+    /// Waits until every batch sent so far is written (or the queue stopped).
+    pub fn wait_committed(&self) {
+        self.queue.wait_committed();
+    }
+
     /// Group-commit counts so far.
     pub fn stats(&self) -> BatchStats {
         self.queue.stats()

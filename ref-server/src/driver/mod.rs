@@ -334,6 +334,10 @@ impl Task {
     fn maintain(&mut self) {
         if self.since_evict >= EVICT_EVERY {
             self.since_evict = 0;
+            // Evicted bids and transactions are served from the history
+            // tables; evict only once the rows of everything flushed so far
+            // are on disk, so no read falls between the two.
+            self.committer.wait_committed();
             self.market.evict_retired();
         }
         if self

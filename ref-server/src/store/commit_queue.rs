@@ -66,11 +66,16 @@ struct State {
     /// Set once: after a failure or close, pushes are refused.
     stopped: Option<String>,
     stats: BatchStats,
+    /// Requests pushed and requests written so far (for `wait_committed`).
+    pushed: u64,
+    committed: u64,
 }
 
 struct Shared {
     state: Mutex<State>,
     wake: Condvar,
+    /// Signalled after every batch written, and when the queue stops.
+    written: Condvar,
 }
 
 impl Shared {
@@ -109,6 +114,7 @@ pub fn commit_queue() -> (CommitQueue, CommitWorker) {
     let shared = Arc::new(Shared {
         state: Mutex::new(State::default()),
         wake: Condvar::new(),
+        written: Condvar::new(),
     });
     (
         CommitQueue {
@@ -129,9 +135,26 @@ impl CommitQueue {
             return Err(CommitError::Stopped(why.clone()));
         }
         state.queue.push_back(Request { commit, done });
+        state.pushed += 1;
         drop(state);
         self.shared.wake.notify_one();
         Ok(())
+    }
+
+    /// Blocks until every request pushed before the call is written, or the
+    /// queue has stopped. The market task calls it before evicting retired
+    /// state, which reads then find in the store's history tables: eviction
+    /// must not get ahead of the commit that wrote those rows.
+    pub fn wait_committed(&self) {
+        let mut state = self.shared.lock();
+        let target = state.pushed;
+        while state.committed < target && state.stopped.is_none() {
+            state = self
+                .shared
+                .written
+                .wait(state)
+                .unwrap_or_else(|p| p.into_inner());
+        }
     }
 
     /// Stops taking writes; the worker writes what is queued and returns.
@@ -202,7 +225,9 @@ impl CommitWorker {
                         state.stats.batches += 1;
                         state.stats.requests += n;
                         state.stats.max_batch = state.stats.max_batch.max(n);
+                        state.committed += n;
                     }
+                    self.shared.written.notify_all();
                     for r in batch {
                         (r.done)(Ok(()));
                     }
@@ -214,6 +239,7 @@ impl CommitWorker {
                         state.stopped = Some(format!("a commit failed: {why}"));
                         state.queue.drain(..).collect()
                     };
+                    self.shared.written.notify_all();
                     for r in batch {
                         (r.done)(Err(CommitError::Failed(why.clone())));
                     }
@@ -247,6 +273,31 @@ mod tests {
     fn completion(tx: &mpsc::Sender<(u64, Result<(), CommitError>)>, id: u64) -> Completion {
         let tx = tx.clone();
         Box::new(move |r| tx.send((id, r)).unwrap())
+    }
+
+    /// `wait_committed` returns only after the commit of every request
+    /// pushed before it has returned (what eviction relies on).
+    #[test]
+    fn wait_committed_waits_for_the_write() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let (queue, worker) = commit_queue();
+        let written = Arc::new(AtomicU64::new(0));
+        let seen = written.clone();
+        let thread = std::thread::spawn(move || {
+            worker.run(|c| {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                seen.fetch_add(c.events.len() as u64, Ordering::SeqCst);
+                Ok(())
+            })
+        });
+        let (tx, _rx) = mpsc::channel();
+        queue.push(request(1, 2), completion(&tx, 1)).unwrap();
+        queue.push(request(3, 1), completion(&tx, 2)).unwrap();
+        queue.wait_committed();
+        assert_eq!(written.load(Ordering::SeqCst), 3);
+        queue.close();
+        queue.wait_committed();
+        thread.join().unwrap().unwrap();
     }
 
     /// Requests queued while the worker is busy go into one transaction.
