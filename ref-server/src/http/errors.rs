@@ -44,7 +44,9 @@ pub const HTTP_CODES: &[&str] = &[
 pub fn status_for(code: &str) -> StatusCode {
     let (area, name) = code.split_once('.').unwrap_or(("", code));
     match (area, name) {
-        ("http", "unknown-path" | "not-found") | ("market", "unknown-tx") => StatusCode::NOT_FOUND,
+        ("http", "unknown-path" | "not-found")
+        | ("market", "unknown-tx")
+        | ("id", "bad-syntax") => StatusCode::NOT_FOUND,
         ("http", "method-not-allowed") => StatusCode::METHOD_NOT_ALLOWED,
         ("http", "not-acceptable") => StatusCode::NOT_ACCEPTABLE,
         ("http", "request-timeout") => StatusCode::REQUEST_TIMEOUT,
@@ -56,9 +58,11 @@ pub fn status_for(code: &str) -> StatusCode {
         | ("nonce", "capacity" | "collision")
         | ("book", "full")
         | ("market", "stale-request") => StatusCode::SERVICE_UNAVAILABLE,
-        ("account", "too-soon") | ("depaddr", "too-soon") => StatusCode::TOO_MANY_REQUESTS,
+        ("depaddr", "too-soon") => StatusCode::TOO_MANY_REQUESTS,
+        ("market", "currency-mismatch") => StatusCode::UNPROCESSABLE_ENTITY,
         ("http", "internal")
         | ("market", _)
+        | ("snapshot", _)
         | ("store", _)
         | ("bid", "not-open" | "expired" | "too-young")
         | ("book", _)
@@ -72,11 +76,10 @@ pub fn status_for(code: &str) -> StatusCode {
         | ("bid", "untrusted-seller")
         | ("tx", "worker-host-mismatch")
         | ("deposit", "untrusted-signer")
-        | ("account" | "depaddr", "untrusted-signer") => StatusCode::FORBIDDEN,
+        | ("depaddr", "untrusted-signer") => StatusCode::FORBIDDEN,
         ("nonce", "unknown" | "expired" | "used")
         | ("tx", "inactive" | "wrong-phase")
         | ("deposit", "uid-conflict")
-        | ("account", "request-pending")
         | ("depaddr", "pending-request") => StatusCode::CONFLICT,
         ("money", "overflow" | "currency-mismatch")
         | ("article", "not-traded")
@@ -198,7 +201,7 @@ mod tests {
             StatusCode::INTERNAL_SERVER_ERROR
         );
         assert_eq!(
-            status_for("account.too-soon"),
+            status_for("depaddr.too-soon"),
             StatusCode::TOO_MANY_REQUESTS
         );
         assert_eq!(status_for("relation.bad-enabled"), StatusCode::BAD_REQUEST);
