@@ -482,6 +482,12 @@ fn whole_trade_as_the_07_client() {
         .get("/prices/net.bitwrk/blender/0/2.79/2G~trusted", &[])
         .text();
     assert!(page.contains("mBTC 1.5"), "{page}");
+    // BW-HTTP-45: the page draws the trade as a chart with its count and volume.
+    assert!(
+        page.contains("<svg") && page.contains("class=\"price-chart\""),
+        "{page}"
+    );
+    assert!(page.contains("1 trade · average mBTC 1.5"), "{page}");
 
     // BW-HTTP-18, BW-HTTP-44: everything acknowledged is still there after a
     // graceful restart (recovery from the store).

@@ -1,13 +1,12 @@
 //! `/query/accounts`, `/query/ledger` and `/query/prices`.
 
-use bitwrk_protocol::money::Money;
 use bitwrk_protocol::rfc3339;
 use bitwrk_protocol::wire::{PriceQuery, PriceSlot};
 use http::{HeaderValue, StatusCode, header};
 
 use super::errors::ApiError;
 use super::handlers::{Resp, html_response, json_response, response, store_read, text_response};
-use super::views::{html, json};
+use super::views::{chart, html, json};
 use super::{AppState, Req};
 use crate::store::HistoryQuery;
 
@@ -163,8 +162,7 @@ pub async fn article_prices(
     let rows: Vec<serde_json::Value> = slots
         .iter()
         .map(|s| {
-            let count = i64::try_from(s.count.max(1)).unwrap_or(i64::MAX);
-            let avg = Money::new(s.sum.amount().div_euclid(count), s.sum.currency());
+            let avg = chart::average(s);
             serde_json::json!({
                 "begin": rfc3339::format(s.begin),
                 "end": rfc3339::format(s.end),
@@ -172,6 +170,7 @@ pub async fn article_prices(
                 "min": s.min.format_in(unit, true).unwrap_or_default(),
                 "average": avg.format_in(unit, true).unwrap_or_default(),
                 "max": s.max.format_in(unit, true).unwrap_or_default(),
+                "volume": s.sum.format_in(unit, true).unwrap_or_default(),
             })
         })
         .collect();
@@ -179,12 +178,13 @@ pub async fn article_prices(
     link.extend_pairs(fields.iter());
     let link = link.finish();
     let body = format!(
-        "<p>{} to {}, slots of {}; prices in {}.</p>\n{}\n<p><a href=\"/query/prices?{q}\">JSON</a> · \
+        "<p>{} to {}, slots of {}; prices in {}.</p>\n{}{}\n<p><a href=\"/query/prices?{q}\">JSON</a> · \
 <a href=\"/query/prices?{q}&amp;format=flot\">flot</a></p>\n",
         html::escape(&rfc3339::format(query.begin)),
         html::escape(&rfc3339::format(query.end)),
         html::escape(query.resolution.name()),
         html::escape(unit.symbol),
+        chart::price_chart(&slots, query.begin, query.end, unit),
         html::rows(&rows),
         q = html::escape(&link),
     );
