@@ -33,6 +33,29 @@ const FAULTS: &[(&str, &[&str])] = &[
             "tx/phase/rejectwork-work-disputed",
         ],
     ),
+    ("sell-ignores-price", &["match/no-cross-incoming-sell"]),
+    (
+        "refund-creates-money",
+        &[
+            "tx/phase/establishing-timeout-refunds-buyer",
+            "tx/phase/working-timeout-refunds-buyer",
+        ],
+    ),
+    (
+        "refused-message-counts",
+        &[
+            "tx/message/rejected-changes-nothing",
+            "tx/message/stranger-refused",
+        ],
+    ),
+    (
+        "any-signer",
+        &[
+            "sig/bid/other-key",
+            "sig/bid/compression-flag",
+            "tx/doc/bad-signature",
+        ],
+    ),
 ];
 
 fn known_failures() -> BTreeSet<String> {

@@ -32,6 +32,7 @@ pub fn cases() -> Vec<Case> {
             ["BW-SIG-5", "BW-SIG-7", "BW-SIG-9", "BW-SIG-1"],
             high_s
         ),
+        crate::case!("sig/bid/other-key", ["BW-SIG-9"], other_key),
         crate::case!(
             "sig/bid/compression-flag",
             ["BW-SIG-11", "BW-KEY-4", "BW-ADDR-1"],
@@ -181,4 +182,43 @@ async fn compression_flag(cx: Cx) -> CaseResult {
         "sig.address-mismatch",
     )
     .await
+}
+
+// BW-SIG-9: a signature by another key over a bid naming a funded account
+// is refused: the recovered address must be the claimed one. Nothing is
+// blocked in the claimed account.
+async fn other_key(cx: Cx) -> CaseResult {
+    let (victim, forger) = (cx.fresh_key(), cx.fresh_key());
+    let victim_address = crate::context::address_of(&victim);
+    cx.fund(&victim_address, "mBTC 10").await?;
+    let article = cx.fresh_article();
+    let nonce = cx.nonce().await?;
+    let document = bitwrk_protocol::bid::bid_document(
+        &article,
+        BidType::Buy.as_str(),
+        PRICE,
+        &victim_address,
+        &nonce,
+    );
+    let form = BidForm {
+        bid_type: BidType::Buy.as_str().to_owned(),
+        article,
+        price: PRICE.to_owned(),
+        address: victim_address,
+        nonce,
+        signature: bitwrk_protocol::signature::sign_message(&forger, document.as_bytes())
+            .to_base64(),
+    };
+    let r = cx.post_bid(&form).await?;
+    check::refused(
+        "a BUY for a funded account signed by another key",
+        &r,
+        403,
+        "sig.address-mismatch",
+    )?;
+    check::eq(
+        "nothing blocked in the claimed account",
+        (check::money("mBTC 10"), "BTC 0".to_owned()),
+        crate::trade::balances(&cx, &victim).await?,
+    )
 }
