@@ -255,6 +255,9 @@ fn info_pairs(
     .collect()
 }
 
+/// A form, what it is, and the status and code it must be refused with.
+type Refusal = (&'static str, Vec<(String, String)>, u16, &'static str);
+
 fn without(pairs: &[(String, String)], name: &str) -> Vec<(String, String)> {
     pairs.iter().filter(|(k, _)| k != name).cloned().collect()
 }
@@ -289,7 +292,7 @@ async fn deposit_info_checks(cx: Cx) -> CaseResult {
     let good = info_pairs(&nonce, &p, &deposit, "ref-1x", &cx.trusted);
     let long = "r".repeat(256);
     let by_participant = cx.fresh_key();
-    let cases: Vec<(&str, Vec<(String, String)>, u16, &str)> = vec![
+    let cases: Vec<Refusal> = vec![
         (
             "a testnet deposit address",
             info_pairs(&nonce, &p, &testnet, "ref", &cx.trusted),

@@ -530,14 +530,11 @@ async fn message_log(cx: Cx) -> CaseResult {
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    let document = bitwrk_protocol::tx::document::canonical_document(
-        [
-            ("workhash", wh.as_str()),
-            ("worksecrethash", wsh.as_str()),
-            ("txid", t.tx.as_str()),
-        ]
-        .into_iter(),
-    );
+    let document = bitwrk_protocol::tx::document::canonical_document([
+        ("workhash", wh.as_str()),
+        ("worksecrethash", wsh.as_str()),
+        ("txid", t.tx.as_str()),
+    ]);
     for (what, text) in [
         ("the accepted message's signed document", document),
         ("the accepted message's signature", signature(&accepted)),
