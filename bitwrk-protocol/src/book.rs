@@ -367,6 +367,17 @@ impl OrderBook {
     /// Matches `order` against the book at time `now`, or rests it
     /// (BW-MATCH-1 … BW-MATCH-8). All or nothing: on error the book is unchanged.
     pub fn insert(&mut self, now: Timestamp, order: Order) -> Result<MatchOutcome, BookError> {
+        self.insert_checked(now, order, true)
+    }
+
+    /// [`OrderBook::insert`]; `check_price` false skips the price condition
+    /// (BW-MATCH-3), which only the market's test-only fault injection does.
+    pub(crate) fn insert_checked(
+        &mut self,
+        now: Timestamp,
+        order: Order,
+        check_price: bool,
+    ) -> Result<MatchOutcome, BookError> {
         self.check_amounts(&order)?;
         if order.is_expired(now) {
             return Err(BookError::Expired { id: order.id });
@@ -388,10 +399,11 @@ impl OrderBook {
                 expired_slots.push(s);
                 continue;
             }
-            let crosses = match order.side {
-                BidType::Buy => price >= r.price,
-                BidType::Sell => r.price >= price,
-            };
+            let crosses = !check_price
+                || match order.side {
+                    BidType::Buy => price >= r.price,
+                    BidType::Sell => r.price >= price,
+                };
             if !crosses {
                 break;
             }

@@ -111,6 +111,15 @@ pub enum Fault {
     SkipPriceImprovement,
     /// Pay the seller when a transaction times out in WORKING (no receipt).
     PayInWorking,
+    /// An incoming SELL matches the best resting BUY whatever its price:
+    /// the price condition (BW-MATCH-3) is not checked at match time.
+    SellIgnoresPrice,
+    /// A timeout that refunds the buyer credits price + fee as a new
+    /// `DEPOSIT` and leaves the escrow blocked: money is created.
+    RefundCreatesMoney,
+    /// A transaction message refused by the rules or its arguments still
+    /// counts: the transaction's revision goes up.
+    RefusedMessageCounts,
 }
 
 /// Why the market refused an input. A refused input changes nothing.
@@ -544,6 +553,8 @@ impl Market {
             self.ledger.check(m)?;
         }
         let key = (bid.article.clone(), bid.price.currency());
+        let check_price =
+            !(bid.bid_type == BidType::Sell && self.fault(FaultKind::SellIgnoresPrice));
         let order = Order {
             id,
             side: bid.bid_type,
@@ -559,7 +570,7 @@ impl Market {
             .books
             .entry(key.clone())
             .or_insert_with(|| OrderBook::new(bid.price.currency()));
-        let outcome = match book.insert(now, order) {
+        let outcome = match book.insert_checked(now, order, check_price) {
             Ok(outcome) => outcome,
             Err(e) => {
                 if !book_existed {
@@ -758,7 +769,17 @@ impl Market {
             });
         };
         let old_deadline = tx.deadline();
-        let (next, accepted) = tx.next_state(txid, now, message)?;
+        let (next, accepted) = match tx.next_state(txid, now, message) {
+            Ok(step) => step,
+            Err(e) => {
+                if self.fault(FaultKind::RefusedMessageCounts)
+                    && let Some(tx) = self.txs.get_mut(&txid)
+                {
+                    tx.revision = tx.revision.saturating_add(1);
+                }
+                return Err(e.into());
+            }
+        };
         if let Some(d) = old_deadline {
             self.tx_deadlines.remove(&(d, txid));
         }
@@ -888,6 +909,14 @@ impl Market {
                     price,
                     fee,
                 } => Movement::transaction_finish(*seller, *buyer, *price, *fee, txid),
+                Payout::BuyerRefunded { buyer, price, fee }
+                    if self.fault(FaultKind::RefundCreatesMoney) =>
+                {
+                    price
+                        .checked_add(*fee)
+                        .map_err(|_| crate::ledger::LedgerError::Overflow)
+                        .and_then(|total| Movement::injection(*buyer, total, None))
+                }
                 Payout::BuyerRefunded { buyer, price, fee } => {
                     Movement::transaction_reimburse(*buyer, *price, *fee, txid)
                 }
@@ -917,6 +946,15 @@ impl Market {
                 Some(Fault::SkipPriceImprovement),
                 FaultKind::SkipPriceImprovement
             ) | (Some(Fault::PayInWorking), FaultKind::PayInWorking)
+                | (Some(Fault::SellIgnoresPrice), FaultKind::SellIgnoresPrice)
+                | (
+                    Some(Fault::RefundCreatesMoney),
+                    FaultKind::RefundCreatesMoney
+                )
+                | (
+                    Some(Fault::RefusedMessageCounts),
+                    FaultKind::RefusedMessageCounts
+                )
         )
     }
 
@@ -1051,4 +1089,7 @@ impl Market {
 enum FaultKind {
     SkipPriceImprovement,
     PayInWorking,
+    SellIgnoresPrice,
+    RefundCreatesMoney,
+    RefusedMessageCounts,
 }

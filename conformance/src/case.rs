@@ -90,6 +90,10 @@ pub enum Needs {
     /// because advancing the clock affects every case. Without the
     /// extension it is skipped, or run with real waiting under `--slow`.
     Clock,
+    /// Nothing from the server, but no other case may run at the same
+    /// time (it compares consecutive ids): runs alone with the clock cases,
+    /// and also without the test clock.
+    Alone,
 }
 
 /// A case's body.

@@ -178,6 +178,8 @@ impl Args {
             nonce_capacity: self.nonce_capacity,
             nonce_lifetime: NONCE_LIFETIME,
             verify_mode: crate::verify::MODE,
+            #[cfg(feature = "conformance-faults")]
+            fault: crate::faults::market_fault(),
             ..MarketConfig::default()
         };
         Ok(config)

@@ -10,6 +10,10 @@
 //! | `etag-constant` | every entity tag is `"r0-c16"` whatever the state |
 //! | `wrong-status` | `nonce.used` is answered 500 instead of 409 |
 //! | `renamed-field` | the JSON member `Phase` is written `phase` |
+//! | `sell-ignores-price` | an incoming SELL matches the best resting BUY below its price (market: the core's `Fault::SellIgnoresPrice`) |
+//! | `refund-creates-money` | a timeout refund credits the buyer as a new deposit and leaves the escrow blocked (market: `Fault::RefundCreatesMoney`) |
+//! | `refused-message-counts` | a refused transaction message still raises the revision (market: `Fault::RefusedMessageCounts`) |
+//! | `any-signer` | a signature by any key is accepted for the claimed address (the server's verifier) |
 
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};
@@ -33,6 +37,14 @@ pub enum Fault {
     WrongStatus,
     /// See the module table.
     RenamedField,
+    /// See the module table.
+    SellIgnoresPrice,
+    /// See the module table.
+    RefundCreatesMoney,
+    /// See the module table.
+    RefusedMessageCounts,
+    /// See the module table.
+    AnySigner,
 }
 
 /// The fault named by `BITWRK_FAULT`, if any.
@@ -46,11 +58,31 @@ pub fn active() -> Option<Fault> {
             "etag-constant" => Fault::EtagConstant,
             "wrong-status" => Fault::WrongStatus,
             "renamed-field" => Fault::RenamedField,
+            "sell-ignores-price" => Fault::SellIgnoresPrice,
+            "refund-creates-money" => Fault::RefundCreatesMoney,
+            "refused-message-counts" => Fault::RefusedMessageCounts,
+            "any-signer" => Fault::AnySigner,
             _ => return None,
         };
         tracing::warn!(fault = %name, "fault injected (conformance-faults)");
         Some(fault)
     })
+}
+
+/// The core's fault for the market, when the injected fault acts there.
+pub fn market_fault() -> Option<bitwrk_protocol::market::Fault> {
+    use bitwrk_protocol::market::Fault as Core;
+    match active()? {
+        Fault::SellIgnoresPrice => Some(Core::SellIgnoresPrice),
+        Fault::RefundCreatesMoney => Some(Core::RefundCreatesMoney),
+        Fault::RefusedMessageCounts => Some(Core::RefusedMessageCounts),
+        _ => None,
+    }
+}
+
+/// Whether signatures are accepted for any claimed address.
+pub fn any_signer() -> bool {
+    active() == Some(Fault::AnySigner)
 }
 
 fn burned() -> &'static Mutex<HashSet<String>> {
@@ -122,6 +154,10 @@ pub async fn response(response: &mut Response<Full<Bytes>>) {
             }
             *response.body_mut() = Full::new(Bytes::from(out));
         }
-        Fault::NonceBeforeSignature => {}
+        Fault::NonceBeforeSignature
+        | Fault::SellIgnoresPrice
+        | Fault::RefundCreatesMoney
+        | Fault::RefusedMessageCounts
+        | Fault::AnySigner => {}
     }
 }

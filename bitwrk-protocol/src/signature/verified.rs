@@ -86,6 +86,27 @@ pub fn verify_document_in<T: SignedDocument>(
     Ok(Verified { inner: signed })
 }
 
+/// A deliberate bug, compiled only with the `fault-injection` feature:
+/// [`verify_document_in`] that accepts a well-formed signature by *any* key,
+/// without comparing the recovered address with the claimed signer
+/// (BW-SIG-9). For the conformance suite's fault tests.
+#[cfg(feature = "fault-injection")]
+pub fn verify_document_any_signer<T: SignedDocument>(
+    mode: VerifyMode,
+    signed: T,
+) -> Result<Verified<T>, SignatureError> {
+    let signature = Signature::from_base64(signed.signature())?;
+    match verify_message_in(
+        mode,
+        signed.signer(),
+        signed.document().as_bytes(),
+        &signature,
+    ) {
+        Ok(()) | Err(SignatureError::AddressMismatch { .. }) => Ok(Verified { inner: signed }),
+        Err(e) => Err(e),
+    }
+}
+
 /// Verifies many documents with `verifier` — its key cache, and one batch
 /// check for the members whose signer it has cached (informative section
 /// 5.A) — in the verifier's mode. Verdict `i` is the verdict of

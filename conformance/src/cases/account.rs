@@ -41,6 +41,11 @@ pub fn cases() -> Vec<Case> {
             ["BW-HTTP-28"],
             participant_mismatch
         ),
+        crate::case!(
+            "account/deposit-info-checks",
+            ["BW-DEPADDR-5", "BW-DEPADDR-6", "BW-DEPADDR-8", "BW-TIME-5"],
+            deposit_info_checks
+        ),
     ]
 }
 
@@ -215,4 +220,186 @@ async fn participant_mismatch(cx: Cx) -> CaseResult {
         400,
         "depaddr.participant-mismatch",
     )
+}
+
+/// A `storedepositinfo` form signed by `signer` with `nonce`, as pairs in
+/// the order of BW-DEPADDR-5, then `action`.
+fn info_pairs(
+    nonce: &str,
+    participant: &str,
+    deposit: &str,
+    reference: &str,
+    signer: &PrivateKey,
+) -> Vec<(String, String)> {
+    let signer_addr = address_of(signer);
+    let doc = format!(
+        "depositaddress={}&nonce={}&participant={}&reference={}&signer={}",
+        e(deposit),
+        e(nonce),
+        e(participant),
+        e(reference),
+        e(&signer_addr)
+    );
+    let sig = sign_message(signer, doc.as_bytes()).to_base64();
+    [
+        ("nonce", nonce),
+        ("depositaddress", deposit),
+        ("participant", participant),
+        ("signer", signer_addr.as_str()),
+        ("reference", reference),
+        ("signature", sig.as_str()),
+        ("action", "storedepositinfo"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect()
+}
+
+/// A form, what it is, and the status and code it must be refused with.
+type Refusal = (&'static str, Vec<(String, String)>, u16, &'static str);
+
+fn without(pairs: &[(String, String)], name: &str) -> Vec<(String, String)> {
+    pairs.iter().filter(|(k, _)| k != name).cloned().collect()
+}
+
+fn twice(pairs: &[(String, String)], name: &str) -> Vec<(String, String)> {
+    let mut out = pairs.to_vec();
+    out.extend(pairs.iter().filter(|(k, _)| k == name).cloned());
+    out
+}
+
+// BW-DEPADDR-5, BW-DEPADDR-6, BW-DEPADDR-8, BW-TIME-5: each field exactly
+// once; the deposit address on the server's network and the reference
+// bounded, without control characters; the form checked before the
+// signature; a refused form leaves its nonce unspent; accepted information
+// is kept as the alphabetical form encoding and sets LastDepositInfo.
+async fn deposit_info_checks(cx: Cx) -> CaseResult {
+    let p = address_of(&cx.fresh_key());
+    let deposit = address_of(&cx.fresh_key());
+    let testnet = bitwrk_protocol::key::PrivateKey::from_secret_bytes(
+        bitwrk_protocol::hash::sha256(b"conformance testnet deposit address").as_bytes(),
+        true,
+        bitwrk_protocol::address::Network::Testnet,
+    )
+    .map(|k| address_of(&k))
+    .map_err(|e| crate::case::fail("a testnet key", e.to_string()))?;
+    let post = |pairs: Vec<(String, String)>| {
+        let cx = cx.clone();
+        let path = format!("/account/{p}");
+        async move { cx.client.post_form(&path, &form(&pairs)).await }
+    };
+    let nonce = cx.nonce().await?;
+    let good = info_pairs(&nonce, &p, &deposit, "ref-1x", &cx.trusted);
+    let long = "r".repeat(256);
+    let by_participant = cx.fresh_key();
+    let cases: Vec<Refusal> = vec![
+        (
+            "a testnet deposit address",
+            info_pairs(&nonce, &p, &testnet, "ref", &cx.trusted),
+            400,
+            "depaddr.bad-deposit-address",
+        ),
+        (
+            "a reference of 256 bytes",
+            info_pairs(&nonce, &p, &deposit, &long, &cx.trusted),
+            400,
+            "depaddr.bad-reference",
+        ),
+        (
+            "a reference with a control character",
+            info_pairs(&nonce, &p, &deposit, "a\u{1}b", &cx.trusted),
+            400,
+            "depaddr.bad-reference",
+        ),
+        (
+            "a bad deposit address with a broken signature (form first)",
+            info_pairs(&nonce, &p, &testnet, "ref", &cx.trusted)
+                .into_iter()
+                .map(|(k, v)| {
+                    if k == "signature" {
+                        (k, "AAAA".to_owned())
+                    } else {
+                        (k, v)
+                    }
+                })
+                .collect(),
+            400,
+            "depaddr.bad-deposit-address",
+        ),
+        (
+            "signed by another key for the trusted account",
+            info_pairs(&nonce, &p, &deposit, "ref-1x", &by_participant)
+                .into_iter()
+                .map(|(k, v)| {
+                    if k == "signer" {
+                        (k, address_of(&cx.trusted))
+                    } else {
+                        (k, v)
+                    }
+                })
+                .collect(),
+            403,
+            "sig.address-mismatch",
+        ),
+    ];
+    // An absent or repeated field: §16 names both the core's code (16
+    // intro: `depaddr.*`) and the binding's (BW-HTTP-27: `http.*`); either
+    // is taken here.
+    for (what, pairs, codes) in [
+        (
+            "reference absent",
+            without(&good, "reference"),
+            ["depaddr.missing-field", "http.missing-field"],
+        ),
+        (
+            "depositaddress twice",
+            twice(&good, "depositaddress"),
+            ["depaddr.duplicate-field", "http.duplicate-field"],
+        ),
+    ] {
+        let r = post(pairs).await?;
+        let got = r.header("x-bitwrk-error").unwrap_or("").to_owned();
+        let code = codes.iter().find(|c| **c == got).unwrap_or(&codes[0]);
+        check::refused(what, &r, 400, code)?;
+    }
+    for (what, pairs, status, code) in cases {
+        let r = post(pairs).await?;
+        check::refused(what, &r, status, code)?;
+    }
+    // The same nonce still works: no refusal spent it.
+    let r = post(good.clone()).await?;
+    check::status("the good form with the nonce of the refused ones", &r, 303)?;
+    let a = cx.object(&format!("/account/{p}")).await?;
+    let field = |k: &str| {
+        good.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| query_escape(v))
+            .unwrap_or_default()
+    };
+    let kept = [
+        "depositaddress",
+        "nonce",
+        "participant",
+        "reference",
+        "signature",
+        "signer",
+    ]
+    .iter()
+    .map(|k| format!("{k}={}", field(k)))
+    .collect::<Vec<_>>()
+    .join("&");
+    check::eq(
+        "DepositInfo as kept",
+        Some(kept.as_str()),
+        a["DepositInfo"].as_str(),
+    )?;
+    check::that(
+        "LastDepositInfo set (not Go's zero time)",
+        a["LastDepositInfo"]
+            .as_str()
+            .is_some_and(|t| !t.starts_with("0001-")),
+        a["LastDepositInfo"].to_string(),
+    )?;
+    let r = post(good).await?;
+    check::refused("the nonce once more", &r, 409, "nonce.used")
 }

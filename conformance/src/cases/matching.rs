@@ -30,6 +30,11 @@ pub fn cases() -> Vec<Case> {
         crate::case!("match/self-trade-skipped", ["BW-MATCH-7"], self_trade),
         crate::case!("match/one-unit", ["BW-MATCH-8", "BW-MATCH-3"], one_unit),
         crate::case!("match/no-cross", ["BW-MATCH-3"], no_cross),
+        crate::case!(
+            "match/no-cross-incoming-sell",
+            ["BW-MATCH-3", "BW-MATCH-8"],
+            no_cross_incoming_sell
+        ),
     ]
 }
 
@@ -145,4 +150,22 @@ async fn no_cross(cx: Cx) -> CaseResult {
     let buy = cx.place(&b, BidType::Buy, &article, "mBTC 1.99").await?;
     check::eq("SELL open", Value::Null, tx_of(&cx, &sell).await?)?;
     check::eq("BUY open", Value::Null, tx_of(&cx, &buy).await?)
+}
+
+// BW-MATCH-3, BW-MATCH-8: the price condition is checked for an incoming
+// SELL too: a resting BUY below its price is not taken, both rest, and the
+// BUY's escrow stays whole.
+async fn no_cross_incoming_sell(cx: Cx) -> CaseResult {
+    let article = cx.fresh_article();
+    let (b, s) = (cx.fresh_key(), cx.fresh_key());
+    cx.fund(&address_of(&b), "mBTC 10").await?;
+    let buy = cx.place(&b, BidType::Buy, &article, "mBTC 1.99").await?;
+    let sell = cx.place(&s, BidType::Sell, &article, "mBTC 2").await?;
+    check::eq("BUY open", Value::Null, tx_of(&cx, &buy).await?)?;
+    check::eq("SELL open", Value::Null, tx_of(&cx, &sell).await?)?;
+    check::eq(
+        "the BUY's price + fee still blocked",
+        (check::money("mBTC 7.9503"), check::money("mBTC 2.0497")),
+        balances(&cx, &b).await?,
+    )
 }

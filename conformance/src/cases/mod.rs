@@ -5,11 +5,14 @@ pub mod bid;
 pub mod conf;
 pub mod deposit;
 pub mod http;
+pub mod ids;
+pub mod market;
 pub mod matching;
 pub mod nonce;
 pub mod query;
 pub mod rel;
 pub mod sig;
+pub mod time;
 pub mod tx;
 pub mod wire;
 
@@ -29,6 +32,9 @@ pub fn all() -> Vec<Case> {
     all.extend(account::cases());
     all.extend(query::cases());
     all.extend(http::cases());
+    all.extend(ids::cases());
+    all.extend(time::cases());
+    all.extend(market::cases());
     all.extend(conf::cases());
     all
 }

@@ -20,6 +20,11 @@ pub fn cases() -> Vec<Case> {
             prices
         ),
         crate::case!(
+            "query/prices-flot",
+            ["BW-JSON-15", "BW-HTTP-36"],
+            prices_flot
+        ),
+        crate::case!(
             "query/bad-parameters",
             ["BW-HTTP-36", "BW-HTTP-37", "BW-HTTP-38", "BW-JSON-13"],
             bad_parameters
@@ -214,6 +219,57 @@ async fn prices(cx: Cx) -> CaseResult {
     .or(Ok::<(), crate::case::Stop>(()))?;
     check::eq("count", Some(1), slots[0]["count"].as_i64())?;
     check::eq("sum", Some(crate::trade::PRICE), slots[0]["sum"].as_str())
+}
+
+// BW-JSON-15: the flot form of the same history: one line per slot,
+// [begin, avg], [end, avg] in milliseconds and the unit without symbol
+// (⌊sum / count⌋ of two trades at mBTC 1 and mBTC 2: mBTC 1.5), valid JSON.
+async fn prices_flot(cx: Cx) -> CaseResult {
+    let t = Trade::open(&cx).await?;
+    let (b, s) = (cx.fresh_key(), cx.fresh_key());
+    cx.fund(&address_of(&b), "mBTC 10").await?;
+    cx.place(
+        &s,
+        bitwrk_protocol::bid::BidType::Sell,
+        &t.article,
+        "mBTC 2",
+    )
+    .await?;
+    cx.place(&b, bitwrk_protocol::bid::BidType::Buy, &t.article, "mBTC 2")
+        .await?;
+    // An explicit begin 6 min before the first trade: both requests see the
+    // same slots, and both trades fall in the first.
+    let matched = crate::cases::tx::millis(&t.get(&cx).await?, "Matched")?;
+    let begin = bitwrk_protocol::rfc3339::format(bitwrk_protocol::time::Timestamp::from_millis(
+        matched - 360_000,
+    ));
+    let q = format!(
+        "/query/prices?article={}&begin={begin}&period=1h&resolution=12m&unit=mBTC",
+        t.article
+    );
+    let json = cx.client.send("GET", &q, &[], b"").await?;
+    let slots = json.json().map_err(|e| fail("JSON", e))?;
+    let slot = slots
+        .as_array()
+        .and_then(|a| (a.len() == 1).then(|| a[0].clone()))
+        .ok_or_else(|| fail("one slot", slots.to_string()))?;
+    let ms = |k: &str| {
+        bitwrk_protocol::rfc3339::parse(slot[k].as_str().unwrap_or(""))
+            .map(|t| t.as_millis())
+            .ok_or_else(|| fail(format!("{k} of the slot"), slot.to_string()))
+    };
+    let (begin, end) = (ms("begin")?, ms("end")?);
+    let flot = cx
+        .client
+        .send("GET", &format!("{q}&format=flot"), &[], b"")
+        .await?;
+    check::status("GET /query/prices?format=flot", &flot, 200)?;
+    check::eq(
+        "the flot body",
+        format!("[ [{begin}, 1.5], [{end}, 1.5]\n]"),
+        flot.text(),
+    )?;
+    check::that("the flot body is JSON", flot.json().is_ok(), flot.text())
 }
 
 // BW-HTTP-36 … BW-HTTP-38: values out of range are 400 http.bad-parameter.

@@ -32,6 +32,12 @@ pub fn cases() -> Vec<Case> {
             ["BW-SIG-5", "BW-SIG-7", "BW-SIG-9", "BW-SIG-1"],
             high_s
         ),
+        crate::case!("sig/bid/other-key", ["BW-SIG-9"], other_key),
+        crate::case!(
+            "sig/mode/one-mode",
+            ["BW-SIG-13", "BW-SIG-14", "BW-SIG-15"],
+            one_mode
+        ),
         crate::case!(
             "sig/bid/compression-flag",
             ["BW-SIG-11", "BW-KEY-4", "BW-ADDR-1"],
@@ -181,4 +187,144 @@ async fn compression_flag(cx: Cx) -> CaseResult {
         "sig.address-mismatch",
     )
     .await
+}
+
+// BW-SIG-9: a signature by another key over a bid naming a funded account
+// is refused: the recovered address must be the claimed one. Nothing is
+// blocked in the claimed account.
+async fn other_key(cx: Cx) -> CaseResult {
+    let (victim, forger) = (cx.fresh_key(), cx.fresh_key());
+    let victim_address = crate::context::address_of(&victim);
+    cx.fund(&victim_address, "mBTC 10").await?;
+    let article = cx.fresh_article();
+    let nonce = cx.nonce().await?;
+    let document = bitwrk_protocol::bid::bid_document(
+        &article,
+        BidType::Buy.as_str(),
+        PRICE,
+        &victim_address,
+        &nonce,
+    );
+    let form = BidForm {
+        bid_type: BidType::Buy.as_str().to_owned(),
+        article,
+        price: PRICE.to_owned(),
+        address: victim_address,
+        nonce,
+        signature: bitwrk_protocol::signature::sign_message(&forger, document.as_bytes())
+            .to_base64(),
+    };
+    let r = cx.post_bid(&form).await?;
+    check::refused(
+        "a BUY for a funded account signed by another key",
+        &r,
+        403,
+        "sig.address-mismatch",
+    )?;
+    check::eq(
+        "nothing blocked in the claimed account",
+        (check::money("mBTC 10"), "BTC 0".to_owned()),
+        crate::trade::balances(&cx, &victim).await?,
+    )
+}
+
+/// A signature under the BitWrk 0.7 legacy digest (§5.11).
+fn legacy_signature(key: &bitwrk_protocol::key::PrivateKey, message: &str) -> String {
+    use bitwrk_protocol::signature::{legacy_07_digest, sign_digest};
+    sign_digest(key, &legacy_07_digest(message.as_bytes())).to_base64()
+}
+
+// BW-SIG-13, BW-SIG-14, BW-SIG-15: a deposit (259 bytes) and a result
+// message (about 280 bytes) signed under the 0.7 legacy digest, where it
+// differs from the Bitcoin digest. The profile fixes no mode: a server in
+// 0.7-compatible mode accepts both, one in strict mode refuses both with
+// the Bitcoin digest's code; one mode for every
+// kind of document either way.
+async fn one_mode(cx: Cx) -> CaseResult {
+    use crate::client::form;
+    use crate::trade::Trade;
+    use bitwrk_protocol::ledger::deposit::SignedDeposit;
+    use bitwrk_protocol::signature::legacy_07_differs;
+
+    // The deposit: the longest uid and ref, an amount with leading zeros.
+    let account = crate::context::address_of(&cx.fresh_key());
+    let uid = format!("{:-<64}", cx.fresh_uid());
+    let nonce = cx.nonce().await?;
+    let mut pairs: Vec<(String, String)> = [
+        ("account", account.as_str()),
+        ("amount", "satoshi 00000000000100000"),
+        ("nonce", nonce.as_str()),
+        ("ref", &"r".repeat(64)),
+        ("signature", ""),
+        ("type", "0"),
+        ("uid", uid.as_str()),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    let document = SignedDeposit::from_form(&pairs)
+        .map_err(|e| fail("a deposit the suite can build", e.to_string()))?
+        .document();
+    check::that(
+        "the deposit document's length is one where the digests differ",
+        legacy_07_differs(document.len() as u64),
+        document.len().to_string(),
+    )?;
+    pairs[4].1 = legacy_signature(&cx.trusted, &document);
+    let deposit = cx.client.post_form("/deposit", &form(&pairs)).await?;
+
+    // The result message.
+    let t = Trade::open(&cx).await?;
+    t.drive_to(&cx, "WORKING").await?;
+    let (h, receipt, key) = t.result_args();
+    let mut signed = vec![
+        ("encresulthash", h.as_str()),
+        ("encresulthashsig", receipt.as_str()),
+        ("encresultkey", key.as_str()),
+        ("txid", t.tx.as_str()),
+    ];
+    let text = bitwrk_protocol::tx::document::canonical_document(signed.iter().copied());
+    check::that(
+        "the result message's length is one where the digests differ",
+        legacy_07_differs(text.len() as u64),
+        text.len().to_string(),
+    )?;
+    let address = crate::context::address_of(&t.seller);
+    let signature = legacy_signature(&t.seller, &text);
+    signed.push(("address", address.as_str()));
+    signed.push(("signature", signature.as_str()));
+    let message = cx
+        .client
+        .post_form(&format!("/tx/{}", t.tx), &form(&signed))
+        .await?;
+
+    if deposit.status == 302 {
+        // 0.7-compatible mode (BW-SIG-13): the result message too.
+        check::status(
+            "the legacy-signed result message (compatible mode)",
+            &message,
+            303,
+        )?;
+        check::eq(
+            "phase after it",
+            "UNVERIFIED".to_owned(),
+            t.phase(&cx).await?,
+        )
+    } else {
+        // Strict mode (BW-SIG-14): both refused with the Bitcoin digest's
+        // code; for a deposit, whose signer is the recovered address, that
+        // is deposit.untrusted-signer (BW-DEP-7).
+        check::refused(
+            "the legacy-signed deposit (strict mode)",
+            &deposit,
+            403,
+            "deposit.untrusted-signer",
+        )?;
+        check::refused(
+            "the legacy-signed result message (strict mode)",
+            &message,
+            403,
+            "sig.address-mismatch",
+        )
+    }
 }

@@ -77,6 +77,11 @@ pub fn cases() -> Vec<Case> {
             ["BW-TX-12", "BW-MARKET-2"],
             rejected_unchanged
         ),
+        crate::case!(
+            "tx/log/accepted-only",
+            ["BW-JSON-10", "BW-TXDOC-6"],
+            message_log
+        ),
         crate::case!("tx/doc/txid-mismatch", ["BW-TXDOC-2"], txid_mismatch),
         crate::case!(
             "tx/doc/missing-signature",
@@ -460,6 +465,130 @@ async fn rejected_unchanged(cx: Cx) -> CaseResult {
     )
 }
 
+// BW-JSON-10, BW-TXDOC-6: the message log (shown in the transaction's
+// HTML view, 16.9) holds the accepted messages only, each entry with the
+// members of BW-JSON-10 in order: its signed canonical document, its
+// signature, the sender's role number and the phases before and after.
+async fn message_log(cx: Cx) -> CaseResult {
+    let t = Trade::open(&cx).await?;
+    let (wh, wsh) = t.buyer_hashes();
+    let accepted = message_pairs(
+        &t.buyer,
+        &t.tx,
+        &[("workhash", &wh), ("worksecrethash", &wsh)],
+    );
+    let r = cx
+        .client
+        .post_form(&format!("/tx/{}", t.tx), &form(&accepted))
+        .await?;
+    check::status("the buyer's workhash", &r, 303)?;
+    let stranger = message_pairs(&cx.fresh_key(), &t.tx, &[("acceptresult", "on")]);
+    let r = cx
+        .client
+        .post_form(&format!("/tx/{}", t.tx), &form(&stranger))
+        .await?;
+    check::that("a stranger's message refused", r.status >= 400, r.summary())?;
+    let page = cx
+        .client
+        .send(
+            "GET",
+            &format!("/tx/{}", t.tx),
+            &[("accept", "text/html")],
+            b"",
+        )
+        .await?;
+    check::status("GET /tx/<id> as HTML", &page, 200)?;
+    let html = page.text();
+    let log = html
+        .split_once("Accepted messages")
+        .map(|(_, l)| l.to_owned())
+        .ok_or_else(|| fail("a message log in the HTML view", short(&html)))?;
+    // The HTML view fixes no column order (16.9): the members as a set.
+    let header = log
+        .split_once("<tr><th>")
+        .and_then(|(_, h)| h.split_once("</th></tr>"))
+        .map_or("", |(h, _)| h);
+    let mut columns: Vec<&str> = header.split("</th><th>").collect();
+    columns.sort_unstable();
+    let mut expected = vec![
+        "Received",
+        "Document",
+        "Signature",
+        "From",
+        "Accepted",
+        "RejectMessage",
+        "PrePhase",
+        "PostPhase",
+    ];
+    expected.sort_unstable();
+    check::eq("the members of a log entry (BW-JSON-10)", expected, columns)?;
+    check::eq("log entries", 1, log.matches("<tr><td>").count())?;
+    let signature = |pairs: &[(String, String)]| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == "signature")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let document = bitwrk_protocol::tx::document::canonical_document([
+        ("workhash", wh.as_str()),
+        ("worksecrethash", wsh.as_str()),
+        ("txid", t.tx.as_str()),
+    ]);
+    for (what, text) in [
+        ("the accepted message's signed document", document),
+        ("the accepted message's signature", signature(&accepted)),
+    ] {
+        check::that(what, log.contains(&html_escape(&text)), short(&log))?;
+    }
+    // From 0 (buyer), Accepted true, RejectMessage "", PrePhase 0
+    // (ESTABLISHING), PostPhase 1 (BUYER_ESTABLISHED), in the header's order.
+    let row = log
+        .split_once("<tr><td>")
+        .and_then(|(_, r)| r.split_once("</td></tr>"))
+        .map_or("", |(r, _)| r);
+    let cells: Vec<&str> = row.split("</td><td>").collect();
+    let unsorted: Vec<&str> = header.split("</th><th>").collect();
+    let cell = |name: &str| {
+        unsorted
+            .iter()
+            .position(|c| *c == name)
+            .and_then(|i| cells.get(i).copied())
+            .unwrap_or("")
+    };
+    check::eq(
+        "From, Accepted, RejectMessage, PrePhase, PostPhase",
+        vec![
+            "<code>0</code>",
+            "<code>true</code>",
+            "<code></code>",
+            "<code>0</code>",
+            "<code>1</code>",
+        ],
+        ["From", "Accepted", "RejectMessage", "PrePhase", "PostPhase"]
+            .iter()
+            .map(|c| cell(c))
+            .collect::<Vec<_>>(),
+    )?;
+    check::that(
+        "the refused message is not logged",
+        !log.contains(&html_escape(&signature(&stranger))),
+        short(&log),
+    )
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn short(s: &str) -> String {
+    crate::client::short(s)
+}
+
 // BW-TXDOC-2: a message signed for another transaction.
 async fn txid_mismatch(cx: Cx) -> CaseResult {
     let t = Trade::open(&cx).await?;
@@ -623,7 +752,7 @@ async fn json_shape(cx: Cx) -> CaseResult {
     Ok(())
 }
 
-fn millis(v: &Value, k: &str) -> Result<u64, crate::case::Stop> {
+pub(crate) fn millis(v: &Value, k: &str) -> Result<u64, crate::case::Stop> {
     bitwrk_protocol::rfc3339::parse(v[k].as_str().unwrap_or(""))
         .map(|t| t.as_millis())
         .ok_or_else(|| fail(format!("{k} as an RFC 3339 time"), v[k].to_string()))
@@ -659,14 +788,14 @@ async fn timeout_extensions(cx: Cx) -> CaseResult {
 }
 
 /// Advances the clock past the transaction's timeout.
-async fn past_timeout(cx: &Cx, t: &Trade) -> CaseResult {
+pub(crate) async fn past_timeout(cx: &Cx, t: &Trade) -> CaseResult {
     let v = t.get(cx).await?;
     let timeout = millis(&v, "Timeout")?;
     let now = clock_now(cx).await?;
     cx.advance(timeout.saturating_sub(now) + 1).await
 }
 
-async fn clock_now(cx: &Cx) -> Result<u64, crate::case::Stop> {
+pub(crate) async fn clock_now(cx: &Cx) -> Result<u64, crate::case::Stop> {
     if !cx.has_clock {
         return Ok(std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
