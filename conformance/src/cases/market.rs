@@ -14,7 +14,7 @@ pub fn cases() -> Vec<Case> {
     vec![
         crate::case!(
             "market/timeout-order",
-            ["BW-MARKET-9", "BW-ID-3"],
+            ["BW-MARKET-9", "BW-ID-3", "BW-CONF-7"],
             timeout_order,
             Needs::Clock
         ),
@@ -32,8 +32,7 @@ pub fn cases() -> Vec<Case> {
     ]
 }
 
-/// The id of the last movement of `account` (from the account's JSON: the
-/// movement itself may be read from storage a little later).
+/// The id of the last movement of `account` (from the account's JSON).
 async fn last_movement(cx: &Ctx, account: &str) -> Result<u64, Stop> {
     let a = cx.object(&format!("/account/{account}")).await?;
     let key = check::member(&a, "LastMovementKey")?;
@@ -80,6 +79,11 @@ async fn timeout_order(cx: Cx) -> CaseResult {
             (check::money("mBTC 10"), "BTC 0".to_owned()),
             balances(&cx, key).await?,
         )?;
+    }
+    // BW-CONF-7: once the clock's POST has answered, the timeouts' effects
+    // are readable everywhere, the movements themselves included.
+    for m in [m_bid, m_a, m_b] {
+        cx.object(&format!("/ledger/{m}")).await?;
     }
     check::that(
         "movement ids: the expired bid, then transaction a, then b (tx id order)",

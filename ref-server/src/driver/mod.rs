@@ -54,6 +54,7 @@ enum Command {
     ),
     AccountAction(String, Vec<(String, String)>, Reply<()>),
     Read(ReadFn),
+    Sync(Reply<()>),
 }
 
 /// A handle to the market task; cheap to clone. When every handle is
@@ -74,6 +75,7 @@ impl core::fmt::Debug for Command {
             Command::Relation(..) => "Relation",
             Command::AccountAction(..) => "AccountAction",
             Command::Read(_) => "Read",
+            Command::Sync(_) => "Sync",
         })
     }
 }
@@ -209,6 +211,13 @@ impl Driver {
     ) -> Result<(), ApiError> {
         self.call(|r| Command::AccountAction(account, form, r))
             .await
+    }
+
+    /// Resolves once everything the market task has done so far, including
+    /// the timeouts it handles in the batch that takes this request, is
+    /// durable (the test clock answers only then, BW-CONF-7).
+    pub async fn sync(&self) -> Result<(), ApiError> {
+        self.call(Command::Sync).await
     }
 
     /// Runs `f` on the market thread and returns its result.
@@ -425,6 +434,9 @@ impl Task {
     ) {
         match cmd {
             Command::Read(f) => f(&self.market),
+            // Released after this batch's commit, which holds the timeouts
+            // due at this batch's `now` (handled after the commands).
+            Command::Sync(reply) => pending.releases.push(release_after(reply, ())),
             Command::Nonce(reply) => {
                 let random = self.random.bytes();
                 match self.market.issue_nonce(now, &random) {

@@ -51,11 +51,11 @@ pub async fn handle(state: &AppState, req: Request<Incoming>) -> Result<Resp, Ap
                 )
             })?;
         state.driver.clock().advance(ms);
-        // The first read wakes the market task, which then handles the
-        // timeouts due at the new time after its batch; the second read is
-        // answered in a later batch, after those timeouts.
-        state.driver.read(|_| ()).await?;
-        state.driver.read(|_| ()).await?;
+        // The batch that takes the sync handles the timeouts due at the new
+        // time; the sync resolves once that batch (and every earlier one) is
+        // committed, so the caller's next read sees the timeouts' effects,
+        // in the market and in the history tables alike.
+        state.driver.sync().await?;
     } else if method != Method::GET && method != Method::HEAD {
         let mut e = ApiError::new(
             "http.method-not-allowed",
