@@ -23,6 +23,7 @@ use bitwrk_protocol::market::Event;
 
 pub mod commit_queue;
 pub mod recovery;
+pub mod replay;
 pub mod sqlite;
 #[cfg(test)]
 pub(crate) mod suite;

@@ -422,9 +422,12 @@ impl Store for SqliteStore {
             let mut rows = stmt.query([to_i64(after)?]).map_err(backend)?;
             while let Some(row) = rows.next().map_err(backend)? {
                 let seq = from_i64(row.get(0).map_err(backend)?)?;
-                let text: String = row.get(1).map_err(backend)?;
-                let event = serde_json::from_str(&text)
-                    .map_err(|e| StoreError::Corrupt(format!("event {seq}: {e}")))?;
+                let corrupt =
+                    |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("event {seq}: {e}"));
+                // Decoded from SQLite's own buffer, without a copy.
+                let text = row.get_ref(1).map_err(backend)?;
+                let event = serde_json::from_str(text.as_str().map_err(|e| corrupt(&e))?)
+                    .map_err(|e| corrupt(&e))?;
                 f(LoggedEvent { seq, event })?;
             }
             Ok(())
