@@ -10,10 +10,11 @@
 //!
 //! **Snapshot policy** ([`SnapshotPolicy`]): the market task counts logged
 //! events; once [`SnapshotPolicy::every_events`] were logged since the last
-//! snapshot, or [`SnapshotPolicy::every`] has passed with at least one new
-//! event, it takes [`Market::snapshot`] (a copy of the live state; the
-//! market has evicted retired parts, so this is proportional to live state)
-//! and hands it to the [`SnapshotWriter`] thread. That thread encodes it,
+//! snapshot (counting those logged before the last start,
+//! [`since_snapshot`]), or [`SnapshotPolicy::every`] has passed with at
+//! least one new event, it takes [`Market::snapshot`] (a copy of the live
+//! state; the market has evicted retired parts, so this is proportional to
+//! live state) and hands it to the [`SnapshotWriter`] thread. That thread encodes it,
 //! waits until the log holds the snapshot's last event (the commit thread
 //! may not have written it yet), and stores it. Restart time is therefore
 //! bounded by one snapshot load plus the replay of at most `every_events`
@@ -53,6 +54,13 @@ impl SnapshotPolicy {
     pub fn due(&self, events: u64, elapsed: Duration) -> bool {
         events >= self.every_events || (events > 0 && elapsed >= self.every)
     }
+}
+
+/// Events logged after the newest snapshot, up to `last_seq` (all of them
+/// without a snapshot): what a restart now would replay, and what the
+/// policy counts towards the next snapshot.
+pub fn since_snapshot(store: &dyn Store, last_seq: Seq) -> Result<u64, StoreError> {
+    Ok(last_seq.saturating_sub(store.latest_snapshot_seq()?.unwrap_or(0)))
 }
 
 /// The snapshot bytes the store keeps: the core's snapshot as JSON.
@@ -259,4 +267,33 @@ fn write(store: &dyn Store, seq: Seq, snapshot: &MarketSnapshot) -> Result<(), S
         "snapshot written"
     );
     Ok(())
+}
+
+#[cfg(all(test, not(feature = "loom")))]
+mod tests {
+    use super::super::suite::events;
+    use super::super::{Commit, SqliteStore};
+    use super::*;
+
+    /// The events since the newest snapshot count from the snapshot, or
+    /// from the start of the log without one.
+    #[test]
+    fn since_snapshot_counts_from_the_newest_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("s.db")).unwrap();
+        assert_eq!(since_snapshot(&store, 0).unwrap(), 0);
+        store
+            .commit(&Commit {
+                events: events(1..=10),
+                records: vec![],
+            })
+            .unwrap();
+        assert_eq!(since_snapshot(&store, 10).unwrap(), 10);
+        for seq in [4, 7] {
+            store
+                .write_snapshot(&Snapshot { seq, state: vec![] })
+                .unwrap();
+        }
+        assert_eq!(since_snapshot(&store, 10).unwrap(), 3);
+    }
 }

@@ -382,6 +382,17 @@ impl Store for SqliteStore {
         })
     }
 
+    fn latest_snapshot_seq(&self) -> Result<Option<Seq>, StoreError> {
+        self.with_reader(|c| {
+            let seq: Option<i64> = c
+                .prepare_cached("SELECT max(seq) FROM snapshots")
+                .map_err(backend)?
+                .query_row([], |r| r.get(0))
+                .map_err(backend)?;
+            seq.map(from_i64).transpose()
+        })
+    }
+
     fn write_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
         self.with_writer(|conn| {
             let tx = conn
