@@ -360,6 +360,40 @@ impl BidForm {
         }
     }
 
+    /// The signer and the signed document (BW-BID-1) of this form, as
+    /// [`parse`](Self::parse) finds them, but without the nonce check: what
+    /// the signature can be verified against before the nonce registry is
+    /// at hand (a replay verifying many logged bids together). `Err` for a
+    /// form whose article, address or type does not parse.
+    pub fn claim(&self, config: &BidConfig) -> Result<(Address, String), BidError> {
+        let (_, participant, _, document) = self.signed_fields(config)?;
+        Ok((participant, document))
+    }
+
+    /// Article, address and type in the order of BW-BID-10, and the
+    /// document they are signed in.
+    fn signed_fields(
+        &self,
+        config: &BidConfig,
+    ) -> Result<(Article, Address, BidType, String), BidError> {
+        let article =
+            Article::parse_traded(&self.article, &config.articles).map_err(BidError::Article)?;
+        let address_text = self.address.trim();
+        let participant =
+            Address::parse_for(address_text, config.network).map_err(BidError::Address)?;
+        let bid_type = BidType::parse(&self.bid_type).ok_or_else(|| BidError::UnknownType {
+            found: self.bid_type.clone(),
+        })?;
+        let document = bid_document(
+            article.as_str(),
+            bid_type.as_str(),
+            &self.price,
+            address_text,
+            &self.nonce,
+        );
+        Ok((article, participant, bid_type, document))
+    }
+
     /// Checks the fields in the order of BW-BID-10 — nonce, article,
     /// address, type, price syntax, price range — and builds the document.
     /// Nothing is consumed: the nonce is only checked.
@@ -370,22 +404,8 @@ impl BidForm {
         nonces: &NonceRegistry,
     ) -> Result<BidRequest, BidError> {
         let ticket = nonces.check(now, &self.nonce).map_err(BidError::Nonce)?;
-        let article =
-            Article::parse_traded(&self.article, &config.articles).map_err(BidError::Article)?;
-        let address_text = self.address.trim();
-        let participant =
-            Address::parse_for(address_text, config.network).map_err(BidError::Address)?;
-        let bid_type = BidType::parse(&self.bid_type).ok_or_else(|| BidError::UnknownType {
-            found: self.bid_type.clone(),
-        })?;
+        let (article, participant, bid_type, document) = self.signed_fields(config)?;
         let price = Money::parse(&self.price).map_err(BidError::Price)?;
-        let document = bid_document(
-            article.as_str(),
-            bid_type.as_str(),
-            &self.price,
-            address_text,
-            &self.nonce,
-        );
         if price.amount() < 0 {
             return Err(BidError::NegativePrice { price });
         }

@@ -10,12 +10,13 @@
 //! Transaction messages and relations are verified by the [`Pipeline`]
 //! before they reach the market: a thread that takes every document
 //! waiting at the time and verifies them together with the batch
-//! [`Verifier`] and its key cache (informative section 5.A). Bids are
+//! [`Verifier`] and its key cache (informative section 5.A); the hand-off
+//! to that thread and back is [`batch`] (model-checked with loom). Bids are
 //! verified on the market thread, since parsing a bid reads the nonce
 //! registry; the bids of one market batch are verified together
 //! ([`verify_many`]).
 
-use std::sync::mpsc;
+mod batch;
 
 use bitwrk_protocol::relation::SignedRelation;
 use bitwrk_protocol::signature::{
@@ -74,96 +75,103 @@ pub fn verify_many<T: SignedDocument>(
     verify_documents(verifier, docs, rng)
 }
 
-type Reply<T> = oneshot::Sender<Result<Verified<T>, SignatureError>>;
+/// What the pipeline verifies.
+enum Doc {
+    Tx(TxMessage),
+    Relation(SignedRelation),
+}
 
-enum Job {
-    Tx(TxMessage, Reply<TxMessage>),
-    Relation(SignedRelation, Reply<SignedRelation>),
+/// A document's verdict, of the same kind as the document.
+enum Verdict {
+    Tx(Result<Verified<TxMessage>, SignatureError>),
+    Relation(Result<Verified<SignedRelation>, SignatureError>),
+}
+
+/// Verifies one document here.
+fn verify_doc(doc: Doc) -> Verdict {
+    match doc {
+        Doc::Tx(m) => Verdict::Tx(verify(m)),
+        Doc::Relation(r) => Verdict::Relation(verify(r)),
+    }
+}
+
+/// Verifies a batch, each kind together; the verdicts come in the order of
+/// `docs`. Should a verdict be missing, the list ends before it, so that
+/// document and the later ones are answered as lost (see [`batch`]), never
+/// with another document's verdict.
+fn verify_batch(verifier: &mut Verifier, rng: &mut StdRng, docs: Vec<Doc>) -> Vec<Verdict> {
+    let mut is_tx = Vec::with_capacity(docs.len());
+    let (mut txs, mut rels) = (Vec::new(), Vec::new());
+    for doc in docs {
+        is_tx.push(matches!(doc, Doc::Tx(_)));
+        match doc {
+            Doc::Tx(m) => txs.push(m),
+            Doc::Relation(r) => rels.push(r),
+        }
+    }
+    let mut txs = verify_many(verifier, rng, txs).into_iter();
+    let mut rels = verify_many(verifier, rng, rels).into_iter();
+    is_tx
+        .into_iter()
+        .map_while(|tx| {
+            if tx {
+                txs.next().map(Verdict::Tx)
+            } else {
+                rels.next().map(Verdict::Relation)
+            }
+        })
+        .collect()
 }
 
 /// The verification thread; cheap to clone. It stops when every handle is
-/// dropped.
+/// dropped, after verifying what is queued.
 #[derive(Debug, Clone)]
 pub struct Pipeline {
-    tx: mpsc::Sender<Job>,
+    queue: batch::Submitter<Doc, oneshot::Sender<Verdict>>,
 }
 
-/// Sends each verdict to its reply channel.
-fn reply_all<T: SignedDocument>(
-    verifier: &mut Verifier,
-    rng: &mut StdRng,
-    jobs: Vec<(T, Reply<T>)>,
-) {
-    let (docs, replies): (Vec<T>, Vec<Reply<T>>) = jobs.into_iter().unzip();
-    for (verdict, reply) in verify_many(verifier, rng, docs).into_iter().zip(replies) {
-        let _ = reply.send(verdict);
-    }
+fn lost() -> ApiError {
+    ApiError::new("http.internal", "the verification thread is gone")
 }
 
 impl Pipeline {
     /// Starts the verification thread.
     pub fn start() -> Pipeline {
-        let (tx, rx) = mpsc::channel::<Job>();
+        let (queue, worker) = batch::batch_queue(MAX_BATCH);
         std::thread::Builder::new()
             .name("bitwrk-verify".into())
             .spawn(move || {
                 let mut verifier = new_verifier();
                 let mut rng = new_rng();
-                while let Ok(first) = rx.recv() {
-                    let mut txs = Vec::new();
-                    let mut rels = Vec::new();
-                    let mut next = Some(first);
-                    while let Some(job) = next {
-                        match job {
-                            Job::Tx(m, r) => txs.push((m, r)),
-                            Job::Relation(m, r) => rels.push((m, r)),
-                        }
-                        next = if txs.len() + rels.len() < MAX_BATCH {
-                            rx.try_recv().ok()
-                        } else {
-                            None
-                        };
-                    }
-                    reply_all(&mut verifier, &mut rng, txs);
-                    reply_all(&mut verifier, &mut rng, rels);
-                }
+                worker.run(|docs| verify_batch(&mut verifier, &mut rng, docs));
             })
             .expect("spawning the verification thread");
-        Pipeline { tx }
+        Pipeline { queue }
     }
 
     /// Hands `doc` to the thread; if the thread is gone (it stops only when
     /// every handle is dropped, or if it panicked), verifies here.
-    async fn run<T: SignedDocument>(
-        &self,
-        doc: T,
-        job: fn(T, Reply<T>) -> Job,
-        back: fn(Job) -> Option<T>,
-    ) -> Result<Verified<T>, ApiError> {
-        let lost = || ApiError::new("http.internal", "the verification thread is gone");
+    async fn run(&self, doc: Doc) -> Result<Verdict, ApiError> {
         let (reply, rx) = oneshot::channel();
-        let verdict = match self.tx.send(job(doc, reply)) {
-            Ok(()) => rx.await.map_err(|_| lost())?,
-            Err(mpsc::SendError(job)) => verify(back(job).ok_or_else(lost)?),
-        };
-        verdict.map_err(|e| ApiError::from_core(&e))
+        match self.queue.submit(doc, reply) {
+            Ok(()) => rx.await.map_err(|_| lost()),
+            Err((doc, _)) => Ok(verify_doc(doc)),
+        }
     }
 
     /// Verifies a transaction message.
     pub async fn tx_message(&self, m: TxMessage) -> Result<Verified<TxMessage>, ApiError> {
-        self.run(m, Job::Tx, |j| match j {
-            Job::Tx(m, _) => Some(m),
-            Job::Relation(..) => None,
-        })
-        .await
+        match self.run(Doc::Tx(m)).await? {
+            Verdict::Tx(v) => v.map_err(|e| ApiError::from_core(&e)),
+            Verdict::Relation(_) => Err(lost()),
+        }
     }
 
     /// Verifies a relation.
     pub async fn relation(&self, r: SignedRelation) -> Result<Verified<SignedRelation>, ApiError> {
-        self.run(r, Job::Relation, |j| match j {
-            Job::Relation(r, _) => Some(r),
-            Job::Tx(..) => None,
-        })
-        .await
+        match self.run(Doc::Relation(r)).await? {
+            Verdict::Relation(v) => v.map_err(|e| ApiError::from_core(&e)),
+            Verdict::Tx(_) => Err(lost()),
+        }
     }
 }

@@ -57,6 +57,26 @@ impl<T> Verified<T> {
     }
 }
 
+impl<T: SignedDocument> Verified<T> {
+    /// `other` as verified, if it carries the very signed document this
+    /// value carries: the same signer, document text and signature text.
+    /// A verdict depends on nothing else (and the mode, which is this
+    /// value's), so nothing needs checking again; otherwise `other` comes
+    /// back unverified. For a check done before `other` could be built (a
+    /// replay verifies many logged documents together, then parses each
+    /// against the state it meets).
+    pub fn vouch_for<U: SignedDocument>(&self, other: U) -> Result<Verified<U>, U> {
+        let same = other.signer() == self.inner.signer()
+            && other.signature() == self.inner.signature()
+            && other.document() == self.inner.document();
+        if same {
+            Ok(Verified { inner: other })
+        } else {
+            Err(other)
+        }
+    }
+}
+
 impl<T> Deref for Verified<T> {
     type Target = T;
     fn deref(&self) -> &T {

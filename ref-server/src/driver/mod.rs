@@ -129,6 +129,13 @@ pub fn start(
     clock: Clock,
     on_failure: impl Fn(&StoreError) + Send + 'static,
 ) -> Running {
+    // Events logged since the newest snapshot count towards the next one,
+    // also those before this start: else a server restarted more often than
+    // every `every_events` events would replay a longer tail each time.
+    let since_snapshot = recovery::since_snapshot(&*store, last_seq).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "newest snapshot unknown; counting from this start");
+        0
+    });
     let snapshots = SnapshotWriter::start(store.clone());
     let (committer, commit) = Committer::start(store, on_failure);
     let (tx, rx) = mpsc::channel();
@@ -146,7 +153,7 @@ pub fn start(
                 rng: crate::verify::new_rng(),
                 snapshots: Some(snapshots),
                 policy: SnapshotPolicy::default(),
-                since_snapshot: 0,
+                since_snapshot,
                 last_snapshot: std::time::Instant::now(),
                 since_evict: 0,
             }

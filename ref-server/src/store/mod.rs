@@ -23,6 +23,7 @@ use bitwrk_protocol::market::Event;
 
 pub mod commit_queue;
 pub mod recovery;
+pub mod replay;
 pub mod sqlite;
 #[cfg(test)]
 pub(crate) mod suite;
@@ -212,6 +213,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// The newest snapshot, if any.
     fn latest_snapshot(&self) -> Result<Option<Snapshot>, StoreError>;
+
+    /// The `seq` of the newest snapshot, if any (without loading it).
+    fn latest_snapshot_seq(&self) -> Result<Option<Seq>, StoreError> {
+        Ok(self.latest_snapshot()?.map(|s| s.seq))
+    }
 
     /// Stores a snapshot (older ones may be dropped). Refuses a snapshot
     /// whose `seq` is beyond [`last_seq`](Self::last_seq)

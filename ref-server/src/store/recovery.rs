@@ -2,17 +2,19 @@
 //!
 //! **Recovery** ([`recover`]): load the newest snapshot, restore the market
 //! from it under the configured [`MarketConfig`], replay every event logged
-//! after it, and evict what is retired as it goes (so memory stays bounded
-//! during a long replay, too). A snapshot that cannot be decoded or
+//! after it — in chunks whose signatures are verified together
+//! ([`replay`]) — and evict what is retired as it goes (so memory stays
+//! bounded during a long replay, too). A snapshot that cannot be decoded or
 //! restored (another format, damage) is skipped with a warning and the
 //! whole log is replayed: the log is the truth, snapshots only save time.
 //!
 //! **Snapshot policy** ([`SnapshotPolicy`]): the market task counts logged
 //! events; once [`SnapshotPolicy::every_events`] were logged since the last
-//! snapshot, or [`SnapshotPolicy::every`] has passed with at least one new
-//! event, it takes [`Market::snapshot`] (a copy of the live state; the
-//! market has evicted retired parts, so this is proportional to live state)
-//! and hands it to the [`SnapshotWriter`] thread. That thread encodes it,
+//! snapshot (counting those logged before the last start,
+//! [`since_snapshot`]), or [`SnapshotPolicy::every`] has passed with at
+//! least one new event, it takes [`Market::snapshot`] (a copy of the live
+//! state; the market has evicted retired parts, so this is proportional to
+//! live state) and hands it to the [`SnapshotWriter`] thread. That thread encodes it,
 //! waits until the log holds the snapshot's last event (the commit thread
 //! may not have written it yet), and stores it. Restart time is therefore
 //! bounded by one snapshot load plus the replay of at most `every_events`
@@ -23,8 +25,10 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use bitwrk_protocol::market::{Market, MarketConfig, MarketSnapshot};
+use bitwrk_protocol::signature::Verifier;
+use rand::rngs::StdRng;
 
-use super::{Seq, Snapshot, Store, StoreError};
+use super::{LoggedEvent, Seq, Snapshot, Store, StoreError, replay};
 
 /// How often the market is snapshotted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +54,13 @@ impl SnapshotPolicy {
     pub fn due(&self, events: u64, elapsed: Duration) -> bool {
         events >= self.every_events || (events > 0 && elapsed >= self.every)
     }
+}
+
+/// Events logged after the newest snapshot, up to `last_seq` (all of them
+/// without a snapshot): what a restart now would replay, and what the
+/// policy counts towards the next snapshot.
+pub fn since_snapshot(store: &dyn Store, last_seq: Seq) -> Result<u64, StoreError> {
+    Ok(last_seq.saturating_sub(store.latest_snapshot_seq()?.unwrap_or(0)))
 }
 
 /// The snapshot bytes the store keeps: the core's snapshot as JSON.
@@ -98,7 +109,7 @@ pub enum RecoveryError {
 
 /// Snapshot (if usable) + replay of the later events.
 pub fn recover(store: &dyn Store, config: MarketConfig) -> Result<Recovered, RecoveryError> {
-    let (mut market, after) = match store.latest_snapshot()? {
+    let (market, after) = match store.latest_snapshot()? {
         Some(snap) => match decode_snapshot(&snap.state).and_then(|s| {
             Market::restore(config.clone(), s).map_err(|e| StoreError::Corrupt(e.to_string()))
         }) {
@@ -110,26 +121,34 @@ pub fn recover(store: &dyn Store, config: MarketConfig) -> Result<Recovered, Rec
         },
         None => (Market::new(config), None),
     };
-    let mut last_seq = after.unwrap_or(0);
-    let mut replayed = 0u64;
+    let mut replay = Replay {
+        verifier: Verifier::with_mode(crate::verify::KEY_CACHE, market.config().verify_mode),
+        market,
+        rng: crate::verify::new_rng(),
+        chunk: Vec::with_capacity(replay::CHUNK),
+        last_seq: after.unwrap_or(0),
+        replayed: 0,
+    };
     let mut refused = None;
     store
-        .events_after(last_seq, &mut |logged| {
-            if let Err(e) = market.apply(&logged.event) {
-                refused = Some(RecoveryError::Replay {
-                    seq: logged.seq,
-                    error: e.to_string(),
-                });
+        .events_after(replay.last_seq, &mut |logged| {
+            replay.chunk.push(logged);
+            if replay.chunk.len() >= replay::CHUNK
+                && let Err(e) = replay.flush()
+            {
+                refused = Some(e);
                 return Err(StoreError::Corrupt("replay stopped".into()));
-            }
-            last_seq = logged.seq;
-            replayed += 1;
-            if replayed.is_multiple_of(EVICT_EVERY) {
-                market.evict_retired();
             }
             Ok(())
         })
         .map_err(|e| refused.take().unwrap_or(RecoveryError::Store(e)))?;
+    replay.flush()?;
+    let Replay {
+        mut market,
+        last_seq,
+        replayed,
+        ..
+    } = replay;
     market.evict_retired();
     Ok(Recovered {
         market,
@@ -137,6 +156,46 @@ pub fn recover(store: &dyn Store, config: MarketConfig) -> Result<Recovered, Rec
         snapshot_seq: after,
         replayed,
     })
+}
+
+/// The market being replayed, and the events read but not yet applied.
+struct Replay {
+    market: Market,
+    verifier: Verifier,
+    rng: StdRng,
+    chunk: Vec<LoggedEvent>,
+    last_seq: Seq,
+    replayed: u64,
+}
+
+impl Replay {
+    /// Applies the buffered events (their signatures verified together,
+    /// [`replay::apply_chunk`]) and evicts retired state every
+    /// [`EVICT_EVERY`] events.
+    fn flush(&mut self) -> Result<(), RecoveryError> {
+        let Some(last) = self.chunk.last() else {
+            return Ok(());
+        };
+        let last = last.seq;
+        replay::apply_chunk(
+            &mut self.market,
+            &mut self.verifier,
+            &mut self.rng,
+            &self.chunk,
+        )
+        .map_err(|(seq, e)| RecoveryError::Replay {
+            seq,
+            error: e.to_string(),
+        })?;
+        let before = self.replayed;
+        self.replayed += self.chunk.len() as u64;
+        self.chunk.clear();
+        self.last_seq = last;
+        if self.replayed / EVICT_EVERY > before / EVICT_EVERY {
+            self.market.evict_retired();
+        }
+        Ok(())
+    }
 }
 
 /// The thread that encodes and stores snapshots off the market task.
@@ -208,4 +267,33 @@ fn write(store: &dyn Store, seq: Seq, snapshot: &MarketSnapshot) -> Result<(), S
         "snapshot written"
     );
     Ok(())
+}
+
+#[cfg(all(test, not(feature = "loom")))]
+mod tests {
+    use super::super::suite::events;
+    use super::super::{Commit, SqliteStore};
+    use super::*;
+
+    /// The events since the newest snapshot count from the snapshot, or
+    /// from the start of the log without one.
+    #[test]
+    fn since_snapshot_counts_from_the_newest_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("s.db")).unwrap();
+        assert_eq!(since_snapshot(&store, 0).unwrap(), 0);
+        store
+            .commit(&Commit {
+                events: events(1..=10),
+                records: vec![],
+            })
+            .unwrap();
+        assert_eq!(since_snapshot(&store, 10).unwrap(), 10);
+        for seq in [4, 7] {
+            store
+                .write_snapshot(&Snapshot { seq, state: vec![] })
+                .unwrap();
+        }
+        assert_eq!(since_snapshot(&store, 10).unwrap(), 3);
+    }
 }

@@ -382,6 +382,17 @@ impl Store for SqliteStore {
         })
     }
 
+    fn latest_snapshot_seq(&self) -> Result<Option<Seq>, StoreError> {
+        self.with_reader(|c| {
+            let seq: Option<i64> = c
+                .prepare_cached("SELECT max(seq) FROM snapshots")
+                .map_err(backend)?
+                .query_row([], |r| r.get(0))
+                .map_err(backend)?;
+            seq.map(from_i64).transpose()
+        })
+    }
+
     fn write_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
         self.with_writer(|conn| {
             let tx = conn
@@ -422,9 +433,12 @@ impl Store for SqliteStore {
             let mut rows = stmt.query([to_i64(after)?]).map_err(backend)?;
             while let Some(row) = rows.next().map_err(backend)? {
                 let seq = from_i64(row.get(0).map_err(backend)?)?;
-                let text: String = row.get(1).map_err(backend)?;
-                let event = serde_json::from_str(&text)
-                    .map_err(|e| StoreError::Corrupt(format!("event {seq}: {e}")))?;
+                let corrupt =
+                    |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("event {seq}: {e}"));
+                // Decoded from SQLite's own buffer, without a copy.
+                let text = row.get_ref(1).map_err(backend)?;
+                let event = serde_json::from_str(text.as_str().map_err(|e| corrupt(&e))?)
+                    .map_err(|e| corrupt(&e))?;
                 f(LoggedEvent { seq, event })?;
             }
             Ok(())

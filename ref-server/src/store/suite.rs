@@ -278,6 +278,7 @@ pub(crate) fn snapshots(b: &impl Backend) {
     {
         let s = b.open().unwrap();
         assert_eq!(s.latest_snapshot().unwrap(), None);
+        assert_eq!(s.latest_snapshot_seq().unwrap(), None);
         s.commit(&Commit {
             events: events(1..=10),
             records: vec![],
@@ -309,6 +310,7 @@ pub(crate) fn snapshots(b: &impl Backend) {
             state: b"state 7".to_vec()
         })
     );
+    assert_eq!(s.latest_snapshot_seq().unwrap(), Some(7));
     // Large binary state round-trips byte for byte.
     let state: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
     s.write_snapshot(&Snapshot {
@@ -320,6 +322,7 @@ pub(crate) fn snapshots(b: &impl Backend) {
         s.latest_snapshot().unwrap(),
         Some(Snapshot { seq: 10, state })
     );
+    assert_eq!(s.latest_snapshot_seq().unwrap(), Some(10));
 }
 
 /// `events_after` yields exactly the later events in order, and stops at
