@@ -39,7 +39,8 @@ pub struct Args {
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
-    /// The SQLite database file (created with its schema if missing).
+    /// The database: a SQLite file (created with its schema if missing), or
+    /// a `postgres://user@host:port/dbname` URL (PostgreSQL, migrated on start).
     #[arg(long, default_value = "./bitwrk-server.db")]
     pub db: PathBuf,
 

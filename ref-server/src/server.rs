@@ -12,7 +12,8 @@ use crate::clock::Clock;
 use crate::config::{Args, LogFormat};
 use crate::driver;
 use crate::http::{AppState, serve};
-use crate::store::{SqliteStore, Store};
+use crate::store::postgres::is_postgres_url;
+use crate::store::{PostgresStore, SqliteStore, Store};
 
 /// How long in-flight requests may take after a shutdown signal.
 const GRACE: Duration = Duration::from_secs(10);
@@ -53,21 +54,53 @@ async fn signal() {
     }
 }
 
+/// Opens the store `--db` names: a `postgres://` URL or a SQLite file.
+/// Blocking.
+fn open_store(db: &str) -> Result<Arc<dyn Store>, String> {
+    if is_postgres_url(db) {
+        Ok(Arc::new(
+            PostgresStore::open(db).map_err(|e| format!("opening {}: {e}", redact(db)))?,
+        ))
+    } else {
+        Ok(Arc::new(
+            SqliteStore::open(db).map_err(|e| format!("opening {db}: {e}"))?,
+        ))
+    }
+}
+
+/// `db` without a password, for logs.
+fn redact(db: &str) -> String {
+    match (db.find("://"), db.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &db[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &db[..scheme + 3], &db[at..]),
+                None => db.to_owned(),
+            }
+        }
+        _ => db.to_owned(),
+    }
+}
+
 /// Runs the server with `args` until a shutdown signal.
 pub async fn run(args: Args) -> Result<(), String> {
     let config = args.market_config()?;
     let network = config.bids.network;
-    let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open(&args.db).map_err(|e| format!("opening {}: {e}", args.db.display()))?,
-    );
-    let started = std::time::Instant::now();
-    let (market, last_seq) = driver::recover(&*store, config)?;
-    tracing::info!(
-        events = last_seq,
-        millis = started.elapsed().as_millis() as u64,
-        db = %args.db.display(),
-        "market recovered"
-    );
+    let db = args.db.to_string_lossy().into_owned();
+    let (store, market, last_seq) = tokio::task::spawn_blocking(move || {
+        let store = open_store(&db)?;
+        let started = std::time::Instant::now();
+        let (market, last_seq) = driver::recover(&*store, config)?;
+        tracing::info!(
+            events = last_seq,
+            millis = started.elapsed().as_millis() as u64,
+            db = %redact(&db),
+            "market recovered"
+        );
+        Ok::<_, String>((store, market, last_seq))
+    })
+    .await
+    .map_err(|e| format!("opening the store: {e}"))??;
     let (fail_tx, mut fail_rx) = watch::channel(false);
     if args.test_clock && !args.listen.ip().is_loopback() {
         return Err(format!(
