@@ -118,6 +118,22 @@ pub struct Args {
     /// conformance tests only; refused unless listening on loopback).
     #[arg(long)]
     pub test_clock: bool,
+
+    /// With a `postgres://` database: this node's name in the cluster
+    /// (default: a random one).
+    #[arg(long)]
+    pub node: Option<String>,
+
+    /// With a `postgres://` database: the URL other nodes forward inputs to
+    /// when this node leads (default: `http://<listen address>/`).
+    #[arg(long)]
+    pub advertise: Option<String>,
+
+    /// With a `postgres://` database: how long the leader's lease lasts
+    /// without renewal, in milliseconds (a follower takes over after it
+    /// expires, or at once when the leader's database session ends).
+    #[arg(long, default_value_t = 2_000)]
+    pub lease_ms: u64,
 }
 
 fn parse_ratio(s: &str) -> Result<FeeRatio, String> {

@@ -9,6 +9,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::clock::Clock;
+use crate::cluster::lease::Lease;
+use crate::cluster::{Cluster, ClusterConfig};
 use crate::config::{Args, LogFormat};
 use crate::driver;
 use crate::http::{AppState, serve};
@@ -54,18 +56,44 @@ async fn signal() {
     }
 }
 
+/// The store `--db` names: a SQLite file, or a PostgreSQL database shared
+/// by the nodes of a cluster.
+enum Opened {
+    Sqlite(Arc<SqliteStore>),
+    Postgres(Arc<PostgresStore>),
+}
+
+impl Opened {
+    fn store(&self) -> Arc<dyn Store> {
+        match self {
+            Opened::Sqlite(s) => s.clone(),
+            Opened::Postgres(s) => s.clone(),
+        }
+    }
+}
+
 /// Opens the store `--db` names: a `postgres://` URL or a SQLite file.
 /// Blocking.
-fn open_store(db: &str) -> Result<Arc<dyn Store>, String> {
+fn open_store(db: &str) -> Result<Opened, String> {
     if is_postgres_url(db) {
-        Ok(Arc::new(
+        Ok(Opened::Postgres(Arc::new(
             PostgresStore::open(db).map_err(|e| format!("opening {}: {e}", redact(db)))?,
-        ))
+        )))
     } else {
-        Ok(Arc::new(
+        Ok(Opened::Sqlite(Arc::new(
             SqliteStore::open(db).map_err(|e| format!("opening {db}: {e}"))?,
-        ))
+        )))
     }
+}
+
+/// A random node name.
+fn random_node() -> String {
+    let mut b = [0u8; 4];
+    getrandom::fill(&mut b).expect("the operating system provides randomness");
+    format!(
+        "node-{}",
+        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
+    )
 }
 
 /// `db` without a password, for logs.
@@ -87,17 +115,19 @@ pub async fn run(args: Args) -> Result<(), String> {
     let config = args.market_config()?;
     let network = config.bids.network;
     let db = args.db.to_string_lossy().into_owned();
-    let (store, market, last_seq) = tokio::task::spawn_blocking(move || {
-        let store = open_store(&db)?;
+    let db_for_open = db.clone();
+    let (opened, market, last_seq) = tokio::task::spawn_blocking(move || {
+        let db = db_for_open;
+        let opened = open_store(&db)?;
         let started = std::time::Instant::now();
-        let (market, last_seq) = driver::recover(&*store, config)?;
+        let (market, last_seq) = driver::recover(&*opened.store(), config)?;
         tracing::info!(
             events = last_seq,
             millis = started.elapsed().as_millis() as u64,
             db = %redact(&db),
             "market recovered"
         );
-        Ok::<_, String>((store, market, last_seq))
+        Ok::<_, String>((opened, market, last_seq))
     })
     .await
     .map_err(|e| format!("opening the store: {e}"))??;
@@ -109,15 +139,56 @@ pub async fn run(args: Args) -> Result<(), String> {
         ));
     }
     let clock = Clock::new(args.test_clock);
-    let running = driver::start(market, last_seq, store.clone(), clock, move |_| {
-        let _ = fail_tx.send(true);
-    });
     let listener = TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("listening on {}: {e}", args.listen))?;
     let local = listener
         .local_addr()
         .map_err(|e| format!("local address: {e}"))?;
+    let store = opened.store();
+    let cluster = match &opened {
+        Opened::Postgres(_) => Some(Arc::new(Cluster::new(
+            ClusterConfig {
+                node: args.node.clone().unwrap_or_else(random_node),
+                advertise: args
+                    .advertise
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{local}/")),
+                lease: Duration::from_millis(args.lease_ms.max(100)),
+                db: db.clone(),
+            },
+            last_seq,
+        ))),
+        Opened::Sqlite(_) => None,
+    };
+    let fail = fail_tx.clone();
+    let running = driver::start_node(
+        market,
+        last_seq,
+        store.clone(),
+        clock,
+        move |_| {
+            let _ = fail.send(true);
+        },
+        cluster.clone(),
+    );
+    let lease = match (&opened, &cluster) {
+        (Opened::Postgres(pg), Some(cluster)) => {
+            let (pg, driver) = (pg.clone(), running.driver.clone());
+            tracing::info!(node = %cluster.config().node, advertise = %cluster.config().advertise, "joining the cluster");
+            Some(Lease::start(
+                cluster.clone(),
+                move |epoch| {
+                    pg.set_epoch(epoch);
+                    driver.promote(epoch)
+                },
+                move || {
+                    let _ = fail_tx.send(true);
+                },
+            ))
+        }
+        _ => None,
+    };
     let state = Arc::new(AppState {
         driver: running.driver.clone(),
         verifier: crate::verify::Pipeline::start(),
@@ -138,9 +209,21 @@ pub async fn run(args: Args) -> Result<(), String> {
         }
     };
     serve(listener, state, shutdown, GRACE).await;
-    tokio::task::spawn_blocking(move || running.join())
-        .await
-        .map_err(|e| format!("stopping the market: {e}"))?;
+    tokio::task::spawn_blocking(move || {
+        // The lease thread holds a driver handle: stop it first, so the
+        // market task stops once the requests are done.
+        if let Some(lease) = lease {
+            lease.stop();
+        }
+        running.join();
+        // After the commit queue drained: a leader ends its lease, so a
+        // follower takes over at once.
+        if let Some(cluster) = &cluster {
+            crate::cluster::lease::release(cluster);
+        }
+    })
+    .await
+    .map_err(|e| format!("stopping the market: {e}"))?;
     tracing::info!("commit queue flushed; database closed");
     Ok(())
 }

@@ -94,7 +94,8 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             epoch    BIGINT NOT NULL,
             node     TEXT NOT NULL,
             address  TEXT NOT NULL,
-            expires  TIMESTAMPTZ NOT NULL
+            expires  TIMESTAMPTZ NOT NULL,
+            session_pid INTEGER
         );
         INSERT INTO leader (id, epoch, node, address, expires)
             VALUES (1, 0, '', '', '-infinity');
@@ -335,7 +336,20 @@ fn schema_version(client: &mut impl postgres::GenericClient) -> Result<u32, Stor
 const MIGRATION_LOCK: i64 = 0x6269_7477_726b_0001;
 
 /// Brings the schema up to [`SCHEMA_VERSION`], one step per transaction.
+/// Several nodes may start at once: a session-level advisory lock lets one
+/// migrate while the others wait, then find the steps done.
 fn migrate(client: &mut Client) -> Result<(), StoreError> {
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+        .map_err(backend)?;
+    let result = migrate_locked(client);
+    let unlocked = client
+        .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
+        .map_err(backend);
+    result.and(unlocked.map(drop))
+}
+
+fn migrate_locked(client: &mut Client) -> Result<(), StoreError> {
     let found = schema_version(client)?;
     if found > SCHEMA_VERSION {
         return Err(StoreError::SchemaTooNew {
@@ -345,13 +359,6 @@ fn migrate(client: &mut Client) -> Result<(), StoreError> {
     }
     for step in MIGRATIONS.iter().filter(|m| m.version > found) {
         let mut tx = client.transaction().map_err(backend)?;
-        // Several nodes may start at once: one migrates, the others wait
-        // here and then find the step done.
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
-            .map_err(backend)?;
-        if schema_version(&mut tx)? >= step.version {
-            continue;
-        }
         tx.batch_execute(step.sql).map_err(backend)?;
         tx.batch_execute(
             "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
