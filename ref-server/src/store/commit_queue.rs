@@ -42,7 +42,7 @@ pub enum CommitError {
     /// This node lost the lead (another node's epoch is in the database, or
     /// another writer continued the log): nothing of this request was
     /// written, and this node takes no more writes.
-    #[error("store.deposed: {0}")]
+    #[error("{0}")]
     Deposed(String),
 }
 

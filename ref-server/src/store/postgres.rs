@@ -47,7 +47,8 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
     sql: "
         CREATE TABLE events (
             seq   BIGINT PRIMARY KEY,
-            event TEXT NOT NULL
+            event TEXT NOT NULL,
+            epoch BIGINT NOT NULL DEFAULT 0
         );
         CREATE TABLE snapshots (
             seq   BIGINT PRIMARY KEY,
@@ -186,9 +187,24 @@ impl Conn {
 /// The PostgreSQL store.
 pub struct PostgresStore {
     url: String,
-    writer: Mutex<Conn>,
+    writer: Mutex<Option<Conn>>,
     readers: Mutex<Vec<Conn>>,
     epoch: AtomicU64,
+}
+
+/// The sync client closes its connection on a runtime of its own, which
+/// must not happen on a thread of another runtime (the server drops its
+/// store inside tokio): the connections are closed on a plain thread.
+impl Drop for PostgresStore {
+    fn drop(&mut self) {
+        let readers = std::mem::take(self.readers.get_mut().unwrap_or_else(|p| p.into_inner()));
+        let writer = self
+            .writer
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        let _ = std::thread::spawn(move || drop((readers, writer))).join();
+    }
 }
 
 impl core::fmt::Debug for PostgresStore {
@@ -236,7 +252,7 @@ impl PostgresStore {
         migrate(&mut writer.client)?;
         Ok(PostgresStore {
             url: url.to_owned(),
-            writer: Mutex::new(writer),
+            writer: Mutex::new(Some(writer)),
             readers: Mutex::new(Vec::new()),
             epoch: AtomicU64::new(NO_EPOCH),
         })
@@ -257,17 +273,21 @@ impl PostgresStore {
         &self,
         f: impl FnOnce(&mut Conn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut conn = self
+        let mut slot = self
             .writer
             .lock()
             .map_err(|_| StoreError::Backend("the writer connection's lock is poisoned".into()))?;
-        if conn.client.is_closed() {
-            *conn = Conn::connect(&self.url)?;
+        if slot.as_ref().is_none_or(|c| c.client.is_closed()) {
+            let mut conn = Conn::connect(&self.url)?;
             conn.client
                 .batch_execute("SET synchronous_commit = on")
                 .map_err(backend)?;
+            *slot = Some(conn);
         }
-        f(&mut conn)
+        match slot.as_mut() {
+            Some(conn) => f(conn),
+            None => Err(StoreError::Backend("no writer connection".into())),
+        }
     }
 
     /// Runs `f` on a pooled reader connection.
@@ -472,11 +492,15 @@ fn record_sql(record: &Record) -> Result<Vec<Write>, StoreError> {
 /// number first.
 const UNIQUE_VIOLATION: &str = "23505";
 
+/// The epoch in the lease row, locked against a takeover until commit.
+const LEADER_EPOCH: &str = "SELECT epoch FROM leader WHERE id = 1 FOR SHARE";
+
+/// A commit's events in one statement, each marked with the writer's epoch.
+const INSERT_EVENTS: &str = "INSERT INTO events (seq, event, epoch)
+    SELECT s, e, $3 FROM UNNEST($1::BIGINT[], $2::TEXT[]) AS u (s, e)";
+
 fn commit_on(conn: &mut Conn, epoch: u64, commit: &Commit) -> Result<(), StoreError> {
-    let mut sqls: Vec<&'static str> = vec![
-        "SELECT epoch FROM leader WHERE id = 1 FOR SHARE",
-        "INSERT INTO events (seq, event) SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[])",
-    ];
+    let mut sqls: Vec<&'static str> = vec![LEADER_EPOCH, INSERT_EVENTS];
     let mut writes = Vec::new();
     for r in &commit.records {
         for (sql, params) in record_sql(r)? {
@@ -499,10 +523,7 @@ fn commit_on(conn: &mut Conn, epoch: u64, commit: &Commit) -> Result<(), StoreEr
     in_transaction(conn, |tx, stmts| {
         if epoch != NO_EPOCH {
             let current: i64 = tx
-                .query_one(
-                    &stmts["SELECT epoch FROM leader WHERE id = 1 FOR SHARE"],
-                    &[],
-                )
+                .query_one(&stmts[LEADER_EPOCH], &[])
                 .map_err(backend)?
                 .get(0);
             let current = from_i64(current)?;
@@ -512,22 +533,19 @@ fn commit_on(conn: &mut Conn, epoch: u64, commit: &Commit) -> Result<(), StoreEr
         }
         check_fence(last_seq_on(tx)?, commit)?;
         if !commit.events.is_empty() {
-            tx.execute(
-                &stmts["INSERT INTO events (seq, event) SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[])"],
-                &[&seqs, &texts],
-            )
-            .map_err(|e| {
-                if e.code().is_some_and(|c| c.code() == UNIQUE_VIOLATION) {
-                    // Another writer committed the same sequence number
-                    // between our check and our insert.
-                    StoreError::Fenced {
-                        expected: commit.events[0].seq + 1,
-                        got: commit.events[0].seq,
+            tx.execute(&stmts[INSERT_EVENTS], &[&seqs, &texts, &to_i64(epoch)?])
+                .map_err(|e| {
+                    if e.code().is_some_and(|c| c.code() == UNIQUE_VIOLATION) {
+                        // Another writer committed the same sequence number
+                        // between our check and our insert.
+                        StoreError::Fenced {
+                            expected: commit.events[0].seq + 1,
+                            got: commit.events[0].seq,
+                        }
+                    } else {
+                        backend(e)
                     }
-                } else {
-                    backend(e)
-                }
-            })?;
+                })?;
         }
         for (sql, params) in &writes {
             let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| &**p).collect();
