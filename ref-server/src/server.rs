@@ -112,6 +112,19 @@ fn redact(db: &str) -> String {
 
 /// Runs the server with `args` until a shutdown signal.
 pub async fn run(args: Args) -> Result<(), String> {
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("listening on {}: {e}", args.listen))?;
+    run_on(args, listener, signal()).await
+}
+
+/// Runs the server with `args` on `listener` until `stop` resolves (or the
+/// store fails); for tests that run nodes in their own process.
+pub async fn run_on(
+    args: Args,
+    listener: TcpListener,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<(), String> {
     let config = args.market_config()?;
     let network = config.bids.network;
     let db = args.db.to_string_lossy().into_owned();
@@ -139,9 +152,6 @@ pub async fn run(args: Args) -> Result<(), String> {
         ));
     }
     let clock = Clock::new(args.test_clock);
-    let listener = TcpListener::bind(args.listen)
-        .await
-        .map_err(|e| format!("listening on {}: {e}", args.listen))?;
     let local = listener
         .local_addr()
         .map_err(|e| format!("local address: {e}"))?;
@@ -204,7 +214,7 @@ pub async fn run(args: Args) -> Result<(), String> {
     tracing::info!(url = %format!("http://{local}/"), "listening");
     let shutdown = async move {
         tokio::select! {
-            () = signal() => tracing::info!("shutdown signal; finishing in-flight requests"),
+            () = stop => tracing::info!("shutdown signal; finishing in-flight requests"),
             _ = fail_rx.wait_for(|failed| *failed) => tracing::error!("store failed; shutting down"),
         }
     };

@@ -82,6 +82,7 @@ pub async fn forward(
     let addr = authority(&url)
         .ok_or_else(|| no_leader(format!("the leader's URL {url:?} is not http://host:port/")))?
         .to_owned();
+    let clock_post = req.uri().path() == crate::http::test_clock::PATH;
     let (mut parts, body) = req.into_parts();
     let body = tokio::time::timeout(
         limits.body_timeout,
@@ -157,6 +158,9 @@ pub async fn forward(
             );
         }
     }
+    if clock_post && parts.status.is_success() {
+        follow_clock(driver, &body);
+    }
     for hop in [
         header::CONNECTION,
         header::TRANSFER_ENCODING,
@@ -165,4 +169,16 @@ pub async fn forward(
         parts.headers.remove(hop);
     }
     Ok(Response::from_parts(parts, Full::new(body)))
+}
+
+/// The leader's test clock moved (`/_test/clock`, spec §18): this node's
+/// moves as far, so its reads agree with the leader's time.
+fn follow_clock(driver: &Driver, body: &[u8]) {
+    let offset = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["OffsetMillis"].as_u64());
+    if let Some(offset) = offset {
+        let clock = driver.clock();
+        clock.advance(offset.saturating_sub(clock.offset_ms()));
+    }
 }

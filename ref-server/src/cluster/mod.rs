@@ -28,8 +28,9 @@ use tokio::sync::watch;
 
 use crate::store::Seq;
 
-/// The header carrying the last committed sequence number on a leader's
-/// responses (for a follower's read-your-writes wait).
+/// The header carrying the last logged sequence number on a leader's
+/// responses (for a follower's read-your-writes wait: once the follower
+/// has applied it, it has seen everything the answer reflects).
 pub const LOG_SEQ_HEADER: &str = "x-bitwrk-log-seq";
 
 /// The header a follower marks forwarded requests with (its node id): a
@@ -57,7 +58,7 @@ pub struct Cluster {
     leading: AtomicBool,
     epoch: AtomicU64,
     leader_url: RwLock<Option<String>>,
-    committed: AtomicU64,
+    logged: AtomicU64,
     applied: watch::Sender<Seq>,
 }
 
@@ -70,7 +71,7 @@ impl Cluster {
             leading: AtomicBool::new(false),
             epoch: AtomicU64::new(0),
             leader_url: RwLock::new(None),
-            committed: AtomicU64::new(applied),
+            logged: AtomicU64::new(applied),
             applied: watch::Sender::new(applied),
         }
     }
@@ -107,13 +108,14 @@ impl Cluster {
         self.leading.store(true, Ordering::SeqCst);
     }
 
-    /// The last sequence number this node committed (leader).
-    pub fn committed(&self) -> Seq {
-        self.committed.load(Ordering::SeqCst)
+    /// The last sequence number this node logged (leader; it may not be
+    /// committed yet).
+    pub fn logged(&self) -> Seq {
+        self.logged.load(Ordering::SeqCst)
     }
 
-    pub(crate) fn set_committed(&self, seq: Seq) {
-        self.committed.fetch_max(seq, Ordering::SeqCst);
+    pub(crate) fn set_logged(&self, seq: Seq) {
+        self.logged.fetch_max(seq, Ordering::SeqCst);
     }
 
     /// The last sequence number applied to this node's market.

@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use crate::cluster::Cluster;
 use crate::store::commit_queue::{BatchStats, CommitError, CommitQueue, commit_queue};
 use crate::store::{Commit, Store, StoreError};
 
@@ -41,20 +40,12 @@ impl Committer {
     /// refuses every further write, and the server must stop.
     pub fn start(
         store: Arc<dyn Store>,
-        cluster: Option<Arc<Cluster>>,
         on_failure: impl Fn(&StoreError) + Send + 'static,
     ) -> (Committer, std::thread::JoinHandle<()>) {
         let (queue, worker) = commit_queue();
-        let commit = move |c: &Commit| {
-            store.commit(c)?;
-            if let (Some(cluster), Some(last)) = (&cluster, c.events.last()) {
-                cluster.set_committed(last.seq);
-            }
-            Ok(())
-        };
         let handle = std::thread::Builder::new()
             .name("bitwrk-commit".into())
-            .spawn(move || match worker.run(commit) {
+            .spawn(move || match worker.run(|c| store.commit(c)) {
                 Ok(stats) => tracing::info!(
                     batches = stats.batches,
                     requests = stats.requests,

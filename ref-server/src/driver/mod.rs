@@ -153,7 +153,7 @@ pub fn start_node(
     let on_failure: Arc<dyn Fn(&StoreError) + Send + Sync> = Arc::new(on_failure);
     let snapshots = SnapshotWriter::start(store.clone());
     let fail = on_failure.clone();
-    let (committer, commit) = Committer::start(store.clone(), cluster.clone(), move |e| fail(e));
+    let (committer, commit) = Committer::start(store.clone(), move |e| fail(e));
     let (tx, rx) = mpsc::channel();
     let task_clock = clock.clone();
     let task_cluster = cluster.clone();
@@ -405,6 +405,11 @@ impl Task {
                 self.timeouts(now, &mut pending);
             }
             self.flush(pending);
+            if self.leading
+                && let Some(c) = &self.cluster
+            {
+                c.set_logged(self.next_seq - 1);
+            }
             self.maintain();
         }
         self.committer.close();
@@ -501,7 +506,7 @@ impl Task {
         let before = self.next_seq;
         self.tail();
         if let Some(c) = &self.cluster {
-            c.set_committed(self.next_seq - 1);
+            c.set_logged(self.next_seq - 1);
         }
         tracing::info!(
             epoch,

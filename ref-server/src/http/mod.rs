@@ -316,13 +316,13 @@ async fn serve_request(
     let path = req.uri().path().to_owned();
     let json_errors = errors_as_json(req.headers());
     let follower = state.driver.cluster().filter(|c| !c.is_leader());
-    let response = if test_clock::applies(&state, &req) {
-        test_clock::handle(&state, req).await
-    } else if let Some(cluster) = follower
+    let response = if let Some(cluster) = follower
         && crate::cluster::forward::needs_leader(&req)
     {
         crate::cluster::forward::forward(&state.driver, cluster, &state.limits, peer.ip(), req)
             .await
+    } else if test_clock::applies(&state, &req) {
+        test_clock::handle(&state, req).await
     } else {
         match prepare(&state, peer, req) {
             Ok(req) => handlers::dispatch(&state, req).await,
@@ -345,7 +345,7 @@ async fn serve_request(
     if let Some(cluster) = state.driver.cluster().filter(|c| c.is_leader()) {
         response.headers_mut().insert(
             crate::cluster::LOG_SEQ_HEADER,
-            http::HeaderValue::from(cluster.committed()),
+            http::HeaderValue::from(cluster.logged()),
         );
     }
     // BW-HTTP-10: every response carries nosniff.
