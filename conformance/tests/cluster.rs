@@ -80,7 +80,7 @@ fn writable(url: &str) -> bool {
         && out.starts_with("HTTP/1.1 200")
 }
 
-// BW-HTTP-51, BW-CONF-1: the suite passes through the leader and through
+// BW-HTTP-47, BW-CONF-1: the suite passes through the leader and through
 // each follower.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn suite_passes_through_every_node_of_a_cluster() {

@@ -153,7 +153,7 @@ fn deposit(addr: std::net::SocketAddr, k: &Keys, uid: &str) -> bool {
     }
 }
 
-// BW-HTTP-50, BW-HTTP-51: kill -9 of the leader under load through every
+// BW-HTTP-47, BW-HTTP-48, BW-HTTP-49: kill -9 of the leader under load through every
 // node, 10 times: a follower takes over within the bound, nothing
 // acknowledged is lost, the restarted node catches up from the log, and
 // the ledger is conserved.
@@ -229,7 +229,7 @@ fn leader_killed_under_load_fails_over_and_loses_nothing() {
     check_log_and_ledger(&store, &flags);
 }
 
-// BW-HTTP-50: a leader paused (SIGSTOP) past its lease is replaced; resumed,
+// BW-HTTP-48: a leader paused (SIGSTOP) past its lease is replaced; resumed,
 // it commits nothing (the epoch fences it), answers no input with success,
 // and stops.
 #[test]

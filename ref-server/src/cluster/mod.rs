@@ -38,6 +38,14 @@ pub const LOG_SEQ_HEADER: &str = "x-bitwrk-log-seq";
 /// instead of forwarding it again.
 pub const FORWARDED_HEADER: &str = "x-bitwrk-forwarded-by";
 
+/// The codes of a server of several nodes (spec appendix A.3, §16.15).
+pub const NODE_CODES: &[&str] = &[
+    "node.no-leader",
+    "node.leader-lost",
+    "node.not-leader",
+    "node.deposed",
+];
+
 /// How a node takes part in a cluster.
 #[derive(Debug, Clone)]
 pub struct ClusterConfig {

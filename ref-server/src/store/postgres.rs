@@ -853,7 +853,7 @@ mod tests {
     );
 
     /// A commit under an epoch the `leader` row no longer carries is
-    /// refused and writes nothing (fencing by term, BW-HTTP-… see README).
+    /// refused and writes nothing (fencing by epoch, BW-HTTP-48).
     #[test]
     fn deposed_epoch_commits_nothing() {
         let Some(b) = TestSchema::new("deposed") else {
