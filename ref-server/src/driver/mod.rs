@@ -468,9 +468,9 @@ impl Task {
         out
     }
 
-    /// A follower applies the events logged after its last one. A log it
-    /// cannot apply stops the node.
-    fn tail(&mut self) {
+    /// A follower applies the events logged after its last one; whether it
+    /// reached the end. A log it cannot apply stops the node.
+    fn tail(&mut self) -> bool {
         let first = self.next_seq;
         let mut applied = first - 1;
         let market = &mut self.market;
@@ -494,17 +494,27 @@ impl Task {
         if let Some(c) = &self.cluster {
             c.set_applied(applied);
         }
-        if let Err(e) = result {
-            tracing::error!(error = %e, "following the log failed; the node stops");
-            self.leading = false;
-            (self.on_failure)(&e);
+        match result {
+            Ok(()) => true,
+            // The database is unreachable for now: try again next time.
+            Err(e @ StoreError::Backend(_)) => {
+                tracing::warn!(error = %e, "reading the log failed; retrying");
+                false
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "following the log failed; the node stops");
+                (self.on_failure)(&e);
+                false
+            }
         }
     }
 
     /// Catches up with the log and starts to lead.
     fn promote(&mut self, epoch: u64) -> bool {
         let before = self.next_seq;
-        self.tail();
+        if !self.tail() {
+            return false;
+        }
         if let Some(c) = &self.cluster {
             c.set_logged(self.next_seq - 1);
         }
