@@ -15,18 +15,28 @@ clients="${CLIENTS:-32}"
 requests="${REQUESTS:-200}"
 work=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+dbs=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  sleep 0.5
+  for d in "${dbs[@]}"; do
+    psql -q "$BITWRK_TEST_POSTGRES" -c "DROP DATABASE IF EXISTS $d WITH (FORCE)" >/dev/null 2>&1 || true
+  done
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 base="${BITWRK_TEST_POSTGRES%%\?*}"
 base="${base%/*}"
 newdb() {
   local name="bw_figures_$1_$$"
-  psql -q "$BITWRK_TEST_POSTGRES" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name" >/dev/null
-  printf '%s/%s' "$base" "$name"
+  psql -q "$BITWRK_TEST_POSTGRES" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name" >/dev/null 2>&1
+  dbs+=("$name")
+  DBURL="$base/$name"
 }
 
-# start NAME DB EXTRA... : starts a server, prints its URL
+# start NAME DB EXTRA... : starts a server (in this shell, so its pid is
+# kept for the cleanup) and sets URL
 start() {
   local name=$1 db=$2
   shift 2
@@ -39,7 +49,7 @@ start() {
     sleep 0.05
   done
   [ -n "$url" ] || { cat "$work/$name.err" >&2; exit 1; }
-  printf '%s' "$url"
+  URL=$url
 }
 
 # waits until a write goes through URL
@@ -54,18 +64,25 @@ writable() {
 field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
 
 echo "== accepted bids/s, one node ($clients clients x $requests bids)"
-url=$(start sqlite "$work/sqlite.db")
+start sqlite "$work/sqlite.db"
+url=$URL
 printf 'SQLite:     '; "$loadgen" --server "$url" --mode bids --clients "$clients" --requests "$requests" --json | field bids_per_second
-url=$(start pg1 "$(newdb bids)")
+newdb bids
+start pg1 "$DBURL"
+url=$URL
 writable "$url"
 printf 'PostgreSQL: '; "$loadgen" --server "$url" --mode bids --clients "$clients" --requests "$requests" --json | field bids_per_second
 for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 pids=()
 
 echo "== read requests/s (GET /account/<addr>) through 1, 2, 3 nodes, $clients clients per node"
-db=$(newdb reads)
+newdb reads
+db=$DBURL
 urls=()
-for i in 1 2 3; do urls+=("$(start "r$i" "$db" --node "r$i")"); done
+for i in 1 2 3; do
+  start "r$i" "$db" --node "r$i"
+  urls+=("$URL")
+done
 writable "${urls[0]}"
 for n in 1 2 3; do
   outs=()
