@@ -145,6 +145,7 @@ pub async fn run_on(
     .await
     .map_err(|e| format!("opening the store: {e}"))??;
     let (fail_tx, mut fail_rx) = watch::channel(false);
+    let failed = fail_rx.clone();
     if args.test_clock && !args.listen.ip().is_loopback() {
         return Err(format!(
             "--test-clock needs a loopback --listen address, got {}",
@@ -209,6 +210,14 @@ pub async fn run_on(
         network,
         shutting_down: std::sync::atomic::AtomicBool::new(false),
     });
+    // A node of a cluster looks at the lease once before it says it
+    // listens, so it knows (or is) the leader from its first request on.
+    if let Some(cluster) = &cluster {
+        let started = std::time::Instant::now();
+        while !cluster.has_looked() && started.elapsed() < cluster.config().lease {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
     // The URL on standard output, for people and for scripts that start us.
     println!("bitwrk-server listening on http://{local}/");
     tracing::info!(url = %format!("http://{local}/"), "listening");
@@ -235,5 +244,9 @@ pub async fn run_on(
     .await
     .map_err(|e| format!("stopping the market: {e}"))?;
     tracing::info!("commit queue flushed; database closed");
+    if *failed.borrow() {
+        // A failed store or a lost lead: a supervisor should restart us.
+        return Err("stopped: the store failed or this node lost the lead".into());
+    }
     Ok(())
 }

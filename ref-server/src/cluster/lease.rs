@@ -194,5 +194,6 @@ fn run(cluster: &Cluster, stop: &AtomicBool, promote: &dyn Fn(u64) -> bool, on_d
             },
             Err(e) => tracing::warn!(error = %e, "taking the lead failed"),
         }
+        cluster.set_looked();
     }
 }

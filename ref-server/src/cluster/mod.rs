@@ -64,6 +64,7 @@ pub struct ClusterConfig {
 pub struct Cluster {
     config: ClusterConfig,
     leading: AtomicBool,
+    looked: AtomicBool,
     epoch: AtomicU64,
     leader_url: RwLock<Option<String>>,
     logged: AtomicU64,
@@ -77,6 +78,7 @@ impl Cluster {
         Cluster {
             config,
             leading: AtomicBool::new(false),
+            looked: AtomicBool::new(false),
             epoch: AtomicU64::new(0),
             leader_url: RwLock::new(None),
             logged: AtomicU64::new(applied),
@@ -92,6 +94,16 @@ impl Cluster {
     /// Whether this node leads and has caught up with the log.
     pub fn is_leader(&self) -> bool {
         self.leading.load(Ordering::SeqCst)
+    }
+
+    /// Whether the lease thread has looked at the lease once (this node
+    /// then knows the leader, or leads).
+    pub fn has_looked(&self) -> bool {
+        self.looked.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn set_looked(&self) {
+        self.looked.store(true, Ordering::SeqCst);
     }
 
     /// The epoch this node leads in (0 while it follows).
