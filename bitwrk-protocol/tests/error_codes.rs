@@ -80,12 +80,42 @@ fn table_codes() -> Vec<String> {
     first_column_codes(&APPENDIX_A[..end])
 }
 
+/// Where appendix A's table of a several-node server's codes begins.
+const A3_HEADING: &str = "## A.3 Codes of a server of several nodes";
+
 /// The codes of appendix A.2 (the HTTP binding's codes).
 fn binding_codes() -> Vec<String> {
     let start = APPENDIX_A
         .find(A2_HEADING)
         .expect("appendix A has section A.2");
-    first_column_codes(&APPENDIX_A[start..])
+    let end = APPENDIX_A.find(A3_HEADING).unwrap_or(APPENDIX_A.len());
+    first_column_codes(&APPENDIX_A[start..end])
+}
+
+/// The codes of appendix A.3 (`node.*`, a server of several nodes).
+fn node_codes() -> Vec<String> {
+    APPENDIX_A
+        .find(A3_HEADING)
+        .map_or_else(Vec::new, |start| first_column_codes(&APPENDIX_A[start..]))
+}
+
+// BW-HTTP-49: appendix A.3 lists the `node.*` codes once each, exactly as
+// the table of §16.15, and none is a code of the core.
+#[test]
+fn appendix_a3_matches_the_cluster_section() {
+    let a3 = node_codes();
+    assert!(a3.len() >= 4, "A.3 lists only {a3:?}");
+    let distinct: BTreeSet<_> = a3.iter().cloned().collect();
+    assert_eq!(distinct.len(), a3.len(), "a code is listed twice in A.3");
+    let section = &HTTP_BINDING[HTTP_BINDING
+        .find("## 16.15 Several nodes")
+        .expect("§16.15 exists")..];
+    let in_16: BTreeSet<String> = first_column_codes(section).into_iter().collect();
+    assert_eq!(distinct, in_16, "A.3 and §16.15 list different codes");
+    for code in &a3 {
+        assert!(code.starts_with("node."), "{code}: A.3 codes are `node.*`");
+        assert!(!crate_codes().contains(code.as_str()));
+    }
 }
 
 fn crate_codes() -> BTreeSet<&'static str> {
@@ -250,7 +280,11 @@ fn status_table_covers_every_code() {
             };
         }
     }
-    let all: Vec<String> = table_codes().into_iter().chain(binding_codes()).collect();
+    let all: Vec<String> = table_codes()
+        .into_iter()
+        .chain(binding_codes())
+        .chain(node_codes())
+        .collect();
     let missing: Vec<_> = all
         .iter()
         .filter(|c| {

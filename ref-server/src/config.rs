@@ -39,7 +39,8 @@ pub struct Args {
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
-    /// The SQLite database file (created with its schema if missing).
+    /// The database: a SQLite file (created with its schema if missing), or
+    /// a `postgres://user@host:port/dbname` URL (PostgreSQL, migrated on start).
     #[arg(long, default_value = "./bitwrk-server.db")]
     pub db: PathBuf,
 
@@ -117,6 +118,22 @@ pub struct Args {
     /// conformance tests only; refused unless listening on loopback).
     #[arg(long)]
     pub test_clock: bool,
+
+    /// With a `postgres://` database: this node's name in the cluster
+    /// (default: a random one).
+    #[arg(long)]
+    pub node: Option<String>,
+
+    /// With a `postgres://` database: the URL other nodes forward inputs to
+    /// when this node leads (default: `http://<listen address>/`).
+    #[arg(long)]
+    pub advertise: Option<String>,
+
+    /// With a `postgres://` database: how long the leader's lease lasts
+    /// without renewal, in milliseconds (a follower takes over after it
+    /// expires, or at once when the leader's database session ends).
+    #[arg(long, default_value_t = 2_000)]
+    pub lease_ms: u64,
 }
 
 fn parse_ratio(s: &str) -> Result<FeeRatio, String> {

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod clock;
+pub mod cluster;
 pub mod config;
 pub mod driver;
 #[cfg(feature = "conformance-faults")]

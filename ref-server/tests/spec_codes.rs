@@ -90,3 +90,26 @@ fn core_code_statuses_follow_the_table() {
         }
     }
 }
+
+const APPENDIX_A: &str = include_str!("../../spec/A-error-codes.md");
+
+// BW-HTTP-49: the server's `node.*` codes are those of appendix A.3, each
+// answered with 503.
+#[test]
+fn node_codes_are_appendix_a3() {
+    let start = APPENDIX_A
+        .find("## A.3 Codes of a server of several nodes")
+        .expect("appendix A.3 exists");
+    let listed: BTreeSet<&str> = APPENDIX_A[start..]
+        .lines()
+        .filter_map(|l| {
+            let cell = l.strip_prefix('|')?.split('|').next()?.trim();
+            cell.strip_prefix('`')?.strip_suffix('`')
+        })
+        .collect();
+    let ours: BTreeSet<&str> = ref_server::cluster::NODE_CODES.iter().copied().collect();
+    assert_eq!(ours, listed);
+    for code in ours {
+        assert_eq!(status_for(code).as_u16(), 503, "{code}");
+    }
+}

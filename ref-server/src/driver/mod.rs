@@ -30,7 +30,9 @@ use tokio::sync::oneshot;
 
 use self::commit::{Batch, Committer, Release};
 use crate::clock::Clock;
+use crate::cluster::Cluster;
 use crate::http::errors::ApiError;
+use crate::store::commit_queue::CommitError;
 use crate::store::recovery::{self, SnapshotPolicy, SnapshotWriter};
 use crate::store::{Commit, LoggedEvent, Record, Seq, Store, StoreError};
 use crate::verify::verify;
@@ -55,6 +57,10 @@ enum Command {
     AccountAction(String, Vec<(String, String)>, Reply<()>),
     Read(ReadFn),
     Sync(Reply<()>),
+    /// Catch up with the log and lead (epoch); replies whether it could.
+    Promote(u64, mpsc::Sender<bool>),
+    /// Read the log's tail now (a follower after a forwarded write).
+    Tail,
 }
 
 /// A handle to the market task; cheap to clone. When every handle is
@@ -63,6 +69,7 @@ enum Command {
 pub struct Driver {
     tx: mpsc::Sender<Command>,
     clock: Clock,
+    cluster: Option<Arc<Cluster>>,
 }
 
 impl core::fmt::Debug for Command {
@@ -76,6 +83,8 @@ impl core::fmt::Debug for Command {
             Command::AccountAction(..) => "AccountAction",
             Command::Read(_) => "Read",
             Command::Sync(_) => "Sync",
+            Command::Promote(..) => "Promote",
+            Command::Tail => "Tail",
         })
     }
 }
@@ -127,8 +136,23 @@ pub fn start(
     last_seq: Seq,
     store: Arc<dyn Store>,
     clock: Clock,
-    on_failure: impl Fn(&StoreError) + Send + 'static,
+    on_failure: impl Fn(&StoreError) + Send + Sync + 'static,
 ) -> Running {
+    start_node(market, last_seq, store, clock, on_failure, None)
+}
+
+/// [`start`] for a node of a cluster: with `cluster`, the task starts as a
+/// follower (it applies the log's tail and refuses inputs with
+/// `node.not-leader`) until [`Driver::promote`].
+pub fn start_node(
+    market: Market,
+    last_seq: Seq,
+    store: Arc<dyn Store>,
+    clock: Clock,
+    on_failure: impl Fn(&StoreError) + Send + Sync + 'static,
+    cluster: Option<Arc<Cluster>>,
+) -> Running {
+    let on_failure: Arc<dyn Fn(&StoreError) + Send + Sync> = Arc::new(on_failure);
     // Events logged since the newest snapshot count towards the next one,
     // also those before this start: else a server restarted more often than
     // every `every_events` events would replay a longer tail each time.
@@ -137,13 +161,19 @@ pub fn start(
         0
     });
     let snapshots = SnapshotWriter::start(store.clone());
-    let (committer, commit) = Committer::start(store, on_failure);
+    let fail = on_failure.clone();
+    let (committer, commit) = Committer::start(store.clone(), move |e| fail(e));
     let (tx, rx) = mpsc::channel();
     let task_clock = clock.clone();
+    let task_cluster = cluster.clone();
     let market = std::thread::Builder::new()
         .name("bitwrk-market".into())
         .spawn(move || {
             Task {
+                leading: task_cluster.is_none(),
+                cluster: task_cluster,
+                store,
+                on_failure,
                 market,
                 next_seq: last_seq + 1,
                 committer,
@@ -161,7 +191,7 @@ pub fn start(
         })
         .expect("spawning the market thread");
     Running {
-        driver: Driver { tx, clock },
+        driver: Driver { tx, clock, cluster },
         market,
         commit,
     }
@@ -171,6 +201,23 @@ impl Driver {
     /// The clock the market task reads `now` from.
     pub fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    /// The cluster this node belongs to, if any.
+    pub fn cluster(&self) -> Option<&Arc<Cluster>> {
+        self.cluster.as_ref()
+    }
+
+    /// Makes a follower catch up with the log and lead; blocks until it
+    /// has (call from a thread of its own). False if it could not.
+    pub fn promote(&self, epoch: u64) -> bool {
+        let (reply, rx) = mpsc::channel();
+        self.tx.send(Command::Promote(epoch, reply)).is_ok() && rx.recv().unwrap_or(false)
+    }
+
+    /// Asks a follower to read the log's tail now.
+    pub fn tail(&self) {
+        let _ = self.tx.send(Command::Tail);
     }
 
     async fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T, ApiError> {
@@ -260,6 +307,11 @@ const TIMER_GRANULARITY: Duration = Duration::from_millis(50);
 const MAX_BATCH: usize = 512;
 
 struct Task {
+    /// Whether this task applies inputs (a single node always does).
+    leading: bool,
+    cluster: Option<Arc<Cluster>>,
+    store: Arc<dyn Store>,
+    on_failure: Arc<dyn Fn(&StoreError) + Send + Sync>,
     market: Market,
     next_seq: Seq,
     committer: Committer,
@@ -288,23 +340,53 @@ struct Pending {
     releases: Vec<Release>,
 }
 
-/// Replies `value` once the batch is durable, or 500 if it is not.
+/// Replies `value` once the batch is durable, or an error if it is not:
+/// `node.deposed` (503, retry elsewhere) when this node lost the lead,
+/// else 500.
 fn release_after<T: Send + 'static>(reply: Reply<T>, value: T) -> Release {
     Box::new(move |result| {
         let _ = reply.send(match result {
             Ok(()) => Ok(value),
-            Err(e) => Err(ApiError::new(
-                "http.internal",
-                format!("the input was not stored: {e}"),
-            )),
+            Err(e) => Err(commit_failed(e)),
         });
     })
 }
+
+/// The answer to a request whose commit failed.
+fn commit_failed(e: &CommitError) -> ApiError {
+    let deposed = match e {
+        CommitError::Deposed(_) => true,
+        CommitError::Stopped(why) => why.contains("store.deposed") || why.contains("store.fenced"),
+        _ => false,
+    };
+    if deposed {
+        ApiError::new(
+            "node.deposed",
+            format!(
+                "this node lost the lead before the input was stored; nothing was stored, retry: {e}"
+            ),
+        )
+    } else {
+        ApiError::new("http.internal", format!("the input was not stored: {e}"))
+    }
+}
+
+/// The answer to an input that reached a node that does not lead.
+fn not_leader() -> ApiError {
+    ApiError::new(
+        "node.not-leader",
+        "expected the leader; this node follows and applies no inputs (retry)",
+    )
+}
+
+/// How often a follower reads the log's tail.
+const TAIL_EVERY: Duration = Duration::from_millis(50);
 
 impl Task {
     fn run(mut self, rx: &mpsc::Receiver<Command>) {
         loop {
             let wait = match self.market.poll_timeout() {
+                _ if !self.leading => TAIL_EVERY,
                 Some(deadline) => {
                     let now = self.clock.now();
                     Duration::from_millis(deadline.as_millis().saturating_sub(now.as_millis()))
@@ -333,10 +415,17 @@ impl Task {
                 let bid = prepared.next().flatten();
                 self.handle(now, cmd, bid, &mut pending);
             }
-            if self.market.poll_timeout().is_some_and(|d| d <= now) {
+            if !self.leading {
+                self.tail();
+            } else if self.market.poll_timeout().is_some_and(|d| d <= now) {
                 self.timeouts(now, &mut pending);
             }
             self.flush(pending);
+            if self.leading
+                && let Some(c) = &self.cluster
+            {
+                c.set_logged(self.next_seq - 1);
+            }
             self.maintain();
         }
         self.committer.close();
@@ -395,6 +484,66 @@ impl Task {
         out
     }
 
+    /// A follower applies the events logged after its last one; whether it
+    /// reached the end. A log it cannot apply stops the node.
+    fn tail(&mut self) -> bool {
+        let first = self.next_seq;
+        let mut applied = first - 1;
+        let market = &mut self.market;
+        let result = self.store.events_after(applied, &mut |e| {
+            if e.seq != applied + 1 {
+                return Err(StoreError::Corrupt(format!(
+                    "log gap: event {} follows {applied}",
+                    e.seq
+                )));
+            }
+            market.apply(&e.event).map_err(|err| {
+                StoreError::Corrupt(format!("event {} does not replay: {err}", e.seq))
+            })?;
+            applied = e.seq;
+            Ok(())
+        });
+        let n = applied + 1 - first;
+        self.next_seq = applied + 1;
+        self.since_evict += n;
+        self.since_snapshot += n;
+        if let Some(c) = &self.cluster {
+            c.set_applied(applied);
+        }
+        match result {
+            Ok(()) => true,
+            // The database is unreachable for now: try again next time.
+            Err(e @ StoreError::Backend(_)) => {
+                tracing::warn!(error = %e, "reading the log failed; retrying");
+                false
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "following the log failed; the node stops");
+                (self.on_failure)(&e);
+                false
+            }
+        }
+    }
+
+    /// Catches up with the log and starts to lead.
+    fn promote(&mut self, epoch: u64) -> bool {
+        let before = self.next_seq;
+        if !self.tail() {
+            return false;
+        }
+        if let Some(c) = &self.cluster {
+            c.set_logged(self.next_seq - 1);
+        }
+        tracing::info!(
+            epoch,
+            caught_up = self.next_seq - before,
+            last = self.next_seq - 1,
+            "leading"
+        );
+        self.leading = true;
+        true
+    }
+
     fn log(&mut self, event: Event, pending: &mut Pending) -> Seq {
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -443,7 +592,32 @@ impl Task {
             Command::Read(f) => f(&self.market),
             // Released after this batch's commit, which holds the timeouts
             // due at this batch's `now` (handled after the commands).
+            Command::Sync(reply) if !self.leading => {
+                let _ = reply.send(Err(not_leader()));
+            }
             Command::Sync(reply) => pending.releases.push(release_after(reply, ())),
+            Command::Promote(epoch, reply) => {
+                let _ = reply.send(self.promote(epoch));
+            }
+            Command::Tail => {}
+            Command::Nonce(reply) if !self.leading => {
+                let _ = reply.send(Err(not_leader()));
+            }
+            Command::Bid(_, reply) if !self.leading => {
+                let _ = reply.send(Err(not_leader()));
+            }
+            Command::TxMessage(_, reply) if !self.leading => {
+                let _ = reply.send(Err(not_leader()));
+            }
+            Command::Deposit(_, reply) if !self.leading => {
+                let _ = reply.send(Err(not_leader()));
+            }
+            Command::Relation(_, _, reply) if !self.leading => {
+                let _ = reply.send(Err(not_leader()));
+            }
+            Command::AccountAction(_, _, reply) if !self.leading => {
+                let _ = reply.send(Err(not_leader()));
+            }
             Command::Nonce(reply) => {
                 let random = self.random.bytes();
                 match self.market.issue_nonce(now, &random) {

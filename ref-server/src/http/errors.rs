@@ -55,6 +55,7 @@ pub fn status_for(code: &str) -> StatusCode {
         ("http", "unsupported-media-type") => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ("http", "headers-too-large") => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
         ("http", "overloaded")
+        | ("node", _)
         | ("nonce", "capacity" | "collision")
         | ("book", "full")
         | ("market", "stale-request") => StatusCode::SERVICE_UNAVAILABLE,

@@ -180,22 +180,7 @@ async fn read_body(
     {
         return Err(too_large());
     }
-    let collect = async {
-        let mut body = body;
-        let mut buf = Vec::new();
-        while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| {
-                ApiError::new("http.bad-form", format!("reading the body failed: {e}"))
-            })?;
-            if let Ok(data) = frame.into_data() {
-                if buf.len() + data.len() > limits.max_body_bytes {
-                    return Err(too_large());
-                }
-                buf.extend_from_slice(&data);
-            }
-        }
-        Ok(Bytes::from(buf))
-    };
+    let collect = collect_body(body, limits.max_body_bytes);
     tokio::time::timeout(limits.body_timeout, collect)
         .await
         .unwrap_or_else(|_| {
@@ -207,6 +192,26 @@ async fn read_body(
                 ),
             ))
         })
+}
+
+/// Reads a whole body of at most `limit` bytes (413 beyond).
+pub(crate) async fn collect_body(body: Incoming, limit: usize) -> Result<Bytes, ApiError> {
+    let mut body = body;
+    let mut buf = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame
+            .map_err(|e| ApiError::new("http.bad-form", format!("reading the body failed: {e}")))?;
+        if let Ok(data) = frame.into_data() {
+            if buf.len() + data.len() > limit {
+                return Err(ApiError::new(
+                    "http.body-too-large",
+                    format!("expected a body of at most {limit} bytes"),
+                ));
+            }
+            buf.extend_from_slice(&data);
+        }
+    }
+    Ok(Bytes::from(buf))
 }
 
 /// `application/x-www-form-urlencoded`, optionally with `charset=utf-8`
@@ -310,7 +315,13 @@ async fn serve_request(
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let json_errors = errors_as_json(req.headers());
-    let response = if test_clock::applies(&state, &req) {
+    let follower = state.driver.cluster().filter(|c| !c.is_leader());
+    let response = if let Some(cluster) = follower
+        && crate::cluster::forward::needs_leader(&req)
+    {
+        crate::cluster::forward::forward(&state.driver, cluster, &state.limits, peer.ip(), req)
+            .await
+    } else if test_clock::applies(&state, &req) {
         test_clock::handle(&state, req).await
     } else {
         match prepare(&state, peer, req) {
@@ -331,6 +342,12 @@ async fn serve_request(
     });
     #[cfg(feature = "conformance-faults")]
     crate::faults::response(&mut response).await;
+    if let Some(cluster) = state.driver.cluster().filter(|c| c.is_leader()) {
+        response.headers_mut().insert(
+            crate::cluster::LOG_SEQ_HEADER,
+            http::HeaderValue::from(cluster.logged()),
+        );
+    }
     // BW-HTTP-10: every response carries nosniff.
     response.headers_mut().insert(
         header::X_CONTENT_TYPE_OPTIONS,

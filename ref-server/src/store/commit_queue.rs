@@ -39,6 +39,11 @@ pub enum CommitError {
     /// taken (the server must restart).
     #[error("store.stopped: the server takes no more writes ({0})")]
     Stopped(String),
+    /// This node lost the lead (another node's epoch is in the database, or
+    /// another writer continued the log): nothing of this request was
+    /// written, and this node takes no more writes.
+    #[error("{0}")]
+    Deposed(String),
 }
 
 /// What the commit thread calls when a request is durable (`Ok`) or failed.
@@ -234,6 +239,8 @@ impl CommitWorker {
                 }
                 Err(e) => {
                     let why = e.to_string();
+                    let deposed =
+                        matches!(e, StoreError::Deposed { .. } | StoreError::Fenced { .. });
                     let rest: Vec<Request> = {
                         let mut state = self.shared.lock();
                         state.stopped = Some(format!("a commit failed: {why}"));
@@ -241,12 +248,20 @@ impl CommitWorker {
                     };
                     self.shared.written.notify_all();
                     for r in batch {
-                        (r.done)(Err(CommitError::Failed(why.clone())));
+                        (r.done)(Err(if deposed {
+                            CommitError::Deposed(why.clone())
+                        } else {
+                            CommitError::Failed(why.clone())
+                        }));
                     }
                     // Queued behind the failed batch: their events' sequence
                     // numbers continue a log that now has a gap.
                     for r in rest {
-                        (r.done)(Err(CommitError::Stopped(format!("a commit failed: {why}"))));
+                        (r.done)(Err(if deposed {
+                            CommitError::Deposed(why.clone())
+                        } else {
+                            CommitError::Stopped(format!("a commit failed: {why}"))
+                        }));
                     }
                     return Err(e);
                 }

@@ -22,12 +22,14 @@
 use bitwrk_protocol::market::Event;
 
 pub mod commit_queue;
+pub mod postgres;
 pub mod recovery;
 pub mod replay;
 pub mod sqlite;
 #[cfg(test)]
 pub(crate) mod suite;
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// A sequence number in the event log: 1, 2, 3, … without gaps.
@@ -174,6 +176,15 @@ pub enum StoreError {
         expected: Seq,
         /// The first sequence number of the commit.
         got: Seq,
+    },
+    /// This node's term as leader is over: another node took the lead
+    /// (epoch `current`) after this one got `epoch`. Nothing was written.
+    #[error("store.deposed: this node led in epoch {epoch}, the database is at epoch {current}")]
+    Deposed {
+        /// The epoch this node holds.
+        epoch: u64,
+        /// The epoch in the database.
+        current: u64,
     },
     /// The database schema is newer than this program knows.
     #[error("store.schema-too-new: schema version {found}, this program knows up to {known}")]

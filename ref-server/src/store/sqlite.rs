@@ -94,6 +94,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Reader connections kept open for reuse.
 const READER_POOL: usize = 8;
 
+/// Rows for [`SqliteStore::import`]: table, columns, rows.
+pub(crate) type ImportTable<'a> = (&'a str, Vec<&'a str>, Vec<Vec<rusqlite::types::Value>>);
+
 /// The SQLite store.
 #[derive(Debug)]
 pub struct SqliteStore {
@@ -157,6 +160,30 @@ impl SqliteStore {
         let conn =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(backend)?;
         user_version(&conn)
+    }
+
+    /// Inserts `rows` into each named table with the named columns, all in
+    /// one transaction (a backup of another store written as SQLite).
+    pub(crate) fn import(&self, tables: &[ImportTable<'_>]) -> Result<(), StoreError> {
+        self.with_writer(|conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            for (table, columns, rows) in tables {
+                let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+                let sql = format!(
+                    "INSERT INTO {table} ({}) VALUES ({})",
+                    columns.join(", "),
+                    marks.join(", ")
+                );
+                let mut stmt = tx.prepare(&sql).map_err(backend)?;
+                for row in rows {
+                    stmt.execute(rusqlite::params_from_iter(row.iter()))
+                        .map_err(backend)?;
+                }
+            }
+            tx.commit().map_err(backend)
+        })
     }
 
     fn with_writer<T>(
@@ -572,8 +599,8 @@ mod tests {
             c.execute_batch(&format!("PRAGMA user_version = {v}"))
                 .unwrap();
         }
-        fn open_backup(&self, path: &Path) -> Result<SqliteStore, StoreError> {
-            SqliteStore::open(path)
+        fn open_backup(&self, path: &Path) -> Result<Box<dyn Store>, StoreError> {
+            Ok(Box::new(SqliteStore::open(path)?))
         }
         fn backup_path(&self) -> PathBuf {
             self.dir.path().join("backup.db")

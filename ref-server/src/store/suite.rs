@@ -1,5 +1,5 @@
 //! The backend-neutral test suite of the [`Store`] contract. Every backend
-//! (SQLite now, PostgreSQL later) runs each function here through a
+//! (SQLite, PostgreSQL) runs each function here through a
 //! [`Backend`] that knows how to open and tamper with its own database.
 
 use std::path::Path;
@@ -18,8 +18,9 @@ pub(crate) trait Backend {
     fn open(&self) -> Result<Self::S, StoreError>;
     /// Marks the database as having schema version `v` (tampering).
     fn set_schema_version(&self, v: u32);
-    /// Opens a backup written by [`Store::backup`] at `path`.
-    fn open_backup(&self, path: &Path) -> Result<Self::S, StoreError>;
+    /// Opens a backup written by [`Store::backup`] at `path` (a backup
+    /// need not be of the same backend: PostgreSQL's is a SQLite file).
+    fn open_backup(&self, path: &Path) -> Result<Box<dyn Store>, StoreError>;
     /// A fresh path a backup may be written to.
     fn backup_path(&self) -> std::path::PathBuf;
 }
@@ -455,11 +456,11 @@ pub(crate) fn backup_roundtrip(b: &impl Backend) {
     let before = contents(&s);
     s.commit(&full_commit(7)).unwrap();
     let copy = b.open_backup(&path).unwrap();
-    assert_eq!(contents(&copy), before);
+    assert_eq!(contents(&*copy), before);
     assert_eq!(copy.last_seq().unwrap(), 6);
     // The copy is a working store: the log continues there at 7.
     copy.commit(&full_commit(7)).unwrap();
-    assert_eq!(contents(&copy), contents(&s));
+    assert_eq!(contents(&*copy), contents(&s));
     // An existing target is never overwritten.
     assert!(s.backup(&path).is_err());
     assert_eq!(copy.last_seq().unwrap(), 9);

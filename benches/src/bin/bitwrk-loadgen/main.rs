@@ -45,6 +45,9 @@ enum Mode {
     Bids,
     Cross,
     Mixed,
+    /// Reads only: each operation is `GET /account/<address>` (for read
+    /// throughput, e.g. through each node of a cluster).
+    Reads,
 }
 
 #[derive(Debug, Parser)]
@@ -223,7 +226,7 @@ fn units(money: &serde_json::Value) -> Result<i64, String> {
 /// Which side client `c` trades in mode `mode` at its `n`-th operation.
 fn side_of(mode: Mode, c: usize, n: usize) -> BidType {
     match mode {
-        Mode::Bids => BidType::Sell,
+        Mode::Bids | Mode::Reads => BidType::Sell,
         Mode::Cross => {
             if c.is_multiple_of(2) {
                 BidType::Buy
@@ -276,10 +279,14 @@ async fn run_client(
         let key = &keys[(c * args.requests + n) % keys.len()];
         // Sell prices in `bids` mode differ from any buy, so nothing crosses.
         let (side, price) = match args.mode {
-            Mode::Bids => (BidType::Sell, format!("mBTC {}", 1 + (n % 97))),
+            Mode::Bids | Mode::Reads => (BidType::Sell, format!("mBTC {}", 1 + (n % 97))),
             Mode::Cross | Mode::Mixed => (side_of(args.mode, c, n), "mBTC 1".to_owned()),
         };
-        let result = if args.mode == Mode::Mixed && n % 4 == 3 {
+        let result = if args.mode == Mode::Reads {
+            get_json(&mut conn, &format!("/account/{}", key.address()))
+                .await
+                .map(drop)
+        } else if args.mode == Mode::Mixed && n % 4 == 3 {
             // Reads between the writes.
             let path = match (n / 4) % 4 {
                 0 => match out.placed.last() {
@@ -426,7 +433,7 @@ async fn main() {
 async fn run(args: Arc<Args>) -> Result<bool, String> {
     let addr = server_addr(&args.server)?;
     let keys: Arc<Vec<KeyPair>> = Arc::new((0..args.keys.max(1)).map(key).collect());
-    let needs_funds = args.mode != Mode::Bids;
+    let needs_funds = matches!(args.mode, Mode::Cross | Mode::Mixed);
     let run_id = format!(
         "{:x}",
         std::time::SystemTime::now()
@@ -483,7 +490,7 @@ async fn run(args: Arc<Args>) -> Result<bool, String> {
     let bids = stats.bids.load(Ordering::Relaxed);
     let ok = stats.ok.load(Ordering::Relaxed);
     let unexpected = stats.unexpected.load(Ordering::Relaxed);
-    let matched = if args.mode == Mode::Bids {
+    let matched = if !needs_funds {
         0
     } else {
         count_matched(addr, &placed).await?
@@ -506,6 +513,7 @@ async fn run(args: Arc<Args>) -> Result<bool, String> {
         "rate_target": args.rate,
         "seconds": elapsed,
         "operations_ok": ok,
+        "operations_per_second": ok as f64 / elapsed,
         "unexpected": unexpected,
         "bids_accepted": bids,
         "bids_per_second": bids as f64 / elapsed,
