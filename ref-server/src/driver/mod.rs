@@ -153,13 +153,6 @@ pub fn start_node(
     cluster: Option<Arc<Cluster>>,
 ) -> Running {
     let on_failure: Arc<dyn Fn(&StoreError) + Send + Sync> = Arc::new(on_failure);
-    // Events logged since the newest snapshot count towards the next one,
-    // also those before this start: else a server restarted more often than
-    // every `every_events` events would replay a longer tail each time.
-    let since_snapshot = recovery::since_snapshot(&*store, last_seq).unwrap_or_else(|e| {
-        tracing::warn!(error = %e, "newest snapshot unknown; counting from this start");
-        0
-    });
     let snapshots = SnapshotWriter::start(store.clone());
     let fail = on_failure.clone();
     let (committer, commit) = Committer::start(store.clone(), move |e| fail(e));
@@ -169,6 +162,16 @@ pub fn start_node(
     let market = std::thread::Builder::new()
         .name("bitwrk-market".into())
         .spawn(move || {
+            // Events logged since the newest snapshot count towards the next
+            // one, also those before this start: else a server restarted more
+            // often than every `every_events` events would replay a longer
+            // tail each time. Read here, on the market thread: a store may
+            // block (the PostgreSQL client does), which an async caller's
+            // thread must not.
+            let since_snapshot = recovery::since_snapshot(&*store, last_seq).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "newest snapshot unknown; counting from this start");
+                0
+            });
             Task {
                 leading: task_cluster.is_none(),
                 cluster: task_cluster,
