@@ -393,7 +393,7 @@ impl ActivityManager {
         }
     }
 
-    /// The next request for the server, if any (BW-CLIENT-12).
+    /// The next request for the server, if any (BW-CLIENT-1).
     pub fn poll_transmit(&mut self, now: Timestamp) -> Option<ServerRequest> {
         self.live
             .values_mut()

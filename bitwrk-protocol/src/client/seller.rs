@@ -300,9 +300,9 @@ impl SellTrade {
                 }
             }
             SellStep::AwaitingWorkerUrl | SellStep::AwaitingWork => {
-                let _ = self
-                    .base
-                    .phase_reached(Phase::Transmitting, &AFTER_WORKER_URL)?;
+                // WORKING follows only our own `buyersecret`: until the
+                // work is here, this only notices an end on the way.
+                let _ = self.base.phase_reached(Phase::Working, &AFTER_WORKER_URL)?;
             }
             SellStep::CheckingWork => {
                 let Some((work_hash, secret)) = self.work else {
