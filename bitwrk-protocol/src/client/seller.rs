@@ -279,6 +279,14 @@ impl SellTrade {
     }
 
     fn advance_once(&mut self, now: Timestamp) -> Result<(), ClientError> {
+        let after_match = !matches!(
+            self.step,
+            SellStep::Bidding | SellStep::Local | SellStep::Ended
+        );
+        if after_match && self.step != SellStep::Rejecting && self.paid_phase() {
+            self.end(Ok(()));
+            return Ok(());
+        }
         match self.step {
             SellStep::Bidding => {
                 if let Clearance::Local(buy) = self.base.clearance {
@@ -347,10 +355,6 @@ impl SellTrade {
                     .phase_reached(Phase::Unverified, &[Phase::Transmitting, Phase::Working])?;
             }
             SellStep::AwaitingReceipt | SellStep::Publishing => {
-                if self.paid_phase() {
-                    self.end(Ok(()));
-                    return Ok(());
-                }
                 let _ = self
                     .base
                     .phase_reached(Phase::Unverified, &[Phase::Working])?;
