@@ -55,6 +55,8 @@ pub(crate) struct Server {
     pub down: bool,
     /// Apply the next message of this name, but answer "no answer".
     pub lose_answer_of: Option<&'static str>,
+    /// Refuse every message of this name without applying it.
+    pub refuse_messages_of: Option<&'static str>,
 }
 
 fn etag_matches(req: &ServerRequest, tag: &str) -> bool {
@@ -75,6 +77,7 @@ impl Server {
             log: Vec::new(),
             down: false,
             lose_answer_of: None,
+            refuse_messages_of: None,
         }
     }
 
@@ -210,6 +213,16 @@ impl Server {
                         reason: "bad path".to_owned(),
                     };
                 };
+                if self
+                    .refuse_messages_of
+                    .is_some_and(|name| req.form.iter().any(|(k, _)| k == name))
+                {
+                    return Answer::Refused {
+                        status: 409,
+                        code: Some("tx.wrong-phase".to_owned()),
+                        message: "refused by the test".to_owned(),
+                    };
+                }
                 let lose = self
                     .lose_answer_of
                     .is_some_and(|name| req.form.iter().any(|(k, _)| k == name));
@@ -243,6 +256,15 @@ pub(crate) struct Script {
     pub buyer_vanishes_after_work: bool,
     /// The buyer's driver never accepts the result.
     pub buyer_never_accepts: bool,
+    /// The seller receives work that is not the committed one.
+    pub tamper_work: bool,
+    /// The buyer's transfer reports another result hash than the seller's.
+    pub wrong_result_hash: bool,
+    /// The worker never answers.
+    pub worker_hangs: bool,
+    /// The work reaches the seller right after its worker URL, before the
+    /// transaction is in TRANSMITTING.
+    pub early_work: bool,
     /// The receipt is signed by the wrong key once.
     pub forged_receipt_first: bool,
 }
@@ -411,6 +433,13 @@ impl World {
                     .mgr
                     .set_worker_url(now, e.key, WORKER_URL.to_owned())
                     .expect("worker url");
+                if self.script.early_work {
+                    let secret = Hash256::from_byte_array([9; 32]);
+                    self.seller
+                        .mgr
+                        .work_received(now, e.key, sha256(WORK), secret)
+                        .expect("work received");
+                }
             }
             (
                 true,
@@ -425,11 +454,17 @@ impl World {
                     return;
                 }
                 let sell = self.sell_key().expect("a sell waits");
+                let work_hash = if self.script.tamper_work {
+                    sha256(b"other work")
+                } else {
+                    work_hash
+                };
                 self.seller
                     .mgr
                     .work_received(now, sell, work_hash, buyer_secret)
                     .expect("work received");
             }
+            (false, EventKind::PushWork { .. }) if self.script.worker_hangs => {}
             (false, EventKind::PushWork { .. }) => {
                 let answer = if self.script.worker_fails {
                     WorkerAnswer::Status(500)
@@ -463,9 +498,14 @@ impl World {
                     .mgr
                     .receipt(now, e.key, receipt.hash, receipt.hash_signature)
                     .expect("receipt accepted");
+                let received = if self.script.wrong_result_hash {
+                    sha256(b"another result")
+                } else {
+                    hash
+                };
                 self.buyer
                     .mgr
-                    .transfer_done(now, buy, Ok(Some(hash)))
+                    .transfer_done(now, buy, Ok(Some(received)))
                     .expect("transfer done");
             }
             (

@@ -339,3 +339,96 @@ fn transmission_token_limits_buys() {
     assert_eq!(bids, 3);
     let _ = (sell, second, WorkerAnswer::Done);
 }
+
+/// The seller receives other work than the buyer committed to: it does
+/// not publish the secret, and the buyer is refunded at the timeout.
+#[test]
+fn work_that_does_not_match_the_commitment_is_not_done() {
+    // BW-CLIENT-19
+    let mut w = World::new(ClientConfig::default());
+    w.script.tamper_work = true;
+    let sell = w.start_seller("mBTC 1");
+    let buy = w.start_buyer("mBTC 1");
+    w.run_until(Duration::from_secs(900), |w| {
+        w.seller.finished(sell).is_some() && w.buyer.finished(buy).is_some()
+    });
+    assert_eq!(code(w.seller.finished(sell)), Some("client.work-mismatch"));
+    assert_eq!(code(w.buyer.finished(buy)), Some("client.tx-inactive"));
+    let tx = w.server.tx("0").expect("tx");
+    assert_eq!((tx.phase, tx.buyer_secret), (Phase::Transmitting, None));
+    assert!(
+        !w.seller
+            .saw(sell, |k| matches!(k, EventKind::PushWork { .. }))
+    );
+    assert_eq!(w.server.balance(&addr(&w.buyer.identity)), (1_000_000, 0));
+}
+
+/// The seller publishes a receipt for another result than the buyer
+/// received: the buyer does not accept (the seller is still paid when
+/// UNVERIFIED times out, as the server rules).
+#[test]
+fn a_receipt_for_another_result_is_not_accepted() {
+    // BW-CLIENT-16
+    let mut w = World::new(ClientConfig::default());
+    w.script.wrong_result_hash = true;
+    let sell = w.start_seller("mBTC 1");
+    let buy = w.start_buyer("mBTC 1");
+    w.run_until(Duration::from_secs(600), |w| {
+        w.seller.finished(sell).is_some() && w.buyer.finished(buy).is_some()
+    });
+    assert_eq!(code(w.buyer.finished(buy)), Some("client.result-mismatch"));
+    assert!(
+        !w.buyer
+            .saw(buy, |k| matches!(k, EventKind::ResultReady { .. }))
+    );
+    let accepts = w
+        .server
+        .log
+        .iter()
+        .filter(|(_, k, _)| *k == RequestKind::TxMessage)
+        .count();
+    assert_eq!(
+        accepts, 4,
+        "workhash, workerurl, buyersecret, result; no acceptresult"
+    );
+}
+
+/// A worker that never answers: the seller's watchdog closes the push when
+/// WORKING times out, the sell ends, the buyer is refunded.
+#[test]
+fn hanging_worker_is_cut_by_the_watchdog() {
+    // BW-CLIENT-17, BW-CLIENT-20
+    let mut w = World::new(ClientConfig::default());
+    w.script.worker_hangs = true;
+    let sell = w.start_seller("mBTC 1");
+    let buy = w.start_buyer("mBTC 1");
+    w.run_until(Duration::from_secs(1200), |w| {
+        w.seller.finished(sell).is_some() && w.buyer.finished(buy).is_some()
+    });
+    assert!(w.seller.saw(sell, |k| *k == EventKind::CloseConnections));
+    assert_eq!(code(w.seller.finished(sell)), Some("client.tx-inactive"));
+    assert_eq!(code(w.buyer.finished(buy)), Some("client.tx-inactive"));
+    assert_eq!(w.server.balance(&addr(&w.buyer.identity)), (1_000_000, 0));
+}
+
+/// The buyer's commitment is refused and shows no effect: the buy ends;
+/// the seller, which already has the work, gives up when the transaction
+/// times out without reaching TRANSMITTING.
+#[test]
+fn refused_commitment_ends_the_buy_and_the_seller_times_out() {
+    // BW-CLIENT-10, BW-CLIENT-19
+    let mut w = World::new(ClientConfig::default());
+    w.server.refuse_messages_of = Some("workhash");
+    w.script.early_work = true;
+    let sell = w.start_seller("mBTC 1");
+    let buy = w.start_buyer("mBTC 1");
+    w.run_until(Duration::from_secs(600), |w| {
+        w.seller.finished(sell).is_some() && w.buyer.finished(buy).is_some()
+    });
+    assert_eq!(code(w.buyer.finished(buy)), Some("client.message-refused"));
+    assert_eq!(
+        code(w.seller.finished(sell)),
+        Some("client.establish-timeout")
+    );
+    assert_eq!(w.server.balance(&addr(&w.buyer.identity)), (1_000_000, 0));
+}
