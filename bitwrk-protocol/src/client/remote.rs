@@ -304,6 +304,7 @@ impl Remote {
                 .values()
                 .any(|m| m.delivery == Delivery::Queued)
         {
+            // Something can be sent already: a time not after the latest input.
             return Some(self.due.min(self.last_success));
         }
         let retired = self

@@ -435,3 +435,29 @@ fn every_client_code_has_a_message() {
         "waiting for UNVERIFIED, the transaction went to WORK_DISPUTED"
     );
 }
+
+#[test]
+fn handled_deadlines_are_not_reported_again() {
+    // BW-CLIENT-1, BW-CLIENT-3
+    let mut mgr = ActivityManager::new(key(1), ClientConfig::default());
+    let m = Mandate::from_permit(
+        T0,
+        BidType::Buy,
+        article(),
+        money("mBTC 1"),
+        false,
+        1,
+        true,
+        1,
+    )
+    .unwrap();
+    mgr.add_mandate(T0, m);
+    let end = T0.saturating_add(Duration::from_secs(60));
+    assert_eq!(mgr.poll_timeout(), Some(end));
+    mgr.handle_timeout(end);
+    assert_eq!(mgr.poll_timeout(), None, "the mandate expired and is gone");
+    assert!(mgr.mandates().iter().next().is_none());
+    // A buy now waits: no mandate covers it.
+    mgr.buy(end, article(), None, sha256(b"w"), [1; 32]);
+    assert_eq!(mgr.poll_transmit(end), None);
+}
