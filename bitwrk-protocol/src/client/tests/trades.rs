@@ -432,3 +432,66 @@ fn refused_commitment_ends_the_buy_and_the_seller_times_out() {
     );
     assert_eq!(w.server.balance(&addr(&w.buyer.identity)), (1_000_000, 0));
 }
+
+/// The answers the harness builds directly are what `Answer::from_http`
+/// reads from the server's JSON bodies.
+#[test]
+fn http_bodies_of_the_market_parse_into_the_same_answers() {
+    // BW-CLIENT-12
+    use crate::client::Answer;
+    use crate::wire::{BidJson, TransactionJson, to_go_json};
+    let mut w = World::new(ClientConfig::default());
+    let sell = w.start_seller("mBTC 1");
+    let buy = w.start_buyer("mBTC 1");
+    w.run_until(Duration::from_secs(600), |w| {
+        w.seller.finished(sell).is_some()
+    });
+    let tx = w.server.tx("0").expect("tx").clone();
+    let headers = vec![("etag".to_owned(), "\"r5-c16\"".to_owned())];
+    let body = to_go_json(&TransactionJson::new(&tx));
+    assert_eq!(
+        Answer::from_http(RequestKind::FetchTx, 200, &headers, body.as_bytes()),
+        Answer::Tx {
+            etag: Some("\"r5-c16\"".to_owned()),
+            tx: Box::new(TransactionJson::new(&tx)),
+        }
+    );
+    let bid = w
+        .server
+        .market
+        .bid(crate::ids::BidId(0))
+        .expect("bid")
+        .clone();
+    let body = to_go_json(&BidJson::new(&bid));
+    assert_eq!(
+        Answer::from_http(RequestKind::FetchBid, 200, &[], body.as_bytes()),
+        Answer::Bid {
+            etag: None,
+            bid: Box::new(BidJson::new(&bid)),
+        }
+    );
+    let _ = buy;
+}
+
+/// Ended activities are kept for the listing up to the history's length.
+#[test]
+fn history_keeps_the_last_ended_activities() {
+    // BW-CLIENT-23
+    let config = ClientConfig {
+        history: 2,
+        ..ClientConfig::default()
+    };
+    let mut w = World::new(config);
+    let keys: Vec<_> = (0..3).map(|_| w.start_buyer("mBTC 1")).collect();
+    for k in &keys {
+        w.buyer.mgr.cancel(w.now, *k).expect("alive");
+    }
+    let listed: Vec<_> = w
+        .buyer
+        .mgr
+        .activities()
+        .into_iter()
+        .map(|a| a.key)
+        .collect();
+    assert_eq!(listed, keys[1..]);
+}
