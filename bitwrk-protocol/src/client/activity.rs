@@ -406,7 +406,10 @@ impl ActivityManager {
             .find_map(|r| r.poll_transmit(now))
     }
 
-    /// The answer to request `id`.
+    /// The answer to request `id`. An answer for an activity that has
+    /// ended meanwhile (cancelled, or ended by another input while the
+    /// request was in flight) is refused with `client.unknown-request`
+    /// and changes nothing; a driver may drop it.
     pub fn handle_answer(
         &mut self,
         now: Timestamp,
