@@ -20,8 +20,11 @@
 //! transaction.
 
 use bitwrk_protocol::market::Event;
+use bitwrk_protocol::money::{Currency, Money};
+use bitwrk_protocol::wire::PriceAggregate;
 
 pub mod commit_queue;
+pub mod prices;
 pub mod recovery;
 pub mod sqlite;
 #[cfg(test)]
@@ -54,7 +57,11 @@ pub enum Record {
         /// The `Bid` JSON.
         json: serde_json::Value,
     },
-    /// A transaction as it is now (insert or replace by id).
+    /// A transaction as it is now (insert or replace by id). The first
+    /// record of an id also adds its price to the price totals of its
+    /// article, currency and second ([`Store::price_seconds`]); later ones
+    /// leave the totals alone, since article, match time and price of a
+    /// transaction never change.
     Tx {
         /// Transaction id.
         id: u64,
@@ -63,6 +70,8 @@ pub enum Record {
         /// When it was matched, milliseconds since the epoch (for price
         /// queries: [`HistoryQuery::Trades`]).
         matched_ms: u64,
+        /// The price it was matched at (for the price totals).
+        price: Money,
         /// The `Transaction` JSON.
         json: serde_json::Value,
     },
@@ -160,6 +169,14 @@ pub enum HistoryQuery {
     },
 }
 
+/// The second (price-total key) of a match time: second `s` holds the
+/// trades matched in `(1000·(s−1), 1000·s]` milliseconds, so that the
+/// half-open slots of `/query/prices` (BW-JSON-14) starting at a whole
+/// second are unions of whole seconds.
+pub const fn price_second(matched_ms: u64) -> u64 {
+    matched_ms.div_ceil(1000)
+}
+
 /// Why the store failed. Every failure of a commit means: nothing of it was
 /// written.
 #[derive(Debug, thiserror::Error)]
@@ -242,6 +259,21 @@ pub trait Store: Send + Sync + 'static {
 
     /// History records (JSON values) for a query.
     fn history(&self, query: &HistoryQuery) -> Result<Vec<serde_json::Value>, StoreError>;
+
+    /// The price totals of `article` in `currency` for every second in
+    /// `seconds` ([`price_second`]) that has a trade, in second order. They
+    /// are maintained by [`commit`](Self::commit) from the first
+    /// [`Record::Tx`] of each transaction, in the same transaction as the
+    /// record, and a schema upgrade that introduces them fills them from
+    /// the stored transactions. `/query/prices` is answered from them
+    /// (whole seconds) and from [`HistoryQuery::Trades`] (the seconds a
+    /// slot boundary cuts).
+    fn price_seconds(
+        &self,
+        article: &str,
+        currency: Currency,
+        seconds: core::ops::RangeInclusive<u64>,
+    ) -> Result<Vec<(u64, PriceAggregate)>, StoreError>;
 
     /// Writes a consistent copy of the whole database to `path` while the
     /// server keeps running (online backup).

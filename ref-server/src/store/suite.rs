@@ -5,7 +5,9 @@
 use std::path::Path;
 
 use bitwrk_protocol::market::Event;
+use bitwrk_protocol::money::{Currency, Money};
 use bitwrk_protocol::time::Timestamp;
+use bitwrk_protocol::wire::PriceAggregate;
 use serde_json::json;
 
 use super::{Commit, HistoryQuery, LoggedEvent, Record, Seq, Snapshot, Store, StoreError};
@@ -56,6 +58,10 @@ fn all_events(store: &dyn Store, after: Seq) -> Vec<LoggedEvent> {
     out
 }
 
+fn btc(amount: i64) -> Money {
+    Money::new(amount, Currency::Btc)
+}
+
 fn movement(id: u64, ts: u64, accounts: &[&str]) -> Record {
     Record::Movement {
         id,
@@ -78,6 +84,7 @@ fn full_commit(first: Seq) -> Commit {
                 id: first,
                 article: "art".into(),
                 matched_ms: first * 1000,
+                price: btc(first as i64),
                 json: json!({ "tx": first }),
             },
             Record::TxMessage {
@@ -160,6 +167,7 @@ pub(crate) fn commit_and_reload(b: &impl Backend) {
                 id: 1,
                 article: "art".into(),
                 matched_ms: 1000,
+                price: btc(1),
                 json: json!({ "tx": "changed" }),
             },
             Record::Deposit {
@@ -268,9 +276,97 @@ pub(crate) fn atomicity(b: &impl Backend) {
     });
     assert!(s.commit(&c).is_err());
     assert_eq!(contents(&s), before);
+    // A failed commit adds nothing to the price totals either.
+    assert_eq!(
+        s.price_seconds("art", Currency::Btc, 0..=100)
+            .unwrap()
+            .len(),
+        1
+    );
     // The store is still usable and the log continues at 4.
     s.commit(&full_commit(4)).unwrap();
     assert_eq!(s.last_seq().unwrap(), 6);
+}
+
+fn tx_record(id: u64, article: &str, matched_ms: u64, price: Money) -> Record {
+    Record::Tx {
+        id,
+        article: article.into(),
+        matched_ms,
+        price,
+        json: json!({ "tx": id }),
+    }
+}
+
+/// The price totals (`Store::price_seconds`): per article, currency and
+/// second `ceil(ms / 1000)`; only the first record of a transaction counts;
+/// the sum turns `None` beyond the 64-bit range; written with the commit.
+pub(crate) fn price_totals(b: &impl Backend) {
+    let s = b.open().unwrap();
+    let eur = |a| Money::new(a, Currency::Eur);
+    s.commit(&Commit {
+        events: events(1..=1),
+        records: vec![
+            tx_record(1, "x", 1000, btc(5)), // second 1: (0, 1000]
+            tx_record(2, "x", 1001, btc(7)), // second 2
+            tx_record(3, "x", 1500, btc(3)),
+            tx_record(4, "x", 2000, btc(7)),
+            tx_record(5, "x", 1800, eur(9)), // another currency
+            tx_record(6, "y", 1800, btc(1)), // another article
+            tx_record(7, "x", 9_000, btc(i64::MAX)),
+            tx_record(8, "x", 9_000, btc(1)),
+        ],
+    })
+    .unwrap();
+    // Transaction 2 again (a later phase), even with another price: no change.
+    s.commit(&Commit {
+        events: events(2..=2),
+        records: vec![tx_record(2, "x", 1001, btc(1000))],
+    })
+    .unwrap();
+    let agg = |sum: Option<Money>, min, max, count| PriceAggregate {
+        sum,
+        min,
+        max,
+        count,
+    };
+    assert_eq!(
+        s.price_seconds("x", Currency::Btc, 0..=100).unwrap(),
+        vec![
+            (1, agg(Some(btc(5)), btc(5), btc(5), 1)),
+            (2, agg(Some(btc(17)), btc(3), btc(7), 3)),
+            (9, agg(None, btc(1), btc(i64::MAX), 2)),
+        ]
+    );
+    assert_eq!(
+        s.price_seconds("x", Currency::Btc, 2..=8).unwrap(),
+        vec![(2, agg(Some(btc(17)), btc(3), btc(7), 3))]
+    );
+    assert_eq!(
+        s.price_seconds("x", Currency::Eur, 0..=100).unwrap(),
+        vec![(2, agg(Some(eur(9)), eur(9), eur(9), 1))]
+    );
+    assert_eq!(
+        s.price_seconds("y", Currency::Btc, 0..=100).unwrap(),
+        vec![(2, agg(Some(btc(1)), btc(1), btc(1), 1))]
+    );
+    assert!(
+        s.price_seconds("z", Currency::Btc, 0..=100)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        s.price_seconds("x", Currency::Btc, 3..=8)
+            .unwrap()
+            .is_empty()
+    );
+    // They survive reopening.
+    drop(s);
+    let s = b.open().unwrap();
+    assert_eq!(
+        s.price_seconds("x", Currency::Btc, 0..=100).unwrap().len(),
+        3
+    );
 }
 
 /// The newest snapshot wins; a snapshot ahead of the log is refused.
@@ -366,6 +462,7 @@ pub(crate) fn history_queries(b: &impl Backend) {
             id,
             article: if id <= 4 { "x".into() } else { "y".into() },
             matched_ms: 1000 * id,
+            price: btc(10),
             json: json!({ "tx": id }),
         });
         records.push(Record::TxMessage {
