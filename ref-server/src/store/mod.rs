@@ -59,7 +59,7 @@ pub enum Record {
     },
     /// A transaction as it is now (insert or replace by id). The first
     /// record of an id also adds its price to the price totals of its
-    /// article, currency and second ([`Store::price_seconds`]); later ones
+    /// article, currency and slot of each grain ([`Store::price_totals`]); later ones
     /// leave the totals alone, since article, match time and price of a
     /// transaction never change.
     Tx {
@@ -169,12 +169,35 @@ pub enum HistoryQuery {
     },
 }
 
-/// The second (price-total key) of a match time: second `s` holds the
-/// trades matched in `(1000·(s−1), 1000·s]` milliseconds, so that the
-/// half-open slots of `/query/prices` (BW-JSON-14) starting at a whole
-/// second are unions of whole seconds.
-pub const fn price_second(matched_ms: u64) -> u64 {
-    matched_ms.div_ceil(1000)
+/// The time grains of the stored price totals ([`Store::price_totals`]).
+/// Slot `k` of a grain of `g` milliseconds holds the trades matched in
+/// `(g·(k−1), g·k]` ms, so that the half-open slots of `/query/prices`
+/// (BW-JSON-14) are unions of whole grains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PriceGrain {
+    /// One millisecond (the resolution of match times): slot `k` is the
+    /// trades matched at `k` ms exactly.
+    Millisecond,
+    /// One second.
+    Second,
+}
+
+impl PriceGrain {
+    /// Both grains; a commit updates each.
+    pub const ALL: [PriceGrain; 2] = [PriceGrain::Millisecond, PriceGrain::Second];
+
+    /// The length in milliseconds.
+    pub const fn millis(self) -> u64 {
+        match self {
+            PriceGrain::Millisecond => 1,
+            PriceGrain::Second => 1000,
+        }
+    }
+
+    /// The slot a match time falls in.
+    pub const fn slot(self, matched_ms: u64) -> u64 {
+        matched_ms.div_ceil(self.millis())
+    }
 }
 
 /// Why the store failed. Every failure of a commit means: nothing of it was
@@ -260,19 +283,19 @@ pub trait Store: Send + Sync + 'static {
     /// History records (JSON values) for a query.
     fn history(&self, query: &HistoryQuery) -> Result<Vec<serde_json::Value>, StoreError>;
 
-    /// The price totals of `article` in `currency` for every second in
-    /// `seconds` ([`price_second`]) that has a trade, in second order. They
-    /// are maintained by [`commit`](Self::commit) from the first
+    /// The price totals of `article` in `currency` for every slot of
+    /// `grain` in `slots` ([`PriceGrain::slot`]) that has a trade, in slot
+    /// order. [`commit`](Self::commit) maintains them from the first
     /// [`Record::Tx`] of each transaction, in the same transaction as the
-    /// record, and a schema upgrade that introduces them fills them from
-    /// the stored transactions. `/query/prices` is answered from them
-    /// (whole seconds) and from [`HistoryQuery::Trades`] (the seconds a
-    /// slot boundary cuts).
-    fn price_seconds(
+    /// record; the schema upgrade that introduced them filled them from the
+    /// stored transactions. `/query/prices` is answered from them
+    /// ([`prices`]).
+    fn price_totals(
         &self,
         article: &str,
         currency: Currency,
-        seconds: core::ops::RangeInclusive<u64>,
+        grain: PriceGrain,
+        slots: core::ops::RangeInclusive<u64>,
     ) -> Result<Vec<(u64, PriceAggregate)>, StoreError>;
 
     /// Writes a consistent copy of the whole database to `path` while the

@@ -1,29 +1,18 @@
 //! The price history of `/query/prices` from the store's price totals
-//! ([`Store::price_seconds`]): every second that lies inside one slot of the
-//! query counts as a whole; the seconds a slot boundary cuts (a `begin` that
-//! is not a whole second) are read trade by trade
-//! ([`HistoryQuery::Trades`]). So a query reads at most one row per second
-//! of its period that saw a trade, plus the trades of at most one second per
-//! slot boundary — not every trade of the period — and gives exactly the
-//! slots the trades themselves give ([`PriceQuery::aggregate`]).
+//! ([`Store::price_totals`]): every second that lies inside one slot of the
+//! query counts as a whole (second grain); the seconds a slot boundary cuts
+//! (when `begin` is not a whole second) are read per millisecond. So a
+//! query reads at most one row per second of its period that saw a trade,
+//! plus one row per trading millisecond of the cut seconds — never the
+//! transactions — and gives exactly the slots the trades themselves give
+//! ([`PriceQuery::aggregate`]).
 
 use std::collections::BTreeSet;
 
-use bitwrk_protocol::money::Money;
 use bitwrk_protocol::time::Timestamp;
 use bitwrk_protocol::wire::{PriceAggregate, PriceQuery};
-use serde::Deserialize;
 
-use super::{HistoryQuery, Store, StoreError, price_second};
-
-/// What a price query reads of a stored transaction.
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct Trade {
-    price: Money,
-    #[serde(with = "bitwrk_protocol::rfc3339")]
-    matched: Timestamp,
-}
+use super::{PriceGrain, Store, StoreError};
 
 /// The seconds whose interior holds a slot boundary of `query` (including
 /// `begin` and `end`).
@@ -37,12 +26,13 @@ fn cut_seconds(query: &PriceQuery) -> BTreeSet<u64> {
         .into_iter()
         .chain(interior)
         .filter(|b| b % 1000 != 0)
-        .map(price_second)
+        .map(|b| PriceGrain::Second.slot(b))
         .collect()
 }
 
 /// The parts (time, totals) `query` aggregates: its article's trades in its
-/// currency, grouped per whole second where no slot boundary cuts it.
+/// currency, grouped per whole second where no slot boundary cuts the
+/// second, else per millisecond.
 pub fn price_parts(
     store: &dyn Store,
     query: &PriceQuery,
@@ -50,13 +40,14 @@ pub fn price_parts(
     let article = query.article.to_string();
     let currency = query.currency();
     let cut = cut_seconds(query);
-    let first = price_second(query.begin.as_millis()) + 1;
+    let (second, ms) = (PriceGrain::Second, PriceGrain::Millisecond);
+    let first = second.slot(query.begin.as_millis()) + 1;
     let last = query.end.as_millis() / 1000;
     let mut parts: Vec<(Timestamp, PriceAggregate)> = store
-        .price_seconds(&article, currency, first..=last)?
+        .price_totals(&article, currency, second, first..=last)?
         .into_iter()
-        .filter(|(second, _)| !cut.contains(second))
-        .map(|(second, totals)| (Timestamp::from_millis(second * 1000), totals))
+        .filter(|(s, _)| !cut.contains(s))
+        .map(|(s, totals)| (Timestamp::from_millis(s * 1000), totals))
         .collect();
     // Runs of consecutive cut seconds, one read each.
     let mut runs: Vec<(u64, u64)> = Vec::new();
@@ -67,19 +58,13 @@ pub fn price_parts(
         }
     }
     for (from, to) in runs {
-        let trades = store.history(&HistoryQuery::Trades {
-            article: article.clone(),
-            begin_ms: (from - 1) * 1000 + 1,
-            end_ms: to * 1000 + 1,
-            limit: usize::MAX,
-        })?;
-        for value in trades {
-            let t: Trade = serde_json::from_value(value)
-                .map_err(|e| StoreError::Corrupt(format!("stored transaction: {e}")))?;
-            if t.price.currency() == currency {
-                parts.push((t.matched, PriceAggregate::of(t.price)));
-            }
-        }
+        let slots = (from - 1) * 1000 + 1..=to * 1000;
+        parts.extend(
+            store
+                .price_totals(&article, currency, ms, slots)?
+                .into_iter()
+                .map(|(at, totals)| (Timestamp::from_millis(at), totals)),
+        );
     }
     Ok(parts)
 }
@@ -92,8 +77,20 @@ mod tests {
     use bitwrk_protocol::wire::Resolution;
     use serde_json::json;
 
+    use bitwrk_protocol::money::Money;
+    use serde::Deserialize;
+
     use super::*;
-    use crate::store::{Commit, Record, SqliteStore, suite};
+    use crate::store::{Commit, HistoryQuery, Record, SqliteStore, suite};
+
+    /// What the old computation read of a stored transaction.
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Trade {
+        price: Money,
+        #[serde(with = "bitwrk_protocol::rfc3339")]
+        matched: Timestamp,
+    }
 
     const ARTICLES: [&str; 2] = ["fnord", "snafu"];
     const BASE: u64 = 1_780_000_000_000;

@@ -21,7 +21,7 @@ use bitwrk_protocol::money::{Currency, Money};
 use bitwrk_protocol::wire::PriceAggregate;
 
 use super::{
-    Commit, HistoryQuery, LoggedEvent, Record, Seq, Snapshot, Store, StoreError, price_second,
+    Commit, HistoryQuery, LoggedEvent, PriceGrain, Record, Seq, Snapshot, Store, StoreError,
 };
 
 /// One schema step: the SQL that takes the schema from the previous
@@ -34,8 +34,11 @@ pub struct Migration {
     pub sql: &'static str,
     /// Fills what the SQL created from the data already stored (same
     /// transaction, after the SQL).
-    pub backfill: Option<fn(&rusqlite::Transaction<'_>) -> Result<(), StoreError>>,
+    pub backfill: Option<Backfill>,
 }
+
+/// A migration's data step.
+pub type Backfill = fn(&rusqlite::Transaction<'_>) -> Result<(), StoreError>;
 
 /// Every schema step, oldest first. Append only: a released step never
 /// changes.
@@ -90,20 +93,21 @@ pub const MIGRATIONS: &[Migration] = &[
     ",
         backfill: None,
     },
-    // Price totals per article, currency and second (`Store::price_seconds`);
-    // `sum` is NULL once it left the 64-bit range.
+    // Price totals per article, currency, grain (in ms) and slot
+    // (`Store::price_totals`); `sum` is NULL once it left the 64-bit range.
     Migration {
         version: 2,
         sql: "
         CREATE TABLE price_slots (
             article  TEXT NOT NULL,
             currency TEXT NOT NULL,
-            second   INTEGER NOT NULL,
+            grain    INTEGER NOT NULL,
+            slot     INTEGER NOT NULL,
             sum      INTEGER,
             min      INTEGER NOT NULL,
             max      INTEGER NOT NULL,
             count    INTEGER NOT NULL,
-            PRIMARY KEY (article, currency, second)
+            PRIMARY KEY (article, currency, grain, slot)
         ) WITHOUT ROWID;
     ",
         backfill: Some(backfill_price_slots),
@@ -374,7 +378,7 @@ fn write_record(tx: &rusqlite::Transaction<'_>, record: &Record) -> Result<(), S
     }
 }
 
-/// Adds one trade to its second's price totals.
+/// Adds one trade to the price totals of its slot of each grain.
 fn add_price(
     tx: &rusqlite::Transaction<'_>,
     article: &str,
@@ -382,39 +386,44 @@ fn add_price(
     price: Money,
 ) -> Result<(), StoreError> {
     let currency = price.currency().code();
-    let second = to_i64(price_second(matched_ms))?;
-    let old = tx
-        .prepare_cached(
-            "SELECT sum, min, max, count FROM price_slots
-             WHERE article = ?1 AND currency = ?2 AND second = ?3",
+    for grain in PriceGrain::ALL {
+        let g = to_i64(grain.millis())?;
+        let slot = to_i64(grain.slot(matched_ms))?;
+        let old = tx
+            .prepare_cached(
+                "SELECT sum, min, max, count FROM price_slots
+                 WHERE article = ?1 AND currency = ?2 AND grain = ?3 AND slot = ?4",
+            )
+            .map_err(backend)?
+            .query_row(params![article, currency, g, slot], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()
+            .map_err(backend)?;
+        let one = PriceAggregate::of(price);
+        let total = match old {
+            Some(row) => aggregate_from_row(price.currency(), row)?.merge(one),
+            None => one,
+        };
+        tx.prepare_cached(
+            "INSERT OR REPLACE INTO price_slots
+               (article, currency, grain, slot, sum, min, max, count)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )
         .map_err(backend)?
-        .query_row(params![article, currency, second], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })
-        .optional()
+        .execute(params![
+            article,
+            currency,
+            g,
+            slot,
+            total.sum.map(|m| m.amount()),
+            total.min.amount(),
+            total.max.amount(),
+            to_i64(total.count)?,
+        ])
         .map_err(backend)?;
-    let one = PriceAggregate::of(price);
-    let total = match old {
-        Some(row) => aggregate_from_row(price.currency(), row)?.merge(one),
-        None => one,
-    };
-    tx.prepare_cached(
-        "INSERT OR REPLACE INTO price_slots (article, currency, second, sum, min, max, count)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )
-    .map_err(backend)?
-    .execute(params![
-        article,
-        currency,
-        second,
-        total.sum.map(|m| m.amount()),
-        total.min.amount(),
-        total.max.amount(),
-        to_i64(total.count)?,
-    ])
-    .map_err(backend)
-    .map(drop)
+    }
+    Ok(())
 }
 
 type AggregateRow = (Option<i64>, i64, i64, i64);
@@ -612,23 +621,26 @@ impl Store for SqliteStore {
         })
     }
 
-    fn price_seconds(
+    fn price_totals(
         &self,
         article: &str,
         currency: Currency,
-        seconds: core::ops::RangeInclusive<u64>,
+        grain: PriceGrain,
+        slots: core::ops::RangeInclusive<u64>,
     ) -> Result<Vec<(u64, PriceAggregate)>, StoreError> {
-        let (first, last) = (to_i64(*seconds.start())?, to_i64(*seconds.end())?);
+        let (first, last) = (to_i64(*slots.start())?, to_i64(*slots.end())?);
+        let g = to_i64(grain.millis())?;
         self.with_reader(|c| {
             let mut stmt = c
                 .prepare_cached(
-                    "SELECT second, sum, min, max, count FROM price_slots
-                     WHERE article = ?1 AND currency = ?2 AND second BETWEEN ?3 AND ?4
-                     ORDER BY second",
+                    "SELECT slot, sum, min, max, count FROM price_slots
+                     WHERE article = ?1 AND currency = ?2 AND grain = ?3
+                       AND slot BETWEEN ?4 AND ?5
+                     ORDER BY slot",
                 )
                 .map_err(backend)?;
             let rows = stmt
-                .query_map(params![article, currency.code(), first, last], |r| {
+                .query_map(params![article, currency.code(), g, first, last], |r| {
                     Ok((
                         r.get::<_, i64>(0)?,
                         (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?),
@@ -636,8 +648,8 @@ impl Store for SqliteStore {
                 })
                 .map_err(backend)?;
             rows.map(|row| {
-                let (second, agg) = row.map_err(backend)?;
-                Ok((from_i64(second)?, aggregate_from_row(currency, agg)?))
+                let (slot, agg) = row.map_err(backend)?;
+                Ok((from_i64(slot)?, aggregate_from_row(currency, agg)?))
             })
             .collect()
         })
@@ -775,7 +787,9 @@ mod tests {
         let s = b.open().unwrap();
         assert_eq!(SqliteStore::schema_version_of(b.db()).unwrap(), 2);
         let btc = |a| Money::new(a, Currency::Btc);
-        let got = s.price_seconds("a", Currency::Btc, 0..=10).unwrap();
+        let got = s
+            .price_totals("a", Currency::Btc, PriceGrain::Second, 0..=10)
+            .unwrap();
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].0, 2);
         assert_eq!(got[0].1.sum, Some(btc(100_003)));
@@ -783,7 +797,12 @@ mod tests {
             (got[0].1.min, got[0].1.max, got[0].1.count),
             (btc(3), btc(100_000), 2)
         );
-        assert_eq!(s.price_seconds("a", Currency::Eur, 0..=10).unwrap()[0].0, 3);
+        assert_eq!(
+            s.price_totals("a", Currency::Eur, PriceGrain::Second, 0..=10)
+                .unwrap()[0]
+                .0,
+            3
+        );
         // A transaction without a price is corrupt: the upgrade refuses and
         // leaves the database at version 1.
         let b = Sqlite::new();

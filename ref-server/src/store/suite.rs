@@ -10,7 +10,9 @@ use bitwrk_protocol::time::Timestamp;
 use bitwrk_protocol::wire::PriceAggregate;
 use serde_json::json;
 
-use super::{Commit, HistoryQuery, LoggedEvent, Record, Seq, Snapshot, Store, StoreError};
+use super::{
+    Commit, HistoryQuery, LoggedEvent, PriceGrain, Record, Seq, Snapshot, Store, StoreError,
+};
 
 /// How a suite function reaches one backend's database.
 pub(crate) trait Backend {
@@ -278,7 +280,7 @@ pub(crate) fn atomicity(b: &impl Backend) {
     assert_eq!(contents(&s), before);
     // A failed commit adds nothing to the price totals either.
     assert_eq!(
-        s.price_seconds("art", Currency::Btc, 0..=100)
+        s.price_totals("art", Currency::Btc, PriceGrain::Second, 0..=100)
             .unwrap()
             .len(),
         1
@@ -298,8 +300,8 @@ fn tx_record(id: u64, article: &str, matched_ms: u64, price: Money) -> Record {
     }
 }
 
-/// The price totals (`Store::price_seconds`): per article, currency and
-/// second `ceil(ms / 1000)`; only the first record of a transaction counts;
+/// The price totals (`Store::price_totals`): per article, currency, grain
+/// and slot `ceil(ms / grain)`; only the first record of a transaction counts;
 /// the sum turns `None` beyond the 64-bit range; written with the commit.
 pub(crate) fn price_totals(b: &impl Backend) {
     let s = b.open().unwrap();
@@ -331,7 +333,8 @@ pub(crate) fn price_totals(b: &impl Backend) {
         count,
     };
     assert_eq!(
-        s.price_seconds("x", Currency::Btc, 0..=100).unwrap(),
+        s.price_totals("x", Currency::Btc, PriceGrain::Second, 0..=100)
+            .unwrap(),
         vec![
             (1, agg(Some(btc(5)), btc(5), btc(5), 1)),
             (2, agg(Some(btc(17)), btc(3), btc(7), 3)),
@@ -339,32 +342,52 @@ pub(crate) fn price_totals(b: &impl Backend) {
         ]
     );
     assert_eq!(
-        s.price_seconds("x", Currency::Btc, 2..=8).unwrap(),
+        s.price_totals("x", Currency::Btc, PriceGrain::Second, 2..=8)
+            .unwrap(),
         vec![(2, agg(Some(btc(17)), btc(3), btc(7), 3))]
     );
     assert_eq!(
-        s.price_seconds("x", Currency::Eur, 0..=100).unwrap(),
+        s.price_totals("x", Currency::Eur, PriceGrain::Second, 0..=100)
+            .unwrap(),
         vec![(2, agg(Some(eur(9)), eur(9), eur(9), 1))]
     );
     assert_eq!(
-        s.price_seconds("y", Currency::Btc, 0..=100).unwrap(),
+        s.price_totals("y", Currency::Btc, PriceGrain::Second, 0..=100)
+            .unwrap(),
         vec![(2, agg(Some(btc(1)), btc(1), btc(1), 1))]
     );
     assert!(
-        s.price_seconds("z", Currency::Btc, 0..=100)
+        s.price_totals("z", Currency::Btc, PriceGrain::Second, 0..=100)
             .unwrap()
             .is_empty()
     );
     assert!(
-        s.price_seconds("x", Currency::Btc, 3..=8)
+        s.price_totals("x", Currency::Btc, PriceGrain::Second, 3..=8)
             .unwrap()
             .is_empty()
+    );
+    // The millisecond grain: one slot per match time.
+    assert_eq!(
+        s.price_totals("x", Currency::Btc, PriceGrain::Millisecond, 1000..=1500)
+            .unwrap(),
+        vec![
+            (1000, agg(Some(btc(5)), btc(5), btc(5), 1)),
+            (1001, agg(Some(btc(7)), btc(7), btc(7), 1)),
+            (1500, agg(Some(btc(3)), btc(3), btc(3), 1)),
+        ]
+    );
+    assert_eq!(
+        s.price_totals("x", Currency::Btc, PriceGrain::Millisecond, 9000..=9000)
+            .unwrap(),
+        vec![(9000, agg(None, btc(1), btc(i64::MAX), 2))]
     );
     // They survive reopening.
     drop(s);
     let s = b.open().unwrap();
     assert_eq!(
-        s.price_seconds("x", Currency::Btc, 0..=100).unwrap().len(),
+        s.price_totals("x", Currency::Btc, PriceGrain::Second, 0..=100)
+            .unwrap()
+            .len(),
         3
     );
 }
