@@ -82,8 +82,14 @@ fn stopped() -> ApiError {
     ApiError::overloaded("the market is stopping")
 }
 
-fn market_error(e: &MarketError) -> ApiError {
-    ApiError::from_core(e)
+/// The refusal of an input at `now`, with `Retry-After` when only time
+/// lifts it.
+fn market_error(now: Timestamp, e: &MarketError) -> ApiError {
+    let error = ApiError::from_core(e);
+    match e.retry_after(now) {
+        Some(wait) => error.retry_after(wait),
+        None => error,
+    }
 }
 
 /// The running market task.
@@ -435,7 +441,7 @@ impl Task {
                         let _ = reply.send(Ok(nonce.as_str().to_owned()));
                     }
                     Err(e) => {
-                        let _ = reply.send(Err(market_error(&e)));
+                        let _ = reply.send(Err(market_error(now, &e)));
                     }
                 }
             }
@@ -460,7 +466,7 @@ impl Task {
                         pending.releases.push(release_after(reply, placed.bid));
                     }
                     Err(e) => {
-                        let e = market_error(&e);
+                        let e = market_error(now, &e);
                         #[cfg(feature = "conformance-faults")]
                         crate::faults::bid_refused(&form.nonce, e.code);
                         let _ = reply.send(Err(e));
@@ -482,7 +488,7 @@ impl Task {
                         pending.releases.push(release_after(reply, accepted));
                     }
                     Err(e) => {
-                        let _ = reply.send(Err(market_error(&e)));
+                        let _ = reply.send(Err(market_error(now, &e)));
                     }
                 }
             }
@@ -511,7 +517,7 @@ impl Task {
                         .push(release_after(reply, signed.deposit.uid.clone()));
                 }
                 Err(e) => {
-                    let _ = reply.send(Err(market_error(&e)));
+                    let _ = reply.send(Err(market_error(now, &e)));
                 }
             },
             Command::AccountAction(account, form, reply) => {
@@ -521,7 +527,7 @@ impl Task {
                         pending.releases.push(release_after(reply, ()));
                     }
                     Err(e) => {
-                        let _ = reply.send(Err(market_error(&e)));
+                        let _ = reply.send(Err(market_error(now, &e)));
                     }
                 }
             }
@@ -533,7 +539,7 @@ impl Task {
                     pending.releases.push(release_after(reply, stored));
                 }
                 Err(e) => {
-                    let _ = reply.send(Err(market_error(&e)));
+                    let _ = reply.send(Err(market_error(now, &e)));
                 }
             },
         }
