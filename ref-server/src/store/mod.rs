@@ -135,10 +135,23 @@ pub struct Snapshot {
 /// Which stored history records a read asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HistoryQuery {
-    /// Movements touching an account, newest first.
+    /// Movements touching an account, newest first: those with an id
+    /// below `before` if given (the older pages of the account view).
     AccountMovements {
         /// The account.
         account: String,
+        /// Only ids below this one.
+        before: Option<u64>,
+        /// At most this many.
+        limit: usize,
+    },
+    /// Movements touching an account with an id of `since` or above,
+    /// oldest first (the newer pages of the account view).
+    AccountMovementsSince {
+        /// The account.
+        account: String,
+        /// The smallest id.
+        since: u64,
         /// At most this many.
         limit: usize,
     },

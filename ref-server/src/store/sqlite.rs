@@ -581,10 +581,31 @@ impl Store for SqliteStore {
     fn history(&self, query: &HistoryQuery) -> Result<Vec<serde_json::Value>, StoreError> {
         let limit = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         let (sql, p): (&str, Vec<Box<dyn rusqlite::ToSql>>) = match query {
-            HistoryQuery::AccountMovements { account, limit: n } => (
+            HistoryQuery::AccountMovements {
+                account,
+                before,
+                limit: n,
+            } => (
                 "SELECT m.json FROM movement_accounts a JOIN movements m ON m.id = a.movement
-                 WHERE a.account = ?1 ORDER BY a.movement DESC LIMIT ?2",
-                vec![Box::new(account.clone()), Box::new(limit(*n))],
+                 WHERE a.account = ?1 AND a.movement < ?3 ORDER BY a.movement DESC LIMIT ?2",
+                vec![
+                    Box::new(account.clone()),
+                    Box::new(limit(*n)),
+                    Box::new(before.map_or(Ok(i64::MAX), |b| to_i64(b.min(i64::MAX as u64)))?),
+                ],
+            ),
+            HistoryQuery::AccountMovementsSince {
+                account,
+                since,
+                limit: n,
+            } => (
+                "SELECT m.json FROM movement_accounts a JOIN movements m ON m.id = a.movement
+                 WHERE a.account = ?1 AND a.movement >= ?3 ORDER BY a.movement LIMIT ?2",
+                vec![
+                    Box::new(account.clone()),
+                    Box::new(limit(*n)),
+                    Box::new(to_i64((*since).min(i64::MAX as u64))?),
+                ],
             ),
             HistoryQuery::Ledger { begin_ms, limit: n } => (
                 "SELECT json FROM movements WHERE timestamp_ms >= ?1

@@ -264,6 +264,7 @@ pub(crate) fn atomicity(b: &impl Backend) {
     assert!(
         s.history(&HistoryQuery::AccountMovements {
             account: "1carol".into(),
+            before: None,
             limit: 10
         })
         .unwrap()
@@ -505,8 +506,30 @@ pub(crate) fn history_queries(b: &impl Backend) {
     };
     let account = |a: &str, limit| HistoryQuery::AccountMovements {
         account: a.into(),
+        before: None,
         limit,
     };
+    let older = |a: &str, before, limit| HistoryQuery::AccountMovements {
+        account: a.into(),
+        before: Some(before),
+        limit,
+    };
+    let since = |a: &str, since, limit| HistoryQuery::AccountMovementsSince {
+        account: a.into(),
+        since,
+        limit,
+    };
+    // Pages of the account view.
+    assert_eq!(keys(q(older("1a", 5, 2)), "Key"), vec![4, 3]);
+    assert_eq!(keys(q(older("1a", 5, 10)), "Key"), vec![4, 3, 2, 1]);
+    assert_eq!(keys(q(older("1b", 6, 10)), "Key"), vec![4, 2]);
+    assert!(q(older("1a", 1, 10)).is_empty());
+    assert_eq!(keys(q(older("1a", u64::MAX, 1)), "Key"), vec![6]);
+    assert_eq!(keys(q(since("1a", 3, 2)), "Key"), vec![3, 4]);
+    assert_eq!(keys(q(since("1b", 3, 10)), "Key"), vec![4, 6]);
+    assert_eq!(keys(q(since("1a", 0, 10)), "Key"), vec![1, 2, 3, 4, 5, 6]);
+    assert!(q(since("1a", 7, 10)).is_empty());
+    assert!(q(since("1c", 0, 10)).is_empty());
     assert_eq!(keys(q(account("1a", 10)), "Key"), vec![6, 5, 4, 3, 2, 1]);
     assert_eq!(keys(q(account("1a", 2)), "Key"), vec![6, 5]);
     assert_eq!(keys(q(account("1b", 10)), "Key"), vec![6, 4, 2]);
