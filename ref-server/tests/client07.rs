@@ -93,6 +93,9 @@ fn place_bid(server: &Server, k: &PrivateKey, kind: &str, article: &str, price: 
     let body = format!("{doc}&signature={}", query_escape(&sig_b64(k, &doc)));
     let r = form_post(server, "/bid", &body);
     assert_eq!(r.status, 303, "{}", r.text());
+    // BW-HTTP-5: as the 0.7 client, this test treats ids as opaque
+    // strings: copied from `X-Bid-Key` (and the tx id from the bid's JSON)
+    // into paths and documents unchanged, compared only for equality.
     let id = r.header("x-bid-key").expect("X-Bid-Key").to_owned();
     assert!(!id.is_empty());
     assert_eq!(r.header("location"), Some(format!("/bid/{id}").as_str()));

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use bitwrk_protocol::address::Network;
 use bitwrk_protocol::document::{normalize, query_escape};
+use bitwrk_protocol::encoding::hex;
 use bitwrk_protocol::key::PrivateKey;
 use bitwrk_protocol::market::Event;
 use bitwrk_protocol::signature::sign_message;
@@ -356,16 +357,39 @@ fn kill_9_under_load_loses_nothing_acknowledged() {
     let store = SqliteStore::open(&db).unwrap();
     let mut bids = 0u64;
     let mut deposit_uids = std::collections::BTreeSet::new();
+    // BW-HTTP-19: after every kill, each input's nonce was issued by an
+    // event earlier in the durable log.
+    let mut issued = std::collections::BTreeSet::new();
+    let field = |form: &[(String, String)], name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
     store
         .events_after(0, &mut |e| {
-            match &e.event {
-                Event::BidPlaced { .. } => bids += 1,
-                Event::Deposit { form, .. } => deposit_uids.extend(
-                    form.iter()
-                        .filter(|(k, _)| k == "uid")
-                        .map(|(_, v)| v.clone()),
-                ),
-                _ => {}
+            let spent = match &e.event {
+                Event::NonceIssued { random, .. } => {
+                    issued.insert(hex::encode(random));
+                    None
+                }
+                Event::BidPlaced { form, .. } => {
+                    bids += 1;
+                    Some(form.nonce.clone())
+                }
+                Event::Deposit { form, .. } => {
+                    deposit_uids.insert(field(form, "uid"));
+                    Some(field(form, "nonce"))
+                }
+                Event::Relation { form, .. } => Some(field(form, "nonce")),
+                _ => None,
+            };
+            if let Some(nonce) = spent {
+                assert!(
+                    issued.contains(&nonce),
+                    "event {} spends nonce {nonce:?}, not issued before it in the log",
+                    e.seq
+                );
             }
             Ok(())
         })

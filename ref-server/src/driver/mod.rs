@@ -545,3 +545,6 @@ impl Task {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
