@@ -514,7 +514,7 @@ fn whole_trade_as_the_07_client() {
 /// the payment processor signed under the 0.7 legacy digest (a long
 /// reference makes the document long enough for the digests to differ) is
 /// accepted, and again when the log is replayed after a restart.
-/// BW-HTTP-29, BW-SIG-13
+/// BW-HTTP-29, BW-SIG-13, BW-SIG-15
 #[test]
 fn deposit_info_signed_with_the_07_digest() {
     let trusted = key(1);

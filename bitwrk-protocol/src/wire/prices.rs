@@ -1,8 +1,9 @@
 //! Price history, `/query/prices` (BW-JSON-12 … BW-JSON-15).
 //!
 //! The driver parses the query ([`PriceQuery::parse`]), fetches the trades
-//! of the article in the query's currency matched in `(begin, end]`, and
-//! hands them to [`aggregate_prices`]; the result is written as JSON
+//! of the article in the query's currency matched in `(begin, end]` — one
+//! by one, or grouped into stored totals ([`PriceAggregate`]) — and hands
+//! them to [`aggregate_prices`] or [`aggregate_parts`]; the result is written as JSON
 //! ([`super::to_go_json`]) or as flot text ([`flot`]). Nothing here reads a
 //! clock: `now` is a parameter.
 
@@ -416,8 +417,9 @@ pub struct PriceSlot {
 
 /// The totals of a group of trades (one trade, or every trade of a stored
 /// time slot): what a [`PriceSlot`] is made of. Prices are never negative
-/// (BW-BID rules), so a sum beyond the money range stays beyond it however
-/// the trades are grouped; `sum` is `None` once that happened.
+/// (a bid's negative price is refused, `bid.negative-price`), so a sum
+/// beyond the money range stays beyond it however the trades are grouped;
+/// `sum` is `None` once that happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PriceAggregate {
     /// Sum of the prices; `None` if it left the money range.

@@ -59,16 +59,16 @@ pub enum Record {
     },
     /// A transaction as it is now (insert or replace by id). The first
     /// record of an id also adds its price to the price totals of its
-    /// article, currency and slot of each grain ([`Store::price_totals`]); later ones
-    /// leave the totals alone, since article, match time and price of a
-    /// transaction never change.
+    /// article, currency and slot of each grain ([`Store::price_totals`]);
+    /// later ones leave the totals alone, since article, match time and
+    /// price of a transaction never change.
     Tx {
         /// Transaction id.
         id: u64,
         /// The article (for price queries).
         article: String,
-        /// When it was matched, milliseconds since the epoch (for price
-        /// queries: [`HistoryQuery::Trades`]).
+        /// When it was matched, milliseconds since the epoch (for the price
+        /// totals and [`HistoryQuery::Trades`]).
         matched_ms: u64,
         /// The price it was matched at (for the price totals).
         price: Money,
