@@ -184,6 +184,19 @@ impl MarketError {
         "market.time-went-backwards",
         "market.currency-mismatch",
     ];
+
+    /// How long after `now` the same request can succeed, for a refusal
+    /// that only time lifts: `depaddr.too-soon` (BW-DEPADDR-4 and §14.3's
+    /// 24-hour rule) until the next deposit-address request is allowed.
+    /// `None` for every other refusal.
+    pub fn retry_after(&self, now: Timestamp) -> Option<core::time::Duration> {
+        match self {
+            MarketError::DepositAddress(DepositAddressError::TooSoon { next }) => {
+                Some(next.saturating_since(now))
+            }
+            _ => None,
+        }
+    }
 }
 
 impl ErrorCode for MarketError {

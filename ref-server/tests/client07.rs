@@ -93,10 +93,25 @@ fn place_bid(server: &Server, k: &PrivateKey, kind: &str, article: &str, price: 
     let body = format!("{doc}&signature={}", query_escape(&sig_b64(k, &doc)));
     let r = form_post(server, "/bid", &body);
     assert_eq!(r.status, 303, "{}", r.text());
+    // BW-HTTP-5: as the 0.7 client, this test treats ids as opaque
+    // strings: copied from `X-Bid-Key` (and the tx id from the bid's JSON)
+    // into paths and documents unchanged, compared only for equality.
     let id = r.header("x-bid-key").expect("X-Bid-Key").to_owned();
     assert!(!id.is_empty());
     assert_eq!(r.header("location"), Some(format!("/bid/{id}").as_str()));
     id
+}
+
+/// A signature under BitWrk 0.7's legacy digest (base64), for a document
+/// long enough that it differs from the Bitcoin digest.
+fn sig_07(k: &PrivateKey, doc: &str) -> String {
+    assert!(legacy_07_differs(doc.len() as u64), "{} bytes", doc.len());
+    let s = sign_digest(k, &legacy_07_digest(doc.as_bytes()));
+    // The 0.7 signature does not verify under the Bitcoin digest: only the
+    // server's 0.7-compatible mode accepts it.
+    let addr = k.public_key().address(Network::Mainnet);
+    assert!(verify_message(&addr, doc.as_bytes(), &s).is_err());
+    s.to_base64()
 }
 
 /// `POST tx/<id>`: sorted `key=normalize(value)` with txid, then signature
@@ -121,13 +136,7 @@ fn send_message(
         .collect::<Vec<_>>()
         .join("&");
     let sig = if legacy {
-        assert!(legacy_07_differs(doc.len() as u64), "{} bytes", doc.len());
-        let s = sign_digest(k, &legacy_07_digest(doc.as_bytes()));
-        // The 0.7 signature does not verify under the Bitcoin digest: only
-        // the server's 0.7-compatible mode accepts it.
-        let addr = k.public_key().address(Network::Mainnet);
-        assert!(verify_message(&addr, doc.as_bytes(), &s).is_err());
-        s.to_base64()
+        sig_07(k, &doc)
     } else {
         sig_b64(k, &doc)
     };
@@ -504,4 +513,54 @@ fn whole_trade_as_the_07_client() {
     assert_eq!(r.json()["Available"], "mBTC 1.5");
     // BW-HTTP-44: SIGTERM stops the server cleanly (exit status 0).
     assert!(server.terminate(), "the server exits 0 on SIGTERM");
+}
+
+/// The deposit-address protocol is verified in the server's one mode
+/// (0.7-compatible, BW-SIG-13), like bids and messages: deposit information
+/// the payment processor signed under the 0.7 legacy digest (a long
+/// reference makes the document long enough for the digests to differ) is
+/// accepted, and again when the log is replayed after a restart.
+/// BW-HTTP-29, BW-SIG-13, BW-SIG-15
+#[test]
+fn deposit_info_signed_with_the_07_digest() {
+    let trusted = key(1);
+    let participant = key(5);
+    let flags = ["--trusted-account".to_owned(), address(&trusted)];
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let server = Server::start(&flags);
+    let (p, t) = (address(&participant), address(&trusted));
+    let n = nonce(&server);
+    let doc = format!("nonce={n}&participant={p}&signer={p}");
+    let body = format!(
+        "action=requestdepositaddress&nonce={n}&participant={p}&signer={p}&signature={}",
+        query_escape(&sig_b64(&participant, &doc))
+    );
+    let r = form_post(&server, &format!("/account/{p}"), &body);
+    assert_eq!(r.status, 303, "{}", r.text());
+    let n = nonce(&server);
+    let deposit = address(&key(6));
+    let reference = format!("invoice-{}", "7".repeat(120));
+    let doc = format!(
+        "depositaddress={deposit}&nonce={n}&participant={p}&reference={reference}&signer={t}"
+    );
+    let body = format!(
+        "action=storedepositinfo&depositaddress={deposit}&nonce={n}&participant={p}\
+         &reference={reference}&signer={t}&signature={}",
+        query_escape(&sig_07(&trusted, &doc))
+    );
+    let r = form_post(&server, &format!("/account/{p}"), &body);
+    assert_eq!(r.status, 303, "{}", r.text());
+    let check = |server: &Server| {
+        let a = json_get(server, &format!("/account/{p}"), None).json();
+        let info = a["DepositInfo"].as_str().unwrap_or_default().to_owned();
+        assert!(
+            info.starts_with(&format!("depositaddress={deposit}&")),
+            "{a}"
+        );
+        assert!(info.contains(&reference), "{a}");
+        assert_eq!(a["DepositAddressRequest"], "", "{a}");
+    };
+    check(&server);
+    let server = server.restart(&flags);
+    check(&server);
 }

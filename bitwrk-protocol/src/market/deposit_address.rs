@@ -8,7 +8,7 @@ use crate::address::Address;
 use crate::deposit_address::{
     AccountAction, DepositAddressMessage, DepositAddressRequest, DepositAddressState,
 };
-use crate::signature::verified::{Verified, verify_document};
+use crate::signature::verified::{Verified, verify_document_in};
 use crate::time::Timestamp;
 use crate::wire::AccountJson;
 
@@ -77,8 +77,11 @@ impl Market {
         Ok(())
     }
 
-    /// Parses, verifies and stores a deposit-address request posted to
+    /// Parses, verifies (in [`MarketConfig::verify_mode`], like every other
+    /// signed input) and stores a deposit-address request posted to
     /// `/account/<account>`.
+    ///
+    /// [`MarketConfig::verify_mode`]: super::MarketConfig::verify_mode
     pub fn submit_deposit_address_request(
         &mut self,
         now: Timestamp,
@@ -87,7 +90,7 @@ impl Market {
     ) -> Result<Event, MarketError> {
         self.check_time(now)?;
         let request = DepositAddressRequest::from_form(account, form, self.config.bids.network)?;
-        let verified = verify_document(request)?;
+        let verified = verify_document_in(self.config.verify_mode, request)?;
         self.request_deposit_address(now, &verified)?;
         Ok(Event::DepositAddressRequested {
             now,
@@ -96,8 +99,10 @@ impl Market {
         })
     }
 
-    /// Parses, verifies and stores deposit information posted to
-    /// `/account/<account>`.
+    /// Parses, verifies (in [`MarketConfig::verify_mode`]) and stores
+    /// deposit information posted to `/account/<account>`.
+    ///
+    /// [`MarketConfig::verify_mode`]: super::MarketConfig::verify_mode
     pub fn submit_deposit_info(
         &mut self,
         now: Timestamp,
@@ -106,7 +111,7 @@ impl Market {
     ) -> Result<Event, MarketError> {
         self.check_time(now)?;
         let message = DepositAddressMessage::from_form(account, form, self.config.bids.network)?;
-        let verified = verify_document(message)?;
+        let verified = verify_document_in(self.config.verify_mode, message)?;
         self.store_deposit_info(now, &verified)?;
         Ok(Event::DepositInfoStored {
             now,

@@ -39,7 +39,8 @@ mod views;
 
 pub use motd::{GoClientVersion, Motd};
 pub use prices::{
-    PriceError, PriceFormat, PriceQuery, PriceSlot, Resolution, aggregate_prices, flot,
+    PriceAggregate, PriceError, PriceFormat, PriceQuery, PriceSlot, Resolution, aggregate_parts,
+    aggregate_prices, flot,
 };
 pub use views::{
     AccountJson, BidJson, DepositJson, MovementJson, RelationJson, TmessageJson, TransactionJson,

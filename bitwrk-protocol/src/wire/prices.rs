@@ -1,8 +1,9 @@
 //! Price history, `/query/prices` (BW-JSON-12 … BW-JSON-15).
 //!
 //! The driver parses the query ([`PriceQuery::parse`]), fetches the trades
-//! of the article in the query's currency matched in `(begin, end]`, and
-//! hands them to [`aggregate_prices`]; the result is written as JSON
+//! of the article in the query's currency matched in `(begin, end]` — one
+//! by one, or grouped into stored totals ([`PriceAggregate`]) — and hands
+//! them to [`aggregate_prices`] or [`aggregate_parts`]; the result is written as JSON
 //! ([`super::to_go_json`]) or as flot text ([`flot`]). Nothing here reads a
 //! clock: `now` is a parameter.
 
@@ -112,7 +113,8 @@ impl Resolution {
         Resolution::ALL.into_iter().find(|r| r.name() == name)
     }
 
-    const fn millis(self) -> u64 {
+    /// The length in milliseconds.
+    pub const fn millis(self) -> u64 {
         self.seconds() * 1000
     }
 }
@@ -355,6 +357,21 @@ impl PriceQuery {
         self.unit.currency
     }
 
+    /// Aggregates parts (groups of trades, see [`aggregate_parts`]) for
+    /// this query.
+    pub fn aggregate_parts(
+        &self,
+        parts: impl IntoIterator<Item = (Timestamp, PriceAggregate)>,
+    ) -> Result<Vec<PriceSlot>, PriceError> {
+        aggregate_parts(
+            parts,
+            self.begin,
+            self.end,
+            self.resolution,
+            self.currency(),
+        )
+    }
+
     /// Aggregates `trades` (match time, price) for this query.
     pub fn aggregate(
         &self,
@@ -398,6 +415,57 @@ pub struct PriceSlot {
     pub count: u64,
 }
 
+/// The totals of a group of trades (one trade, or every trade of a stored
+/// time slot): what a [`PriceSlot`] is made of. Prices are never negative
+/// (a bid's negative price is refused, `bid.negative-price`), so a sum
+/// beyond the money range stays beyond it however the trades are grouped;
+/// `sum` is `None` once that happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PriceAggregate {
+    /// Sum of the prices; `None` if it left the money range.
+    pub sum: Option<Money>,
+    /// Lowest price.
+    pub min: Money,
+    /// Highest price.
+    pub max: Money,
+    /// Number of trades (at least 1).
+    pub count: u64,
+}
+
+impl PriceAggregate {
+    /// The totals of one trade at `price`.
+    pub const fn of(price: Money) -> PriceAggregate {
+        PriceAggregate {
+            sum: Some(price),
+            min: price,
+            max: price,
+            count: 1,
+        }
+    }
+
+    /// The totals of both groups (same currency; the caller checks). The
+    /// earlier minimum or maximum is kept on a tie.
+    pub fn merge(self, other: PriceAggregate) -> PriceAggregate {
+        PriceAggregate {
+            sum: match (self.sum, other.sum) {
+                (Some(a), Some(b)) => a.checked_add(b).ok(),
+                _ => None,
+            },
+            min: if other.min.amount() < self.min.amount() {
+                other.min
+            } else {
+                self.min
+            },
+            max: if other.max.amount() > self.max.amount() {
+                other.max
+            } else {
+                self.max
+            },
+            count: self.count.saturating_add(other.count),
+        }
+    }
+}
+
 /// Groups trades into slots of `resolution` starting at `begin`: slot `k`
 /// is `(begin + k·r, begin + (k+1)·r]`, the last one ending at or after
 /// `end`. Trades at or before `begin` or after `end` are ignored; empty
@@ -410,55 +478,62 @@ pub fn aggregate_prices(
     resolution: Resolution,
     currency: Currency,
 ) -> Result<Vec<PriceSlot>, PriceError> {
+    aggregate_parts(
+        trades
+            .into_iter()
+            .map(|(at, price)| (at, PriceAggregate::of(price))),
+        begin,
+        end,
+        resolution,
+        currency,
+    )
+}
+
+/// [`aggregate_prices`] for groups of trades: each part counts entirely in
+/// the slot its time falls in. A part standing for the trades of a time
+/// range gives the same slots as those trades when the range lies inside
+/// one slot and inside `(begin, end]` and the part's time is in the range.
+pub fn aggregate_parts(
+    parts: impl IntoIterator<Item = (Timestamp, PriceAggregate)>,
+    begin: Timestamp,
+    end: Timestamp,
+    resolution: Resolution,
+    currency: Currency,
+) -> Result<Vec<PriceSlot>, PriceError> {
     let r = resolution.millis();
-    let mut slots: BTreeMap<u64, PriceSlot> = BTreeMap::new();
-    for (at, price) in trades {
-        if price.currency() != currency {
+    let mut slots: BTreeMap<u64, PriceAggregate> = BTreeMap::new();
+    for (at, part) in parts {
+        let found = part.min.currency();
+        if found != currency || part.sum.is_some_and(|s| s.currency() != currency) {
             return Err(PriceError::CurrencyMismatch {
                 expected: currency,
-                found: price.currency(),
+                found,
             });
         }
         if at <= begin || at > end {
             continue;
         }
-        let offset = at.as_millis() - begin.as_millis();
-        let k = (offset - 1) / r;
-        let slot_begin = Timestamp::from_millis(begin.as_millis() + k * r);
-        match slots.get_mut(&k) {
-            Some(slot) => {
-                slot.sum = slot
-                    .sum
-                    .checked_add(price)
-                    .map_err(|_| PriceError::Overflow)?;
-                slot.min = if price.amount() < slot.min.amount() {
-                    price
-                } else {
-                    slot.min
-                };
-                slot.max = if price.amount() > slot.max.amount() {
-                    price
-                } else {
-                    slot.max
-                };
-                slot.count += 1;
-            }
-            None => {
-                slots.insert(
-                    k,
-                    PriceSlot {
-                        begin: slot_begin,
-                        end: Timestamp::from_millis(slot_begin.as_millis().saturating_add(r)),
-                        sum: price,
-                        min: price,
-                        max: price,
-                        count: 1,
-                    },
-                );
-            }
-        }
+        let k = (at.as_millis() - begin.as_millis() - 1) / r;
+        let merged = match slots.get(&k) {
+            Some(slot) => slot.merge(part),
+            None => part,
+        };
+        slots.insert(k, merged);
     }
-    Ok(slots.into_values().collect())
+    slots
+        .into_iter()
+        .map(|(k, part)| {
+            let slot_begin = Timestamp::from_millis(begin.as_millis() + k * r);
+            Ok(PriceSlot {
+                begin: slot_begin,
+                end: Timestamp::from_millis(slot_begin.as_millis().saturating_add(r)),
+                sum: part.sum.ok_or(PriceError::Overflow)?,
+                min: part.min,
+                max: part.max,
+                count: part.count,
+            })
+        })
+        .collect()
 }
 
 /// The flot text of the slots (BW-JSON-15): `[`, then per slot a line

@@ -3,7 +3,7 @@
 //! waiting at the time as one durable store transaction, and only then
 //! releases the responses of the requests whose events they carry.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::store::commit_queue::{BatchStats, CommitError, CommitQueue, commit_queue};
 use crate::store::{Commit, Store, StoreError};
@@ -65,12 +65,26 @@ impl Committer {
     /// takes no more writes.
     pub fn send(&self, batch: Batch) -> bool {
         let Batch { commit, releases } = batch;
-        let done = Box::new(move |r: Result<(), CommitError>| {
-            for release in releases {
-                release(r.as_ref().map(|_| ()));
+        // The releases run exactly once: after the commit, or here if the
+        // queue refuses the batch (it takes no more writes after a failure,
+        // BW-HTTP-20), so every waiting request gets its 500.
+        let releases = Arc::new(Mutex::new(Some(releases)));
+        let fail_all = |releases: &Mutex<Option<Vec<Release>>>, r: Result<(), &CommitError>| {
+            let taken = releases.lock().map(|mut g| g.take()).unwrap_or_default();
+            for release in taken.into_iter().flatten() {
+                release(r);
             }
-        });
-        self.queue.push(commit, done).is_ok()
+        };
+        let queued = releases.clone();
+        let done =
+            Box::new(move |r: Result<(), CommitError>| fail_all(&queued, r.as_ref().map(|_| ())));
+        match self.queue.push(commit, done) {
+            Ok(()) => true,
+            Err(e) => {
+                fail_all(&releases, Err(&e));
+                false
+            }
+        }
     }
 
     /// Closes the queue: what is queued is written, then the thread stops.

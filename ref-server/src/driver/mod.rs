@@ -93,8 +93,14 @@ fn stopped() -> ApiError {
     ApiError::overloaded("the market is stopping")
 }
 
-fn market_error(e: &MarketError) -> ApiError {
-    ApiError::from_core(e)
+/// The refusal of an input at `now`, with `Retry-After` when only time
+/// lifts it.
+fn market_error(now: Timestamp, e: &MarketError) -> ApiError {
+    let error = ApiError::from_core(e);
+    match e.retry_after(now) {
+        Some(wait) => error.retry_after(wait),
+        None => error,
+    }
 }
 
 /// The running market task.
@@ -631,7 +637,7 @@ impl Task {
                         let _ = reply.send(Ok(nonce.as_str().to_owned()));
                     }
                     Err(e) => {
-                        let _ = reply.send(Err(market_error(&e)));
+                        let _ = reply.send(Err(market_error(now, &e)));
                     }
                 }
             }
@@ -656,7 +662,7 @@ impl Task {
                         pending.releases.push(release_after(reply, placed.bid));
                     }
                     Err(e) => {
-                        let e = market_error(&e);
+                        let e = market_error(now, &e);
                         #[cfg(feature = "conformance-faults")]
                         crate::faults::bid_refused(&form.nonce, e.code);
                         let _ = reply.send(Err(e));
@@ -678,7 +684,7 @@ impl Task {
                         pending.releases.push(release_after(reply, accepted));
                     }
                     Err(e) => {
-                        let _ = reply.send(Err(market_error(&e)));
+                        let _ = reply.send(Err(market_error(now, &e)));
                     }
                 }
             }
@@ -707,7 +713,7 @@ impl Task {
                         .push(release_after(reply, signed.deposit.uid.clone()));
                 }
                 Err(e) => {
-                    let _ = reply.send(Err(market_error(&e)));
+                    let _ = reply.send(Err(market_error(now, &e)));
                 }
             },
             Command::AccountAction(account, form, reply) => {
@@ -717,7 +723,7 @@ impl Task {
                         pending.releases.push(release_after(reply, ()));
                     }
                     Err(e) => {
-                        let _ = reply.send(Err(market_error(&e)));
+                        let _ = reply.send(Err(market_error(now, &e)));
                     }
                 }
             }
@@ -729,9 +735,12 @@ impl Task {
                     pending.releases.push(release_after(reply, stored));
                 }
                 Err(e) => {
-                    let _ = reply.send(Err(market_error(&e)));
+                    let _ = reply.send(Err(market_error(now, &e)));
                 }
             },
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -30,6 +30,7 @@ fn tx(market: &Market, id: TxId, out: &mut Vec<Record>) {
             id: id.0,
             article: t.article.to_string(),
             matched_ms: t.matched.as_millis(),
+            price: t.price,
             json: json::value(&json::TransactionJson::new(t)),
         });
     }

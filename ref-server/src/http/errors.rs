@@ -100,6 +100,8 @@ pub struct ApiError {
     pub code: &'static str,
     /// What was expected and what arrived.
     pub message: String,
+    /// For 429 and 503: the `Retry-After` seconds (1 if not set).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -108,6 +110,7 @@ impl ApiError {
         ApiError {
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -116,7 +119,16 @@ impl ApiError {
         ApiError {
             code: e.code(),
             message: e.to_string(),
+            retry_after: None,
         }
+    }
+
+    /// The same error, to be retried after `wait` (sent as whole seconds,
+    /// rounded up, at least 1).
+    pub fn retry_after(mut self, wait: core::time::Duration) -> ApiError {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        self.retry_after = Some(secs.max(1));
+        self
     }
 
     /// 404 for an identifier that names nothing (BW-HTTP-4).
@@ -164,7 +176,10 @@ impl ApiError {
         headers.insert(ERROR_HEADER, HeaderValue::from_static(self.code));
         let status = self.status();
         if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            headers.insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(self.retry_after.unwrap_or(1)),
+            );
         }
         if matches!(status.as_u16(), 408 | 413 | 414 | 431 | 503) {
             headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
@@ -233,5 +248,35 @@ mod tests {
         assert_eq!(r.headers()[ERROR_HEADER], "http.not-found");
         let r = e.into_response(true);
         assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json");
+    }
+
+    /// `Retry-After` is 1 unless the refusal says how long (rounded up to
+    /// whole seconds). BW-HTTP-28
+    #[test]
+    fn retry_after_seconds() {
+        use core::time::Duration;
+        let too_soon = ApiError::new("depaddr.too-soon", "later");
+        let header = |e: ApiError| e.into_response(false).headers()[header::RETRY_AFTER].clone();
+        assert_eq!(header(too_soon.clone()), "1");
+        assert_eq!(
+            header(
+                too_soon
+                    .clone()
+                    .retry_after(Duration::from_millis(86_399_001))
+            ),
+            "86400"
+        );
+        assert_eq!(
+            header(too_soon.clone().retry_after(Duration::from_secs(7))),
+            "7"
+        );
+        assert_eq!(header(too_soon.retry_after(Duration::ZERO)), "1");
+        let r = ApiError::new("http.not-found", "x")
+            .retry_after(Duration::from_secs(9))
+            .into_response(false);
+        assert!(
+            r.headers().get(header::RETRY_AFTER).is_none(),
+            "only on 429/503"
+        );
     }
 }

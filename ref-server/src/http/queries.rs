@@ -83,7 +83,7 @@ pub async fn ledger(state: &AppState, req: &mut Req) -> Result<Resp, ApiError> {
 }
 
 /// The price query of a form (`article` among its fields), its slots
-/// aggregated from the stored transactions.
+/// aggregated from the store's price totals ([`crate::store::prices`]).
 async fn price_slots(
     state: &AppState,
     fields: &[(String, String)],
@@ -94,35 +94,13 @@ async fn price_slots(
         .await?;
     let now = state.driver.clock().now().max(market_now);
     let query = PriceQuery::parse(fields, now, &articles).map_err(|e| ApiError::from_core(&e))?;
-    let (article, begin_ms, end_ms) = (
-        query.article.to_string(),
-        query.begin.as_millis(),
-        query.end.as_millis(),
-    );
-    let stored = store_read(state, move |s| {
-        s.history(&HistoryQuery::Trades {
-            article,
-            begin_ms,
-            end_ms: end_ms.saturating_add(1),
-            limit: MAX_TRADES,
-        })
-    })
-    .await?;
-    let mut trades = Vec::with_capacity(stored.len());
-    for value in stored {
-        let tx: json::TransactionJson = json::from_store(value, "transaction")?;
-        if tx.price.currency() == query.currency() {
-            trades.push((tx.matched, tx.price));
-        }
-    }
+    let q = query.clone();
+    let parts = store_read(state, move |s| crate::store::prices::price_parts(s, &q)).await?;
     let slots = query
-        .aggregate(trades)
+        .aggregate_parts(parts)
         .map_err(|e| ApiError::from_core(&e))?;
     Ok((query, slots))
 }
-
-/// Trades read for one price query at most.
-const MAX_TRADES: usize = 100_000;
 
 /// `GET|POST /query/prices` (BW-HTTP-36): JSON slots, or the `flot` text.
 pub async fn prices(state: &AppState, req: &mut Req) -> Result<Resp, ApiError> {

@@ -20,9 +20,12 @@
 //! transaction.
 
 use bitwrk_protocol::market::Event;
+use bitwrk_protocol::money::{Currency, Money};
+use bitwrk_protocol::wire::PriceAggregate;
 
 pub mod commit_queue;
 pub mod postgres;
+pub mod prices;
 pub mod recovery;
 pub mod replay;
 pub mod sqlite;
@@ -57,15 +60,21 @@ pub enum Record {
         /// The `Bid` JSON.
         json: serde_json::Value,
     },
-    /// A transaction as it is now (insert or replace by id).
+    /// A transaction as it is now (insert or replace by id). The first
+    /// record of an id also adds its price to the price totals of its
+    /// article, currency and slot of each grain ([`Store::price_totals`]);
+    /// later ones leave the totals alone, since article, match time and
+    /// price of a transaction never change.
     Tx {
         /// Transaction id.
         id: u64,
         /// The article (for price queries).
         article: String,
-        /// When it was matched, milliseconds since the epoch (for price
-        /// queries: [`HistoryQuery::Trades`]).
+        /// When it was matched, milliseconds since the epoch (for the price
+        /// totals and [`HistoryQuery::Trades`]).
         matched_ms: u64,
+        /// The price it was matched at (for the price totals).
+        price: Money,
         /// The `Transaction` JSON.
         json: serde_json::Value,
     },
@@ -129,10 +138,23 @@ pub struct Snapshot {
 /// Which stored history records a read asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HistoryQuery {
-    /// Movements touching an account, newest first.
+    /// Movements touching an account, newest first: those with an id
+    /// below `before` if given (the older pages of the account view).
     AccountMovements {
         /// The account.
         account: String,
+        /// Only ids below this one.
+        before: Option<u64>,
+        /// At most this many.
+        limit: usize,
+    },
+    /// Movements touching an account with an id of `since` or above,
+    /// oldest first (the newer pages of the account view).
+    AccountMovementsSince {
+        /// The account.
+        account: String,
+        /// The smallest id.
+        since: u64,
         /// At most this many.
         limit: usize,
     },
@@ -161,6 +183,37 @@ pub enum HistoryQuery {
         /// At most this many.
         limit: usize,
     },
+}
+
+/// The time grains of the stored price totals ([`Store::price_totals`]).
+/// Slot `k` of a grain of `g` milliseconds holds the trades matched in
+/// `(g·(k−1), g·k]` ms, so that the half-open slots of `/query/prices`
+/// (BW-JSON-14) are unions of whole grains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PriceGrain {
+    /// One millisecond (the resolution of match times): slot `k` is the
+    /// trades matched at `k` ms exactly.
+    Millisecond,
+    /// One second.
+    Second,
+}
+
+impl PriceGrain {
+    /// Both grains; a commit updates each.
+    pub const ALL: [PriceGrain; 2] = [PriceGrain::Millisecond, PriceGrain::Second];
+
+    /// The length in milliseconds.
+    pub const fn millis(self) -> u64 {
+        match self {
+            PriceGrain::Millisecond => 1,
+            PriceGrain::Second => 1000,
+        }
+    }
+
+    /// The slot a match time falls in.
+    pub const fn slot(self, matched_ms: u64) -> u64 {
+        matched_ms.div_ceil(self.millis())
+    }
 }
 
 /// Why the store failed. Every failure of a commit means: nothing of it was
@@ -259,6 +312,21 @@ pub trait Store: Send + Sync + 'static {
 
     /// History records (JSON values) for a query.
     fn history(&self, query: &HistoryQuery) -> Result<Vec<serde_json::Value>, StoreError>;
+
+    /// The price totals of `article` in `currency` for every slot of
+    /// `grain` in `slots` ([`PriceGrain::slot`]) that has a trade, in slot
+    /// order. [`commit`](Self::commit) maintains them from the first
+    /// [`Record::Tx`] of each transaction, in the same transaction as the
+    /// record; the schema upgrade that introduced them filled them from the
+    /// stored transactions. `/query/prices` is answered from them
+    /// ([`prices`]).
+    fn price_totals(
+        &self,
+        article: &str,
+        currency: Currency,
+        grain: PriceGrain,
+        slots: core::ops::RangeInclusive<u64>,
+    ) -> Result<Vec<(u64, PriceAggregate)>, StoreError>;
 
     /// Writes a consistent copy of the whole database to `path` while the
     /// server keeps running (online backup).

@@ -29,7 +29,16 @@ use postgres::types::ToSql;
 use postgres::{Client, NoTls, Statement};
 use rusqlite::types::Value as SqlValue;
 
-use super::{Commit, HistoryQuery, LoggedEvent, Record, Seq, Snapshot, Store, StoreError};
+use bitwrk_protocol::money::{Currency, Money};
+use bitwrk_protocol::wire::PriceAggregate;
+
+use super::{
+    Commit, HistoryQuery, LoggedEvent, PriceGrain, Record, Seq, Snapshot, Store, StoreError,
+};
+
+/// Fills what a schema step added from the rows already stored, in the
+/// step's transaction.
+pub type Backfill = fn(&mut postgres::Transaction<'_>) -> Result<(), StoreError>;
 
 /// One schema step: the SQL that takes the schema from the previous
 /// version to this one.
@@ -39,12 +48,15 @@ pub struct Migration {
     pub version: u32,
     /// The SQL, run in one transaction with the version bump.
     pub sql: &'static str,
+    /// Run after the SQL, in the same transaction.
+    pub backfill: Option<Backfill>,
 }
 
 /// Every schema step, oldest first. Append only.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: "
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: "
         CREATE TABLE events (
             seq   BIGINT PRIMARY KEY,
             event TEXT NOT NULL,
@@ -101,7 +113,29 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
         INSERT INTO leader (id, epoch, node, address, expires)
             VALUES (1, 0, '', '', '-infinity');
     ",
-}];
+        backfill: None,
+    },
+    // Price totals per article, currency, grain (in ms) and slot
+    // (`Store::price_totals`), as in the SQLite store's schema 2; `sum` is NULL
+    // once it left the 64-bit range.
+    Migration {
+        version: 2,
+        sql: "
+        CREATE TABLE price_slots (
+            article  TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            grain    BIGINT NOT NULL,
+            slot     BIGINT NOT NULL,
+            sum      BIGINT,
+            min      BIGINT NOT NULL,
+            max      BIGINT NOT NULL,
+            count    BIGINT NOT NULL,
+            PRIMARY KEY (article, currency, grain, slot)
+        );
+    ",
+        backfill: Some(backfill_price_slots),
+    },
+];
 
 /// The schema version this program writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].version;
@@ -119,6 +153,8 @@ const NO_EPOCH: u64 = 0;
 #[derive(Debug, Clone, Copy)]
 enum Col {
     Int,
+    /// An integer that may be NULL.
+    OptInt,
     Text,
     Bytes,
 }
@@ -156,6 +192,19 @@ const TABLES: &[(&str, &[(&str, Col)])] = &[
     ),
     ("deposits", &[("uid", Col::Text), ("json", Col::Text)]),
     ("relations", &[("key", Col::Text), ("json", Col::Text)]),
+    (
+        "price_slots",
+        &[
+            ("article", Col::Text),
+            ("currency", Col::Text),
+            ("grain", Col::Int),
+            ("slot", Col::Int),
+            ("sum", Col::OptInt),
+            ("min", Col::Int),
+            ("max", Col::Int),
+            ("count", Col::Int),
+        ],
+    ),
 ];
 
 /// A connection with its prepared statements.
@@ -380,6 +429,9 @@ fn migrate_locked(client: &mut Client) -> Result<(), StoreError> {
     for step in MIGRATIONS.iter().filter(|m| m.version > found) {
         let mut tx = client.transaction().map_err(backend)?;
         tx.batch_execute(step.sql).map_err(backend)?;
+        if let Some(fill) = step.backfill {
+            fill(&mut tx)?;
+        }
         tx.batch_execute(
             "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
              DELETE FROM schema_version;",
@@ -435,18 +487,26 @@ fn record_sql(record: &Record) -> Result<Vec<Write>, StoreError> {
             id,
             article,
             matched_ms,
+            price,
             json: j,
-        } => vec![(
-            "INSERT INTO txs (id, article, matched_ms, json) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (id) DO UPDATE SET article = EXCLUDED.article,
-               matched_ms = EXCLUDED.matched_ms, json = EXCLUDED.json",
-            vec![
-                Box::new(to_i64(*id)?) as P,
-                Box::new(article.clone()),
-                Box::new(to_i64(*matched_ms)?),
-                json(j),
-            ],
-        )],
+        } => {
+            // The price totals first: they count a transaction only while
+            // `txs` does not hold it yet (its first record; a transaction's
+            // price and match time never change).
+            let mut out = price_sql(*id, article, *matched_ms, *price)?;
+            out.push((
+                "INSERT INTO txs (id, article, matched_ms, json) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (id) DO UPDATE SET article = EXCLUDED.article,
+                   matched_ms = EXCLUDED.matched_ms, json = EXCLUDED.json",
+                vec![
+                    Box::new(to_i64(*id)?) as P,
+                    Box::new(article.clone()),
+                    Box::new(to_i64(*matched_ms)?),
+                    json(j),
+                ],
+            ));
+            out
+        }
         Record::TxMessage { tx, seq, json: j } => vec![(
             "INSERT INTO tx_messages (tx, seq, json) VALUES ($1, $2, $3)",
             vec![
@@ -486,6 +546,81 @@ fn record_sql(record: &Record) -> Result<Vec<Write>, StoreError> {
             vec![Box::new(key.clone()) as P, json(j)],
         )],
     })
+}
+
+/// Adds one trade to its slot of each grain, unless `txs` already holds the
+/// transaction `id` (`$6`). The merge is [`PriceAggregate::merge`] in SQL:
+/// the sum turns NULL once it would leave the 64-bit range.
+const ADD_PRICE: &str = "INSERT INTO price_slots
+        (article, currency, grain, slot, sum, min, max, count)
+    SELECT $1, $2, $3, $4, $5, $5, $5, 1
+    WHERE NOT EXISTS (SELECT 1 FROM txs WHERE id = $6)
+    ON CONFLICT (article, currency, grain, slot) DO UPDATE SET
+        sum = CASE
+            WHEN price_slots.sum IS NULL THEN NULL
+            WHEN price_slots.sum::NUMERIC + EXCLUDED.sum::NUMERIC
+                 NOT BETWEEN -9223372036854775808 AND 9223372036854775807 THEN NULL
+            ELSE price_slots.sum + EXCLUDED.sum
+        END,
+        min = LEAST(price_slots.min, EXCLUDED.min),
+        max = GREATEST(price_slots.max, EXCLUDED.max),
+        count = price_slots.count + 1";
+
+/// The writes of [`ADD_PRICE`] for a trade.
+fn price_sql(
+    id: u64,
+    article: &str,
+    matched_ms: u64,
+    price: Money,
+) -> Result<Vec<Write>, StoreError> {
+    let mut out = Vec::with_capacity(PriceGrain::ALL.len());
+    for grain in PriceGrain::ALL {
+        out.push((
+            ADD_PRICE,
+            vec![
+                Box::new(article.to_owned()) as P,
+                Box::new(price.currency().code().to_owned()),
+                Box::new(to_i64(grain.millis())?),
+                Box::new(to_i64(grain.slot(matched_ms))?),
+                Box::new(price.amount()),
+                Box::new(to_i64(id)?),
+            ],
+        ));
+    }
+    Ok(out)
+}
+
+/// Schema 2: the price totals of every stored transaction (from the
+/// `Price` of its JSON). Run before any later transaction is stored, so
+/// the guard of [`ADD_PRICE`] is skipped: every row counts once.
+fn backfill_price_slots(tx: &mut postgres::Transaction<'_>) -> Result<(), StoreError> {
+    let rows = tx
+        .query(
+            "SELECT id, article, matched_ms, json FROM txs ORDER BY id",
+            &[],
+        )
+        .map_err(backend)?;
+    let add = tx
+        .prepare(&ADD_PRICE.replace(
+            "WHERE NOT EXISTS (SELECT 1 FROM txs WHERE id = $6)",
+            "WHERE $6::BIGINT IS NOT NULL",
+        ))
+        .map_err(backend)?;
+    for row in rows {
+        let id: i64 = row.get(0);
+        let article: String = row.get(1);
+        let matched_ms = from_i64(row.get(2))?;
+        let price = decode_json(row.get::<_, &str>(3))?
+            .get("Price")
+            .cloned()
+            .and_then(|v| serde_json::from_value::<Money>(v).ok())
+            .ok_or_else(|| StoreError::Corrupt(format!("transaction {id} has no valid Price")))?;
+        for (_, params) in price_sql(from_i64(id)?, &article, matched_ms, price)? {
+            let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| &**p).collect();
+            tx.execute(&add, &refs).map_err(backend)?;
+        }
+    }
+    Ok(())
 }
 
 /// SQLSTATE of a unique violation: a concurrent writer took the sequence
@@ -664,10 +799,31 @@ impl Store for PostgresStore {
     fn history(&self, query: &HistoryQuery) -> Result<Vec<serde_json::Value>, StoreError> {
         let limit = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         let (sql, p): (&'static str, Vec<P>) = match query {
-            HistoryQuery::AccountMovements { account, limit: n } => (
+            HistoryQuery::AccountMovements {
+                account,
+                before,
+                limit: n,
+            } => (
                 "SELECT m.json FROM movement_accounts a JOIN movements m ON m.id = a.movement
-                 WHERE a.account = $1 ORDER BY a.movement DESC LIMIT $2",
-                vec![Box::new(account.clone()), Box::new(limit(*n))],
+                 WHERE a.account = $1 AND a.movement < $3 ORDER BY a.movement DESC LIMIT $2",
+                vec![
+                    Box::new(account.clone()),
+                    Box::new(limit(*n)),
+                    Box::new(before.map_or(Ok(i64::MAX), |b| to_i64(b.min(i64::MAX as u64)))?),
+                ],
+            ),
+            HistoryQuery::AccountMovementsSince {
+                account,
+                since,
+                limit: n,
+            } => (
+                "SELECT m.json FROM movement_accounts a JOIN movements m ON m.id = a.movement
+                 WHERE a.account = $1 AND a.movement >= $3 ORDER BY a.movement LIMIT $2",
+                vec![
+                    Box::new(account.clone()),
+                    Box::new(limit(*n)),
+                    Box::new(to_i64((*since).min(i64::MAX as u64))?),
+                ],
             ),
             HistoryQuery::Ledger { begin_ms, limit: n } => (
                 "SELECT json FROM movements WHERE timestamp_ms >= $1
@@ -704,6 +860,44 @@ impl Store for PostgresStore {
         })
     }
 
+    fn price_totals(
+        &self,
+        article: &str,
+        currency: Currency,
+        grain: PriceGrain,
+        slots: core::ops::RangeInclusive<u64>,
+    ) -> Result<Vec<(u64, PriceAggregate)>, StoreError> {
+        let (first, last) = (to_i64(*slots.start())?, to_i64(*slots.end())?);
+        let g = to_i64(grain.millis())?;
+        let code = currency.code().to_owned();
+        self.with_reader(|c| {
+            let stmt = c.prepared(
+                "SELECT slot, sum, min, max, count FROM price_slots
+                 WHERE article = $1 AND currency = $2 AND grain = $3
+                   AND slot BETWEEN $4 AND $5
+                 ORDER BY slot",
+            )?;
+            let rows = c
+                .client
+                .query(&stmt, &[&article, &code, &g, &first, &last])
+                .map_err(backend)?;
+            rows.iter()
+                .map(|r| {
+                    let money = |a: i64| Money::new(a, currency);
+                    Ok((
+                        from_i64(r.get(0))?,
+                        PriceAggregate {
+                            sum: r.get::<_, Option<i64>>(1).map(money),
+                            min: money(r.get(2)),
+                            max: money(r.get(3)),
+                            count: from_i64(r.get(4))?,
+                        },
+                    ))
+                })
+                .collect()
+        })
+    }
+
     /// Writes a SQLite database (the SQLite store's schema) holding every
     /// table as of one moment: one `REPEATABLE READ` transaction reads
     /// them all while the writer goes on.
@@ -734,6 +928,9 @@ impl Store for PostgresStore {
                             .enumerate()
                             .map(|(i, (_, kind))| match kind {
                                 Col::Int => SqlValue::Integer(row.get::<_, i64>(i)),
+                                Col::OptInt => row
+                                    .get::<_, Option<i64>>(i)
+                                    .map_or(SqlValue::Null, SqlValue::Integer),
                                 Col::Text => SqlValue::Text(row.get::<_, String>(i)),
                                 Col::Bytes => SqlValue::Blob(row.get::<_, Vec<u8>>(i)),
                             })
@@ -848,6 +1045,7 @@ mod tests {
         snapshots,
         events_after_order,
         history_queries,
+        price_totals,
         schema_version_refusal(SCHEMA_VERSION),
         backup_roundtrip,
     );

@@ -17,7 +17,12 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
-use super::{Commit, HistoryQuery, LoggedEvent, Record, Seq, Snapshot, Store, StoreError};
+use bitwrk_protocol::money::{Currency, Money};
+use bitwrk_protocol::wire::PriceAggregate;
+
+use super::{
+    Commit, HistoryQuery, LoggedEvent, PriceGrain, Record, Seq, Snapshot, Store, StoreError,
+};
 
 /// One schema step: the SQL that takes the schema from the previous
 /// version to this one.
@@ -27,13 +32,20 @@ pub struct Migration {
     pub version: u32,
     /// The SQL, run in one transaction with the version bump.
     pub sql: &'static str,
+    /// Fills what the SQL created from the data already stored (same
+    /// transaction, after the SQL).
+    pub backfill: Option<Backfill>,
 }
+
+/// A migration's data step.
+pub type Backfill = fn(&rusqlite::Transaction<'_>) -> Result<(), StoreError>;
 
 /// Every schema step, oldest first. Append only: a released step never
 /// changes.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: "
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: "
         CREATE TABLE events (
             seq   INTEGER PRIMARY KEY,
             event TEXT NOT NULL
@@ -79,7 +91,28 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             json TEXT NOT NULL
         ) WITHOUT ROWID;
     ",
-}];
+        backfill: None,
+    },
+    // Price totals per article, currency, grain (in ms) and slot
+    // (`Store::price_totals`); `sum` is NULL once it left the 64-bit range.
+    Migration {
+        version: 2,
+        sql: "
+        CREATE TABLE price_slots (
+            article  TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            grain    INTEGER NOT NULL,
+            slot     INTEGER NOT NULL,
+            sum      INTEGER,
+            min      INTEGER NOT NULL,
+            max      INTEGER NOT NULL,
+            count    INTEGER NOT NULL,
+            PRIMARY KEY (article, currency, grain, slot)
+        ) WITHOUT ROWID;
+    ",
+        backfill: Some(backfill_price_slots),
+    },
+];
 
 /// The schema version this program writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].version;
@@ -266,6 +299,9 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             continue;
         }
         tx.execute_batch(step.sql).map_err(backend)?;
+        if let Some(fill) = step.backfill {
+            fill(&tx)?;
+        }
         tx.execute_batch(&format!("PRAGMA user_version = {}", step.version))
             .map_err(backend)?;
         tx.commit().map_err(backend)?;
@@ -313,16 +349,24 @@ fn write_record(tx: &rusqlite::Transaction<'_>, record: &Record) -> Result<(), S
             id,
             article,
             matched_ms,
+            price,
             json,
-        } => exec(
-            "INSERT OR REPLACE INTO txs (id, article, matched_ms, json) VALUES (?1, ?2, ?3, ?4)",
-            &[
-                &to_i64(*id)?,
-                article,
-                &to_i64(*matched_ms)?,
-                &json.to_string(),
-            ],
-        ),
+        } => {
+            let id = to_i64(*id)?;
+            let known = tx
+                .prepare_cached("SELECT 1 FROM txs WHERE id = ?1")
+                .map_err(backend)?
+                .exists([id])
+                .map_err(backend)?;
+            exec(
+                "INSERT OR REPLACE INTO txs (id, article, matched_ms, json) VALUES (?1, ?2, ?3, ?4)",
+                &[&id, article, &to_i64(*matched_ms)?, &json.to_string()],
+            )?;
+            if known {
+                return Ok(());
+            }
+            add_price(tx, article, *matched_ms, *price)
+        }
         Record::TxMessage {
             tx: txid,
             seq,
@@ -359,6 +403,89 @@ fn write_record(tx: &rusqlite::Transaction<'_>, record: &Record) -> Result<(), S
             &[key, &json.to_string()],
         ),
     }
+}
+
+/// Adds one trade to the price totals of its slot of each grain.
+fn add_price(
+    tx: &rusqlite::Transaction<'_>,
+    article: &str,
+    matched_ms: u64,
+    price: Money,
+) -> Result<(), StoreError> {
+    let currency = price.currency().code();
+    for grain in PriceGrain::ALL {
+        let g = to_i64(grain.millis())?;
+        let slot = to_i64(grain.slot(matched_ms))?;
+        let old = tx
+            .prepare_cached(
+                "SELECT sum, min, max, count FROM price_slots
+                 WHERE article = ?1 AND currency = ?2 AND grain = ?3 AND slot = ?4",
+            )
+            .map_err(backend)?
+            .query_row(params![article, currency, g, slot], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()
+            .map_err(backend)?;
+        let one = PriceAggregate::of(price);
+        let total = match old {
+            Some(row) => aggregate_from_row(price.currency(), row)?.merge(one),
+            None => one,
+        };
+        tx.prepare_cached(
+            "INSERT OR REPLACE INTO price_slots
+               (article, currency, grain, slot, sum, min, max, count)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )
+        .map_err(backend)?
+        .execute(params![
+            article,
+            currency,
+            g,
+            slot,
+            total.sum.map(|m| m.amount()),
+            total.min.amount(),
+            total.max.amount(),
+            to_i64(total.count)?,
+        ])
+        .map_err(backend)?;
+    }
+    Ok(())
+}
+
+type AggregateRow = (Option<i64>, i64, i64, i64);
+
+fn aggregate_from_row(
+    currency: Currency,
+    (sum, min, max, count): AggregateRow,
+) -> Result<PriceAggregate, StoreError> {
+    Ok(PriceAggregate {
+        sum: sum.map(|a| Money::new(a, currency)),
+        min: Money::new(min, currency),
+        max: Money::new(max, currency),
+        count: from_i64(count)?,
+    })
+}
+
+/// Schema 2: the price totals of every stored transaction.
+fn backfill_price_slots(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+    let mut stmt = tx
+        .prepare("SELECT id, article, matched_ms, json FROM txs ORDER BY id")
+        .map_err(backend)?;
+    let mut rows = stmt.query([]).map_err(backend)?;
+    while let Some(row) = rows.next().map_err(backend)? {
+        let id: i64 = row.get(0).map_err(backend)?;
+        let article: String = row.get(1).map_err(backend)?;
+        let matched_ms = from_i64(row.get(2).map_err(backend)?)?;
+        let text: String = row.get(3).map_err(backend)?;
+        let price = decode_json(&text)?
+            .get("Price")
+            .cloned()
+            .and_then(|v| serde_json::from_value::<Money>(v).ok())
+            .ok_or_else(|| StoreError::Corrupt(format!("transaction {id} has no valid Price")))?;
+        add_price(tx, &article, matched_ms, price)?;
+    }
+    Ok(())
 }
 
 impl Store for SqliteStore {
@@ -495,10 +622,31 @@ impl Store for SqliteStore {
     fn history(&self, query: &HistoryQuery) -> Result<Vec<serde_json::Value>, StoreError> {
         let limit = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         let (sql, p): (&str, Vec<Box<dyn rusqlite::ToSql>>) = match query {
-            HistoryQuery::AccountMovements { account, limit: n } => (
+            HistoryQuery::AccountMovements {
+                account,
+                before,
+                limit: n,
+            } => (
                 "SELECT m.json FROM movement_accounts a JOIN movements m ON m.id = a.movement
-                 WHERE a.account = ?1 ORDER BY a.movement DESC LIMIT ?2",
-                vec![Box::new(account.clone()), Box::new(limit(*n))],
+                 WHERE a.account = ?1 AND a.movement < ?3 ORDER BY a.movement DESC LIMIT ?2",
+                vec![
+                    Box::new(account.clone()),
+                    Box::new(limit(*n)),
+                    Box::new(before.map_or(Ok(i64::MAX), |b| to_i64(b.min(i64::MAX as u64)))?),
+                ],
+            ),
+            HistoryQuery::AccountMovementsSince {
+                account,
+                since,
+                limit: n,
+            } => (
+                "SELECT m.json FROM movement_accounts a JOIN movements m ON m.id = a.movement
+                 WHERE a.account = ?1 AND a.movement >= ?3 ORDER BY a.movement LIMIT ?2",
+                vec![
+                    Box::new(account.clone()),
+                    Box::new(limit(*n)),
+                    Box::new(to_i64((*since).min(i64::MAX as u64))?),
+                ],
             ),
             HistoryQuery::Ledger { begin_ms, limit: n } => (
                 "SELECT json FROM movements WHERE timestamp_ms >= ?1
@@ -532,6 +680,40 @@ impl Store for SqliteStore {
                 .query_map(params, |r| r.get::<_, String>(0))
                 .map_err(backend)?;
             rows.map(|t| decode_json(&t.map_err(backend)?)).collect()
+        })
+    }
+
+    fn price_totals(
+        &self,
+        article: &str,
+        currency: Currency,
+        grain: PriceGrain,
+        slots: core::ops::RangeInclusive<u64>,
+    ) -> Result<Vec<(u64, PriceAggregate)>, StoreError> {
+        let (first, last) = (to_i64(*slots.start())?, to_i64(*slots.end())?);
+        let g = to_i64(grain.millis())?;
+        self.with_reader(|c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT slot, sum, min, max, count FROM price_slots
+                     WHERE article = ?1 AND currency = ?2 AND grain = ?3
+                       AND slot BETWEEN ?4 AND ?5
+                     ORDER BY slot",
+                )
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map(params![article, currency.code(), g, first, last], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?),
+                    ))
+                })
+                .map_err(backend)?;
+            rows.map(|row| {
+                let (slot, agg) = row.map_err(backend)?;
+                Ok((from_i64(slot)?, aggregate_from_row(currency, agg)?))
+            })
+            .collect()
         })
     }
 
@@ -635,6 +817,69 @@ mod tests {
     #[test]
     fn history_queries() {
         suite::history_queries(&Sqlite::new());
+    }
+
+    #[test]
+    fn price_totals_suite() {
+        suite::price_totals(&Sqlite::new());
+    }
+
+    /// Upgrading a schema-1 database fills the price totals from the
+    /// stored transactions.
+    #[test]
+    fn migration_to_2_fills_price_totals() {
+        use bitwrk_protocol::money::{Currency, Money};
+        let b = Sqlite::new();
+        {
+            let c = Connection::open(b.db()).unwrap();
+            c.execute_batch(MIGRATIONS[0].sql).unwrap();
+            c.execute_batch("PRAGMA user_version = 1").unwrap();
+            for (id, ms, price) in [
+                (1, 1500, "BTC 0.00000003"),
+                (2, 2000, "mBTC 1"),
+                (3, 2001, "EUR 2"),
+            ] {
+                c.execute(
+                    "INSERT INTO txs (id, article, matched_ms, json) VALUES (?1, 'a', ?2, ?3)",
+                    params![id, ms, serde_json::json!({ "Price": price }).to_string()],
+                )
+                .unwrap();
+            }
+        }
+        let s = b.open().unwrap();
+        assert_eq!(SqliteStore::schema_version_of(b.db()).unwrap(), 2);
+        let btc = |a| Money::new(a, Currency::Btc);
+        let got = s
+            .price_totals("a", Currency::Btc, PriceGrain::Second, 0..=10)
+            .unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].0, 2);
+        assert_eq!(got[0].1.sum, Some(btc(100_003)));
+        assert_eq!(
+            (got[0].1.min, got[0].1.max, got[0].1.count),
+            (btc(3), btc(100_000), 2)
+        );
+        assert_eq!(
+            s.price_totals("a", Currency::Eur, PriceGrain::Second, 0..=10)
+                .unwrap()[0]
+                .0,
+            3
+        );
+        // A transaction without a price is corrupt: the upgrade refuses and
+        // leaves the database at version 1.
+        let b = Sqlite::new();
+        {
+            let c = Connection::open(b.db()).unwrap();
+            c.execute_batch(MIGRATIONS[0].sql).unwrap();
+            c.execute_batch("PRAGMA user_version = 1").unwrap();
+            c.execute(
+                "INSERT INTO txs (id, article, matched_ms, json) VALUES (1, 'a', 5, '{}')",
+                [],
+            )
+            .unwrap();
+        }
+        assert!(matches!(b.open(), Err(StoreError::Corrupt(_))));
+        assert_eq!(SqliteStore::schema_version_of(b.db()).unwrap(), 1);
     }
 
     #[test]

@@ -5,10 +5,14 @@
 use std::path::Path;
 
 use bitwrk_protocol::market::Event;
+use bitwrk_protocol::money::{Currency, Money};
 use bitwrk_protocol::time::Timestamp;
+use bitwrk_protocol::wire::PriceAggregate;
 use serde_json::json;
 
-use super::{Commit, HistoryQuery, LoggedEvent, Record, Seq, Snapshot, Store, StoreError};
+use super::{
+    Commit, HistoryQuery, LoggedEvent, PriceGrain, Record, Seq, Snapshot, Store, StoreError,
+};
 
 /// How a suite function reaches one backend's database.
 pub(crate) trait Backend {
@@ -57,6 +61,10 @@ fn all_events(store: &dyn Store, after: Seq) -> Vec<LoggedEvent> {
     out
 }
 
+fn btc(amount: i64) -> Money {
+    Money::new(amount, Currency::Btc)
+}
+
 fn movement(id: u64, ts: u64, accounts: &[&str]) -> Record {
     Record::Movement {
         id,
@@ -79,6 +87,7 @@ fn full_commit(first: Seq) -> Commit {
                 id: first,
                 article: "art".into(),
                 matched_ms: first * 1000,
+                price: btc(first as i64),
                 json: json!({ "tx": first }),
             },
             Record::TxMessage {
@@ -117,6 +126,24 @@ fn contents(
             store.deposit(&format!("dep-{id}")).unwrap(),
             store.relation(&format!("1alice/trusts/1bob{id}")).unwrap(),
         ]));
+    }
+    // The price totals of both grains (what `/query/prices` reads).
+    for grain in PriceGrain::ALL {
+        let totals = store
+            .price_totals("art", Currency::Btc, grain, 0..=u64::MAX / 2)
+            .unwrap();
+        values.push(json!(
+            totals
+                .iter()
+                .map(|(slot, a)| json!([
+                    slot,
+                    a.sum.map(|m| m.amount()),
+                    a.min.amount(),
+                    a.max.amount(),
+                    a.count
+                ]))
+                .collect::<Vec<_>>()
+        ));
     }
     (
         store.last_seq().unwrap(),
@@ -161,6 +188,7 @@ pub(crate) fn commit_and_reload(b: &impl Backend) {
                 id: 1,
                 article: "art".into(),
                 matched_ms: 1000,
+                price: btc(1),
                 json: json!({ "tx": "changed" }),
             },
             Record::Deposit {
@@ -255,6 +283,7 @@ pub(crate) fn atomicity(b: &impl Backend) {
     assert!(
         s.history(&HistoryQuery::AccountMovements {
             account: "1carol".into(),
+            before: None,
             limit: 10
         })
         .unwrap()
@@ -269,9 +298,118 @@ pub(crate) fn atomicity(b: &impl Backend) {
     });
     assert!(s.commit(&c).is_err());
     assert_eq!(contents(&s), before);
+    // A failed commit adds nothing to the price totals either.
+    assert_eq!(
+        s.price_totals("art", Currency::Btc, PriceGrain::Second, 0..=100)
+            .unwrap()
+            .len(),
+        1
+    );
     // The store is still usable and the log continues at 4.
     s.commit(&full_commit(4)).unwrap();
     assert_eq!(s.last_seq().unwrap(), 6);
+}
+
+fn tx_record(id: u64, article: &str, matched_ms: u64, price: Money) -> Record {
+    Record::Tx {
+        id,
+        article: article.into(),
+        matched_ms,
+        price,
+        json: json!({ "tx": id }),
+    }
+}
+
+/// The price totals (`Store::price_totals`): per article, currency, grain
+/// and slot `ceil(ms / grain)`; only the first record of a transaction counts;
+/// the sum turns `None` beyond the 64-bit range; written with the commit.
+pub(crate) fn price_totals(b: &impl Backend) {
+    let s = b.open().unwrap();
+    let eur = |a| Money::new(a, Currency::Eur);
+    s.commit(&Commit {
+        events: events(1..=1),
+        records: vec![
+            tx_record(1, "x", 1000, btc(5)), // second 1: (0, 1000]
+            tx_record(2, "x", 1001, btc(7)), // second 2
+            tx_record(3, "x", 1500, btc(3)),
+            tx_record(4, "x", 2000, btc(7)),
+            tx_record(5, "x", 1800, eur(9)), // another currency
+            tx_record(6, "y", 1800, btc(1)), // another article
+            tx_record(7, "x", 9_000, btc(i64::MAX)),
+            tx_record(8, "x", 9_000, btc(1)),
+        ],
+    })
+    .unwrap();
+    // Transaction 2 again (a later phase), even with another price: no change.
+    s.commit(&Commit {
+        events: events(2..=2),
+        records: vec![tx_record(2, "x", 1001, btc(1000))],
+    })
+    .unwrap();
+    let agg = |sum: Option<Money>, min, max, count| PriceAggregate {
+        sum,
+        min,
+        max,
+        count,
+    };
+    assert_eq!(
+        s.price_totals("x", Currency::Btc, PriceGrain::Second, 0..=100)
+            .unwrap(),
+        vec![
+            (1, agg(Some(btc(5)), btc(5), btc(5), 1)),
+            (2, agg(Some(btc(17)), btc(3), btc(7), 3)),
+            (9, agg(None, btc(1), btc(i64::MAX), 2)),
+        ]
+    );
+    assert_eq!(
+        s.price_totals("x", Currency::Btc, PriceGrain::Second, 2..=8)
+            .unwrap(),
+        vec![(2, agg(Some(btc(17)), btc(3), btc(7), 3))]
+    );
+    assert_eq!(
+        s.price_totals("x", Currency::Eur, PriceGrain::Second, 0..=100)
+            .unwrap(),
+        vec![(2, agg(Some(eur(9)), eur(9), eur(9), 1))]
+    );
+    assert_eq!(
+        s.price_totals("y", Currency::Btc, PriceGrain::Second, 0..=100)
+            .unwrap(),
+        vec![(2, agg(Some(btc(1)), btc(1), btc(1), 1))]
+    );
+    assert!(
+        s.price_totals("z", Currency::Btc, PriceGrain::Second, 0..=100)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        s.price_totals("x", Currency::Btc, PriceGrain::Second, 3..=8)
+            .unwrap()
+            .is_empty()
+    );
+    // The millisecond grain: one slot per match time.
+    assert_eq!(
+        s.price_totals("x", Currency::Btc, PriceGrain::Millisecond, 1000..=1500)
+            .unwrap(),
+        vec![
+            (1000, agg(Some(btc(5)), btc(5), btc(5), 1)),
+            (1001, agg(Some(btc(7)), btc(7), btc(7), 1)),
+            (1500, agg(Some(btc(3)), btc(3), btc(3), 1)),
+        ]
+    );
+    assert_eq!(
+        s.price_totals("x", Currency::Btc, PriceGrain::Millisecond, 9000..=9000)
+            .unwrap(),
+        vec![(9000, agg(None, btc(1), btc(i64::MAX), 2))]
+    );
+    // They survive reopening.
+    drop(s);
+    let s = b.open().unwrap();
+    assert_eq!(
+        s.price_totals("x", Currency::Btc, PriceGrain::Second, 0..=100)
+            .unwrap()
+            .len(),
+        3
+    );
 }
 
 /// The newest snapshot wins; a snapshot ahead of the log is refused.
@@ -370,6 +508,7 @@ pub(crate) fn history_queries(b: &impl Backend) {
             id,
             article: if id <= 4 { "x".into() } else { "y".into() },
             matched_ms: 1000 * id,
+            price: btc(10),
             json: json!({ "tx": id }),
         });
         records.push(Record::TxMessage {
@@ -389,8 +528,30 @@ pub(crate) fn history_queries(b: &impl Backend) {
     };
     let account = |a: &str, limit| HistoryQuery::AccountMovements {
         account: a.into(),
+        before: None,
         limit,
     };
+    let older = |a: &str, before, limit| HistoryQuery::AccountMovements {
+        account: a.into(),
+        before: Some(before),
+        limit,
+    };
+    let since = |a: &str, since, limit| HistoryQuery::AccountMovementsSince {
+        account: a.into(),
+        since,
+        limit,
+    };
+    // Pages of the account view.
+    assert_eq!(keys(q(older("1a", 5, 2)), "Key"), vec![4, 3]);
+    assert_eq!(keys(q(older("1a", 5, 10)), "Key"), vec![4, 3, 2, 1]);
+    assert_eq!(keys(q(older("1b", 6, 10)), "Key"), vec![4, 2]);
+    assert!(q(older("1a", 1, 10)).is_empty());
+    assert_eq!(keys(q(older("1a", u64::MAX, 1)), "Key"), vec![6]);
+    assert_eq!(keys(q(since("1a", 3, 2)), "Key"), vec![3, 4]);
+    assert_eq!(keys(q(since("1b", 3, 10)), "Key"), vec![4, 6]);
+    assert_eq!(keys(q(since("1a", 0, 10)), "Key"), vec![1, 2, 3, 4, 5, 6]);
+    assert!(q(since("1a", 7, 10)).is_empty());
+    assert!(q(since("1c", 0, 10)).is_empty());
     assert_eq!(keys(q(account("1a", 10)), "Key"), vec![6, 5, 4, 3, 2, 1]);
     assert_eq!(keys(q(account("1a", 2)), "Key"), vec![6, 5]);
     assert_eq!(keys(q(account("1b", 10)), "Key"), vec![6, 4, 2]);

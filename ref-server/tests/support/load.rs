@@ -316,16 +316,39 @@ pub fn check_acked(addr: SocketAddr, acked: &Acked) {
 pub fn check_log_and_ledger(store: &dyn Store, flags: &[String]) {
     let mut bids = 0u64;
     let mut deposit_uids = std::collections::BTreeSet::new();
+    // BW-HTTP-19: after every kill, each input's nonce was issued by an
+    // event earlier in the durable log.
+    let mut issued = std::collections::BTreeSet::new();
+    let field = |form: &[(String, String)], name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
     store
         .events_after(0, &mut |e| {
-            match &e.event {
-                Event::BidPlaced { .. } => bids += 1,
-                Event::Deposit { form, .. } => deposit_uids.extend(
-                    form.iter()
-                        .filter(|(k, _)| k == "uid")
-                        .map(|(_, v)| v.clone()),
-                ),
-                _ => {}
+            let spent = match &e.event {
+                Event::NonceIssued { random, .. } => {
+                    issued.insert(bitwrk_protocol::encoding::hex::encode(random));
+                    None
+                }
+                Event::BidPlaced { form, .. } => {
+                    bids += 1;
+                    Some(form.nonce.clone())
+                }
+                Event::Deposit { form, .. } => {
+                    deposit_uids.insert(field(form, "uid"));
+                    Some(field(form, "nonce"))
+                }
+                Event::Relation { form, .. } => Some(field(form, "nonce")),
+                _ => None,
+            };
+            if let Some(nonce) = spent {
+                assert!(
+                    issued.contains(&nonce),
+                    "event {} spends nonce {nonce:?}, not issued before it in the log",
+                    e.seq
+                );
             }
             Ok(())
         })

@@ -8,7 +8,7 @@
 //!   bids per second and latency;
 //! * `cross` — half the clients BUY (funded first by deposits signed with
 //!   the server's trusted key), half SELL at the same price: trades/s;
-//! * `mixed` — nonces, buys, sells, bid and account reads, motd:
+//! * `mixed` — nonces, buys, sells, bid and account reads, motd, prices:
 //!   every answer must be the expected one, and at the end the money of all
 //!   accounts must equal the money deposited (no trade finishes during a
 //!   run, so nothing leaves the accounts). Exits 1 on any unexpected answer
@@ -294,10 +294,8 @@ async fn run_client(
                     None => "/motd".to_owned(),
                 },
                 1 => format!("/account/{}", key.address()),
-                // `/query/prices` is left out: the reference server reads
-                // every trade of the period for each such query, which
-                // would dominate the run (a known defect).
-                _ => "/motd".to_owned(),
+                2 => "/motd".to_owned(),
+                _ => format!("/query/prices?article={}", args.article),
             };
             get_json(&mut conn, &path).await.map(drop)
         } else {
