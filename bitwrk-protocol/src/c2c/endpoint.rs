@@ -77,7 +77,8 @@ pub fn route(path: &str) -> Result<Route, C2cError> {
         Some(t)
             if !t.is_empty()
                 && t.len() % 2 == 0
-                && t.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) =>
+                && t.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) =>
         {
             Ok(Route::Assist(key, t.to_owned()))
         }

@@ -203,8 +203,12 @@ impl SellerTransfer {
                 self.state = SellerState::Working;
                 Ok(SellerAnswer::Work)
             }
-            (None, Some(json), None) => self.begin_chunked(SyncInfo::from_json(json)?, secret, have),
-            (None, None, Some(a32)) => self.begin_chunked(SyncInfo::from_legacy(a32)?, secret, have),
+            (None, Some(json), None) => {
+                self.begin_chunked(SyncInfo::from_json(json)?, secret, have)
+            }
+            (None, None, Some(a32)) => {
+                self.begin_chunked(SyncInfo::from_legacy(a32)?, secret, have)
+            }
             _ => Err(C2cError::Unexpected {
                 state: "awaiting-work",
                 got: "not exactly one of work, syncinfojson, a32chunks",

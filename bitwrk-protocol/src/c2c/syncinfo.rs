@@ -187,7 +187,9 @@ impl SyncInfo {
         let mut chunks = Vec::new();
         while !bytes.is_empty() {
             let Some((key, rest)) = bytes.split_first_chunk::<32>() else {
-                return Err(C2cError::Truncated { what: "a chunk key" });
+                return Err(C2cError::Truncated {
+                    what: "a chunk key",
+                });
             };
             let (size, used) = varint::decode(rest)?;
             let size = u64::try_from(size).map_err(|_| C2cError::BadChunkSize { size: 0 })?;
