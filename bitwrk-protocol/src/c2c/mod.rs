@@ -86,6 +86,52 @@ pub mod parts {
     pub const FORM: &str = "application/x-www-form-urlencoded";
 }
 
+/// Timeouts a driver applies (BW-C2C-32), in seconds.
+pub mod timeouts {
+    /// Connecting to the counterpart.
+    pub const CONNECT: u64 = 10;
+    /// The answer's headers of an assistive-download fetch.
+    pub const ASSIST_HEADERS: u64 = 30;
+    /// One request, start to end (and a stalled body on the seller).
+    pub const REQUEST: u64 = 900;
+}
+
+/// The kind of a request body, by its `Content-Type` (BW-C2C-34).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BodyKind {
+    /// `application/x-www-form-urlencoded` (parameters allowed): a receipt.
+    Form,
+    /// `multipart/form-data` with this boundary: a work or chunk request.
+    Multipart {
+        /// The boundary parameter.
+        boundary: String,
+    },
+}
+
+/// Classifies a request's `Content-Type` (BW-C2C-34); anything else, or
+/// multipart without a boundary, is `c2c.unexpected`.
+pub fn body_kind(content_type: &str) -> Result<BodyKind, C2cError> {
+    let refuse = C2cError::Unexpected {
+        state: "request",
+        got: "a content type other than a form or multipart/form-data",
+    };
+    let mut it = content_type.split(';').map(str::trim);
+    let media = it.next().unwrap_or("").to_ascii_lowercase();
+    match media.as_str() {
+        parts::FORM => Ok(BodyKind::Form),
+        "multipart/form-data" => {
+            let boundary = it
+                .filter_map(|p| p.split_once('='))
+                .find(|(k, _)| k.trim().eq_ignore_ascii_case("boundary"))
+                .map(|(_, v)| v.trim().trim_matches('"').to_owned())
+                .filter(|b| !b.is_empty() && b.len() <= 70)
+                .ok_or(refuse.clone())?;
+            Ok(BodyKind::Multipart { boundary })
+        }
+        _ => Err(refuse),
+    }
+}
+
 /// SHA-256 and length of a stream, with a length limit: how the seller
 /// checks linear or assembled work, and how the buyer hashes the result.
 #[derive(Clone, Debug)]
