@@ -138,7 +138,7 @@ fn wishlist_bits() {
     let w = wishlist::encode(&bits);
     assert_eq!(w, [0b1011_0000, 0b1000_0000]);
     assert_eq!(wishlist::decode(&w, 9).unwrap(), bits);
-    assert_eq!(wishlist::decode(&w, 10).unwrap()[9], false);
+    assert!(!wishlist::decode(&w, 10).unwrap()[9]);
     assert_eq!(
         wishlist::decode(&w, 17).unwrap_err().code(),
         "c2c.wishlist-length"
@@ -413,7 +413,7 @@ fn receipts() {
     );
     let sig = form.split_once("&").unwrap().1;
     for (bad, code) in [
-        (format!("{sig}"), "c2c.bad-receipt"),
+        (sig.to_string(), "c2c.bad-receipt"),
         (format!("{sig}&encresulthash={h}&x=1"), "c2c.bad-receipt"),
         (format!("{form}&encresulthash={h}"), "c2c.duplicate"),
         (
@@ -517,7 +517,7 @@ fn world(work: Vec<u8>) -> World {
     let work_hash = sha256(&work);
     World {
         tx: TxView {
-            buyer: identity.address().clone(),
+            buyer: *identity.address(),
             work_hash,
             work_secret_hash: sha256_concat(&[work_hash.as_bytes(), secret.as_bytes()]),
         },
