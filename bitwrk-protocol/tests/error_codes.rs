@@ -14,6 +14,7 @@ use bitwrk_protocol::address::AddressError;
 use bitwrk_protocol::article::ArticleError;
 use bitwrk_protocol::bid::BidError;
 use bitwrk_protocol::book::BookError;
+use bitwrk_protocol::c2c::C2cError;
 use bitwrk_protocol::client::ClientError;
 use bitwrk_protocol::deposit_address::DepositAddressError;
 use bitwrk_protocol::encoding::base58::Base58Error;
@@ -56,6 +57,7 @@ const ALL_CODES: &[&[&str]] = &[
     WireError::CODES,
     PriceError::CODES,
     SnapshotError::CODES,
+    C2cError::CODES,
     ClientError::CODES,
 ];
 

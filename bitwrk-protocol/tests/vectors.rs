@@ -38,6 +38,9 @@ mod text;
 #[path = "support/legacy_vectors.rs"]
 mod legacy;
 
+#[path = "support/c2c_vectors.rs"]
+mod c2c;
+
 type Check = fn(&Value) -> Result<(), String>;
 
 /// The runner for each vector `type`. A type missing here fails the run.
@@ -67,6 +70,15 @@ fn runner_for(ty: &str) -> Option<Check> {
         "Rfc3339Time" => text::time_case,
         "IdentifierText" => text::identifier_case,
         "JsonForms" => text::json_forms_case,
+        "C2cChunking" => c2c::chunking_case,
+        "C2cSyncInfo" => c2c::syncinfo_case,
+        "C2cShuffle" => c2c::shuffle_case,
+        "C2cVarint" => c2c::varint_case,
+        "C2cWishlist" => c2c::wishlist_case,
+        "C2cChunkData" => c2c::chunkdata_case,
+        "C2cProbe" => c2c::probe_case,
+        "C2cResultEncryption" => c2c::result_case,
+        "C2cReceipt" => c2c::receipt_case,
         _ => return None,
     })
 }

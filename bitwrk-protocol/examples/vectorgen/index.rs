@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 /// Requirements no vector can test, with the reason (INDEX.md lists them;
 /// the traceability test reads that list).
-const NOT_VECTOR_TESTABLE: [(&str, &str); 6] = [
+const NOT_VECTOR_TESTABLE: [(&str, &str); 20] = [
     (
         "BW-BID-14",
         "an obligation of the client's signing code (sign exactly the texts it sends); a vector can give inputs to a verifier, not observe what a client signs. The document construction it relies on is tested by `bid_document.json` (BW-BID-10, BW-BID-11).",
@@ -30,6 +30,62 @@ const NOT_VECTOR_TESTABLE: [(&str, &str); 6] = [
     (
         "BW-TXDOC-7",
         "a recommendation for what clients send (lower-case names, no spaces, non-empty values); the server side of the same documents is tested by `tx_document.json`.",
+    ),
+    (
+        "BW-C2C-4",
+        "a refusal needs a SyncInfo of 98 305 chunks (about 10 MB); checked by tests in `bitwrk-protocol/src/c2c/tests.rs` (`syncinfo_refusals`, `limits_are_the_spec_table`).",
+    ),
+    (
+        "BW-C2C-7",
+        "the multipart framing and sequencing of the linear request are HTTP, the driver's; the state machines' part is checked by tests in `bitwrk-protocol/src/c2c/tests.rs` (`linear_transfer`).",
+    ),
+    (
+        "BW-C2C-8",
+        "the order and concurrency of requests A and B are HTTP, the driver's; the state machines' part is checked by tests in `bitwrk-protocol/src/c2c/tests.rs` (`chunked_transfers`).",
+    ),
+    (
+        "BW-C2C-20",
+        "freshness of random keys is not a property of any one value; tests in `bitwrk-protocol/src/c2c/tests.rs` (`aes_256_ofb`) checks that keys come from the caller's generator.",
+    ),
+    (
+        "BW-C2C-21",
+        "the answer's status and content type are HTTP; that the body is the ciphertext is checked by tests in `bitwrk-protocol/src/c2c/tests.rs` (`transfer`).",
+    ),
+    (
+        "BW-C2C-25",
+        "random endpoint keys; tests in `bitwrk-protocol/src/c2c/tests.rs` (`endpoints`).",
+    ),
+    (
+        "BW-C2C-26",
+        "routing against the seller's table of live endpoints, a driver's state; the path grammar is checked by tests in `bitwrk-protocol/src/c2c/tests.rs` (`endpoints`).",
+    ),
+    (
+        "BW-C2C-27",
+        "assistive downloads are HTTP fetches by the seller; the assist path grammar is checked by tests in `bitwrk-protocol/src/c2c/tests.rs` (`endpoints`).",
+    ),
+    (
+        "BW-C2C-28",
+        "HTTP statuses; tests in `bitwrk-protocol/src/c2c/tests.rs` (`buyer_refusals`).",
+    ),
+    (
+        "BW-C2C-30",
+        "a property of the seller's state over several requests; tests in `bitwrk-protocol/src/c2c/tests.rs` (`strangers_cannot_disturb_a_seller`).",
+    ),
+    (
+        "BW-C2C-31",
+        "the limits need inputs of up to 16 MiB; tests in `bitwrk-protocol/src/c2c/tests.rs` (`limits_are_the_spec_table`) checks them against the spec's table.",
+    ),
+    (
+        "BW-C2C-32",
+        "timeouts are the driver's; tests in `bitwrk-protocol/src/c2c/tests.rs` (`timeouts_are_the_spec_table`) checks the constants a driver uses.",
+    ),
+    (
+        "BW-C2C-33",
+        "gzip is the driver's (HTTP `Content-Encoding`); tests in `bitwrk-protocol/src/c2c/tests.rs` (`gzip_offer_never_changes_the_mode`).",
+    ),
+    (
+        "BW-C2C-34",
+        "content types are HTTP headers; tests in `bitwrk-protocol/src/c2c/tests.rs` (`content_types`).",
     ),
 ];
 

@@ -48,6 +48,9 @@ mod market;
 mod address;
 mod base58check;
 mod bid_document;
+mod c2c;
+mod c2c_crypto;
+mod c2c_streams;
 mod deposit_address;
 mod document_escape;
 mod identifier;
@@ -102,6 +105,15 @@ fn main() {
         time::time_file(),
         identifier::identifier_file(),
         json_forms::json_forms_file(),
+        c2c::chunking_file(),
+        c2c::syncinfo_file(),
+        c2c::shuffle_file(),
+        c2c_streams::varint_file(),
+        c2c_streams::wishlist_file(),
+        c2c_streams::chunkdata_file(),
+        c2c_streams::probe_file(),
+        c2c_crypto::result_file(),
+        c2c_crypto::receipt_file(),
     ];
     for f in &files {
         std::fs::write(dir.join(format!("{}.json", f.stem)), to_text(&f.to_json()))
