@@ -1,0 +1,126 @@
+//! The daemon's failures, each with a stable `client.*` code (spec
+//! Appendix A.3). The local API answers them as BitWrk 0.7 does: a status
+//! and the error text.
+
+use std::fmt;
+
+use bitwrk_protocol::ErrorCode;
+
+/// Why a daemon operation failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum DaemonError {
+    /// The SQLite database failed.
+    Database {
+        /// SQLite's message.
+        detail: String,
+    },
+    /// A file does not fit into the content store even after evicting
+    /// every unpinned file.
+    StoreFull {
+        /// The bytes asked for.
+        needed: u64,
+        /// The budget.
+        budget: u64,
+    },
+    /// A request to the local API lacks or misformats a parameter.
+    BadParameter {
+        /// The parameter.
+        name: &'static str,
+        /// What was wrong.
+        detail: String,
+    },
+    /// The BitWrk server could not be reached or the exchange broke off.
+    ServerTransport {
+        /// What was being done.
+        action: String,
+        /// The transport error.
+        detail: String,
+    },
+    /// The BitWrk server answered with a status the operation does not
+    /// accept.
+    ServerStatus {
+        /// What was being done.
+        action: String,
+        /// The status received.
+        status: u16,
+        /// The first KiB of the body.
+        body: String,
+    },
+    /// The BitWrk server's answer could not be understood.
+    ServerBody {
+        /// What was being done.
+        action: String,
+        /// Why the body was rejected.
+        detail: String,
+    },
+    /// A worker's push request failed or answered other than 200.
+    Worker {
+        /// The worker's id.
+        id: String,
+        /// What happened.
+        detail: String,
+    },
+    /// The operation was given up because its client went away or the
+    /// daemon is stopping.
+    Cancelled,
+}
+
+impl DaemonError {
+    /// Every code this type produces.
+    pub const CODES: &'static [&'static str] = &[
+        "client.database",
+        "client.store-full",
+        "client.bad-parameter",
+        "client.server-transport",
+        "client.server-status",
+        "client.server-body",
+        "client.worker-failed",
+        "client.cancelled",
+    ];
+}
+
+impl ErrorCode for DaemonError {
+    fn code(&self) -> &'static str {
+        match self {
+            DaemonError::Database { .. } => "client.database",
+            DaemonError::StoreFull { .. } => "client.store-full",
+            DaemonError::BadParameter { .. } => "client.bad-parameter",
+            DaemonError::ServerTransport { .. } => "client.server-transport",
+            DaemonError::ServerStatus { .. } => "client.server-status",
+            DaemonError::ServerBody { .. } => "client.server-body",
+            DaemonError::Worker { .. } => "client.worker-failed",
+            DaemonError::Cancelled => "client.cancelled",
+        }
+    }
+}
+
+impl fmt::Display for DaemonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DaemonError::Database { detail } => write!(f, "database: {detail}"),
+            DaemonError::StoreFull { needed, budget } => write!(
+                f,
+                "content store full: expected room for {needed} bytes within a budget of {budget} bytes, but pinned files fill it"
+            ),
+            DaemonError::BadParameter { name, detail } => {
+                write!(f, "parameter {name:?}: {detail}")
+            }
+            DaemonError::ServerTransport { action, detail } => {
+                write!(f, "{action}: server unreachable: {detail}")
+            }
+            DaemonError::ServerStatus {
+                action,
+                status,
+                body,
+            } => write!(f, "{action}: unexpected status {status} from server: {body}"),
+            DaemonError::ServerBody { action, detail } => {
+                write!(f, "{action}: bad answer from server: {detail}")
+            }
+            DaemonError::Worker { id, detail } => write!(f, "worker {id:?}: {detail}"),
+            DaemonError::Cancelled => f.write_str("cancelled"),
+        }
+    }
+}
+
+impl std::error::Error for DaemonError {}
