@@ -33,6 +33,7 @@
 //! | [`market`] | 15 | the calling contract tying it all together; events and replay |
 //! | [`rfc3339`] | — | RFC 3339 times in JSON |
 //! | [`wire`] | 15.A | BitWrk 0.7's JSON forms of the HTTP binding; price history |
+//! | [`client`] | 20 | the reference client's trading toward the server: mandates, activities, buyer and seller trades |
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -40,6 +41,7 @@ pub mod address;
 pub mod article;
 pub mod bid;
 pub mod book;
+pub mod client;
 pub mod deposit_address;
 pub mod document;
 pub mod encoding;

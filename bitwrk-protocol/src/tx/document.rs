@@ -197,22 +197,32 @@ impl TxMessage {
         txid: TxId,
         arguments: &[(&str, &str)],
     ) -> Vec<(String, String)> {
-        let txid_text = txid.to_string();
-        let mut signed: Vec<(&str, &str)> = arguments.to_vec();
-        signed.push((TXID, &txid_text));
-        let document = canonical_document(signed.iter().copied());
-        let signature = sign_message(key, document.as_bytes());
-        let mut pairs: Vec<(String, String)> = signed
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        pairs.push((
-            ADDRESS.to_owned(),
-            key.public_key().address(key.network()).to_string(),
-        ));
-        pairs.push((SIGNATURE.to_owned(), signature.to_base64()));
-        pairs
+        sign_tx_form(key, &txid.to_string(), arguments)
     }
+}
+
+/// [`TxMessage::sign_form`] for a transaction named by an opaque identifier
+/// text, as a client holds it (BW-HTTP-5): the form pairs to send, `txid`,
+/// `address` and `signature` included.
+pub fn sign_tx_form(
+    key: &PrivateKey,
+    txid: &str,
+    arguments: &[(&str, &str)],
+) -> Vec<(String, String)> {
+    let mut signed: Vec<(&str, &str)> = arguments.to_vec();
+    signed.push((TXID, txid));
+    let document = canonical_document(signed.iter().copied());
+    let signature = sign_message(key, document.as_bytes());
+    let mut pairs: Vec<(String, String)> = signed
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    pairs.push((
+        ADDRESS.to_owned(),
+        key.public_key().address(key.network()).to_string(),
+    ));
+    pairs.push((SIGNATURE.to_owned(), signature.to_base64()));
+    pairs
 }
 
 impl SignedDocument for TxMessage {
