@@ -108,7 +108,7 @@ fn workers_register_reregister_and_unregister() {
     // An empty id is refused (0.7 registers it anyway; DEP-505).
     let r = post_form(c.addr, "/registerworker", "id=&article=foobar&pushurl=http%3A%2F%2Fx%2F");
     assert_eq!(r.status, 400);
-    assert_eq!(r.header("X-BitWrk-Error"), Some("client.bad-parameter"));
+    assert_eq!(r.header("X-BitWrk-Error"), Some("daemon.bad-parameter"));
     // The form page for a bare GET.
     let page = get(c.addr, "/registerworker");
     assert_eq!(page.status, 200);

@@ -1,4 +1,4 @@
-//! The daemon's failures, each with a stable `client.*` code (spec
+//! The daemon's failures, each with a stable `daemon.*` code (spec
 //! Appendix A.3). The local API answers them as BitWrk 0.7 does: a status
 //! and the error text.
 
@@ -69,28 +69,28 @@ pub enum DaemonError {
 impl DaemonError {
     /// Every code this type produces.
     pub const CODES: &'static [&'static str] = &[
-        "client.database",
-        "client.store-full",
-        "client.bad-parameter",
-        "client.server-transport",
-        "client.server-status",
-        "client.server-body",
-        "client.worker-failed",
-        "client.cancelled",
+        "daemon.database",
+        "daemon.store-full",
+        "daemon.bad-parameter",
+        "daemon.server-transport",
+        "daemon.server-status",
+        "daemon.server-body",
+        "daemon.worker-failed",
+        "daemon.cancelled",
     ];
 }
 
 impl ErrorCode for DaemonError {
     fn code(&self) -> &'static str {
         match self {
-            DaemonError::Database { .. } => "client.database",
-            DaemonError::StoreFull { .. } => "client.store-full",
-            DaemonError::BadParameter { .. } => "client.bad-parameter",
-            DaemonError::ServerTransport { .. } => "client.server-transport",
-            DaemonError::ServerStatus { .. } => "client.server-status",
-            DaemonError::ServerBody { .. } => "client.server-body",
-            DaemonError::Worker { .. } => "client.worker-failed",
-            DaemonError::Cancelled => "client.cancelled",
+            DaemonError::Database { .. } => "daemon.database",
+            DaemonError::StoreFull { .. } => "daemon.store-full",
+            DaemonError::BadParameter { .. } => "daemon.bad-parameter",
+            DaemonError::ServerTransport { .. } => "daemon.server-transport",
+            DaemonError::ServerStatus { .. } => "daemon.server-status",
+            DaemonError::ServerBody { .. } => "daemon.server-body",
+            DaemonError::Worker { .. } => "daemon.worker-failed",
+            DaemonError::Cancelled => "daemon.cancelled",
         }
     }
 }

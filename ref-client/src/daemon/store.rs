@@ -7,7 +7,7 @@
 //! one: a live trade pins the files it works on, and a buy's result stays
 //! pinned until the local application has fetched it once, so it survives
 //! a restart of the client (DEP-504). A file that cannot fit even after
-//! every unpinned file is gone is refused with `client.store-full`.
+//! every unpinned file is gone is refused with `daemon.store-full`.
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -379,9 +379,9 @@ mod tests {
         let (_d, s) = store(100);
         s.put(&[1u8; 60], Some("trade:1")).expect("a");
         let e = s.put(&[2u8; 60], None).expect_err("must not fit");
-        assert_eq!(bitwrk_protocol::ErrorCode::code(&e), "client.store-full");
+        assert_eq!(bitwrk_protocol::ErrorCode::code(&e), "daemon.store-full");
         let e = s.put(&[2u8; 101], None).expect_err("larger than budget");
-        assert_eq!(bitwrk_protocol::ErrorCode::code(&e), "client.store-full");
+        assert_eq!(bitwrk_protocol::ErrorCode::code(&e), "daemon.store-full");
         s.unpin_owner("trade:1").expect("unpin");
         s.put(&[2u8; 60], None).expect("fits after unpin");
     }

@@ -274,7 +274,7 @@ mod tests {
         assert_eq!(w.register("w1", "foobar", "http://127.0.0.1:9/work").expect("r"), Registration::New);
         assert_eq!(w.register("w1", "foobar", "http://127.0.0.1:9/work").expect("r"), Registration::Idle);
         let e = w.register("", "foobar", "http://127.0.0.1:9/work").expect_err("empty id");
-        assert_eq!(bitwrk_protocol::ErrorCode::code(&e), "client.bad-parameter");
+        assert_eq!(bitwrk_protocol::ErrorCode::code(&e), "daemon.bad-parameter");
         assert!(w.register("w2", "foobar", "ftp://x/").is_err());
         assert_eq!(w.list().len(), 1);
         assert!(w.unregister("w1"));
