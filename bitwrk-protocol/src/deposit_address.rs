@@ -455,39 +455,9 @@ impl SignedDocument for DepositAddressMessage {
     }
 }
 
-/// Decodes `k=v&k=v` with `+` as a space and `%XX` escapes.
+/// [`crate::document::form_decode`], refusals as `BadEncoding`.
 fn form_decode(text: &str) -> Result<Vec<(String, String)>, DepositAddressError> {
-    fn unescape(s: &str) -> Result<String, DepositAddressError> {
-        let mut out = Vec::with_capacity(s.len());
-        let mut bytes = s.bytes();
-        while let Some(b) = bytes.next() {
-            match b {
-                b'+' => out.push(b' '),
-                b'%' => {
-                    let hex = [bytes.next(), bytes.next()];
-                    let digit = |d: Option<u8>| {
-                        d.and_then(|d| char::from(d).to_digit(16))
-                            .ok_or(DepositAddressError::BadEncoding)
-                    };
-                    let value = digit(hex[0])? * 16 + digit(hex[1])?;
-                    out.push(u8::try_from(value).map_err(|_| DepositAddressError::BadEncoding)?);
-                }
-                b => out.push(b),
-            }
-        }
-        String::from_utf8(out).map_err(|_| DepositAddressError::BadEncoding)
-    }
-    if text.is_empty() {
-        return Ok(Vec::new());
-    }
-    text.split('&')
-        .map(|pair| {
-            let (k, v) = pair
-                .split_once('=')
-                .ok_or(DepositAddressError::BadEncoding)?;
-            Ok((unescape(k)?, unescape(v)?))
-        })
-        .collect()
+    crate::document::form_decode(text).ok_or(DepositAddressError::BadEncoding)
 }
 
 /// An account's deposit-address state (BW-DEPADDR-4, BW-DEPADDR-5).

@@ -33,6 +33,36 @@ pub fn normalize(s: &str) -> String {
     query_escape(&s.replace(' ', ""))
 }
 
+/// Decodes `k=v&k=v` with `+` as a space and `%XX` escapes; `None` for a
+/// pair without `=`, a bad escape or text that is not UTF-8.
+pub fn form_decode(text: &str) -> Option<Vec<(String, String)>> {
+    fn unescape(s: &str) -> Option<String> {
+        let mut out = Vec::with_capacity(s.len());
+        let mut bytes = s.bytes();
+        while let Some(b) = bytes.next() {
+            match b {
+                b'+' => out.push(b' '),
+                b'%' => {
+                    let digit = |d: Option<u8>| d.and_then(|d| char::from(d).to_digit(16));
+                    let value = digit(bytes.next())? * 16 + digit(bytes.next())?;
+                    out.push(u8::try_from(value).ok()?);
+                }
+                b => out.push(b),
+            }
+        }
+        String::from_utf8(out).ok()
+    }
+    if text.is_empty() {
+        return Some(Vec::new());
+    }
+    text.split('&')
+        .map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            Some((unescape(k)?, unescape(v)?))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,6 +32,7 @@
 //! | [`deposit_address`] | 14.3 | deposit-address requests and deposit information |
 //! | [`market`] | 15 | the calling contract tying it all together; events and replay |
 //! | [`rfc3339`] | — | RFC 3339 times in JSON |
+//! | [`c2c`] | 19 | the client-to-client transfer: chunking, SyncInfo, shuffle, wishlists, chunk streams, result encryption, receipts, buyer and seller state machines |
 //! | [`wire`] | 15.A | BitWrk 0.7's JSON forms of the HTTP binding; price history |
 //! | [`client`] | 20 | the reference client's trading toward the server: mandates, activities, buyer and seller trades |
 #![forbid(unsafe_code)]
@@ -41,6 +42,7 @@ pub mod address;
 pub mod article;
 pub mod bid;
 pub mod book;
+pub mod c2c;
 pub mod client;
 pub mod deposit_address;
 pub mod document;
