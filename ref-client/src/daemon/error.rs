@@ -61,6 +61,11 @@ pub enum DaemonError {
         /// What happened.
         detail: String,
     },
+    /// A trade ended without a result.
+    Trade {
+        /// Why (the trading core's code and text).
+        reason: String,
+    },
     /// The operation was given up because its client went away or the
     /// daemon is stopping.
     Cancelled,
@@ -76,6 +81,7 @@ impl DaemonError {
         "daemon.server-status",
         "daemon.server-body",
         "daemon.worker-failed",
+        "daemon.trade-failed",
         "daemon.cancelled",
     ];
 }
@@ -90,6 +96,7 @@ impl ErrorCode for DaemonError {
             DaemonError::ServerStatus { .. } => "daemon.server-status",
             DaemonError::ServerBody { .. } => "daemon.server-body",
             DaemonError::Worker { .. } => "daemon.worker-failed",
+            DaemonError::Trade { .. } => "daemon.trade-failed",
             DaemonError::Cancelled => "daemon.cancelled",
         }
     }
@@ -118,9 +125,30 @@ impl fmt::Display for DaemonError {
                 write!(f, "{action}: bad answer from server: {detail}")
             }
             DaemonError::Worker { id, detail } => write!(f, "worker {id:?}: {detail}"),
+            DaemonError::Trade { reason } => write!(f, "trade failed: {reason}"),
             DaemonError::Cancelled => f.write_str("cancelled"),
         }
     }
 }
 
 impl std::error::Error for DaemonError {}
+
+#[cfg(test)]
+mod tests {
+    use super::DaemonError;
+
+    /// Appendix A.3 lists exactly these codes.
+    #[test]
+    fn codes_are_listed_in_appendix_a() {
+        let appendix = include_str!("../../../spec/A-error-codes.md");
+        let section = appendix
+            .split("## A.3")
+            .nth(1)
+            .expect("spec/A-error-codes.md has a section A.3");
+        for code in DaemonError::CODES {
+            assert!(section.contains(&format!("`{code}`")), "{code} missing from A.3");
+        }
+        let listed = section.matches("`daemon.").count();
+        assert_eq!(listed, DaemonError::CODES.len(), "A.3 lists codes the daemon lacks");
+    }
+}

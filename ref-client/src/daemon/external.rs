@@ -3,9 +3,8 @@
 //! worker URL opens an [`Endpoint`] here; requests are routed to it by
 //! the key in the first path segment.
 //!
-//! BitWrk 0.7 draws 4 random bytes per key (8 hex characters), which a
-//! stranger can guess; this client draws 16 bytes from the operating
-//! system's CSPRNG (32 hex characters, DEP-506).
+//! Keys and routing are the protocol library's (`c2c::endpoint`): 16 bytes
+//! from a CSPRNG, where BitWrk 0.7 draws 4.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -17,11 +16,11 @@ use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 
+use bitwrk_protocol::c2c::{EndpointKey, Route};
+use bitwrk_protocol::c2c::endpoint::route;
+
 use super::error::DaemonError;
 use super::http_util::{Body, read_body, text};
-
-/// Random bytes per endpoint key.
-pub const KEY_BYTES: usize = 16;
 
 /// Largest request a buyer may send to an endpoint: linear work is below
 /// 16 MiB (§6.2), plus room for the multipart framing and the secret.
@@ -32,8 +31,6 @@ pub const REQUEST_LIMIT: usize = (1 << 24) + 64 * 1024;
 pub struct EndpointRequest {
     /// The method.
     pub method: http::Method,
-    /// The path after the key (empty or starting with `/`).
-    pub rest: String,
     /// The headers.
     pub headers: http::HeaderMap,
     /// The body.
@@ -55,36 +52,21 @@ pub struct Endpoints {
     map: Mutex<HashMap<String, Arc<dyn Endpoint>>>,
 }
 
-/// A fresh endpoint key: [`KEY_BYTES`] CSPRNG bytes as lowercase hex.
-pub fn fresh_key() -> Result<String, DaemonError> {
-    let mut bytes = [0u8; KEY_BYTES];
-    getrandom::fill(&mut bytes).map_err(|e| DaemonError::Worker {
-        id: String::new(),
-        detail: format!("operating-system randomness failed: {e}"),
-    })?;
-    Ok(bitwrk_protocol::encoding::hex::encode(&bytes))
-}
-
-/// The key and the rest of `path` if it is `/<key>` or `/<key>/…` with a
-/// key of exactly `2 * KEY_BYTES` lowercase hex characters.
-pub fn split_path(path: &str) -> Option<(&str, &str)> {
-    let p = path.strip_prefix('/')?;
-    let n = 2 * KEY_BYTES;
-    let key = p.get(..n)?;
-    let rest = &p[n..];
-    let hex = key.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-    (hex && (rest.is_empty() || rest.starts_with('/'))).then_some((key, rest))
-}
-
 impl Endpoints {
-    /// Opens `endpoint` under a fresh key; returns the key.
-    pub fn open(&self, endpoint: Arc<dyn Endpoint>) -> Result<String, DaemonError> {
-        let key = fresh_key()?;
+    /// Opens `endpoint` under a fresh key below `prefix`
+    /// (`http://host:port/`); returns the key and the worker URL.
+    pub fn open(&self, endpoint: Arc<dyn Endpoint>, prefix: &str) -> Result<(String, String), DaemonError> {
+        let key = EndpointKey::generate(&mut rand::rng());
+        let url = key.worker_url(prefix).map_err(|e| DaemonError::BadParameter {
+            name: "extaddr",
+            detail: format!("{prefix:?}: {e}"),
+        })?;
+        let key = key.to_string();
         self.map
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(key.clone(), endpoint);
-        Ok(key)
+        Ok((key, url))
     }
 
     /// Closes the endpoint `key`; later requests to it get 404.
@@ -104,26 +86,24 @@ impl Endpoints {
     }
 
     /// How many endpoints are open.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.map.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
-    /// Whether none is open.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// Handles one request on the external port.
 pub async fn handle(endpoints: Arc<Endpoints>, req: Request<Incoming>, _peer: SocketAddr) -> Response<Body> {
     let path = req.uri().path().to_owned();
-    let Some((key, rest)) = split_path(&path) else {
+    // Assist tickets (BW-C2C-27) are not served: this seller offers no
+    // chunked transfers, so it never hands any out.
+    let Ok(Route::Main(key)) = route(&path) else {
         return text(StatusCode::NOT_FOUND, "404 page not found");
     };
-    let Some(endpoint) = endpoints.get(key) else {
+    let Some(endpoint) = endpoints.get(&key.to_string()) else {
         return text(StatusCode::NOT_FOUND, "404 page not found");
     };
-    let rest = rest.to_owned();
     let (parts, body) = req.into_parts();
     let body = match read_body(body, REQUEST_LIMIT).await {
         Ok(b) => b,
@@ -132,7 +112,6 @@ pub async fn handle(endpoints: Arc<Endpoints>, req: Request<Incoming>, _peer: So
     endpoint
         .handle(EndpointRequest {
             method: parts.method,
-            rest,
             headers: parts.headers,
             body,
         })
@@ -143,20 +122,26 @@ pub async fn handle(endpoints: Arc<Endpoints>, req: Request<Incoming>, _peer: So
 mod tests {
     use super::*;
 
+    #[derive(Debug)]
+    struct Nothing;
+    impl Endpoint for Nothing {
+        fn handle(self: Arc<Self>, _req: EndpointRequest) -> Answer {
+            Box::pin(async { text(StatusCode::OK, "") })
+        }
+    }
+
     #[test]
-    fn keys_are_long_and_routing_is_exact() {
-        let a = fresh_key().expect("key");
-        let b = fresh_key().expect("key");
-        assert_eq!(a.len(), 32);
+    fn endpoints_get_distinct_long_keys() {
+        let eps = Endpoints::default();
+        let (a, url_a) = eps.open(Arc::new(Nothing), "http://127.0.0.1:8082/").expect("open");
+        let (b, _) = eps.open(Arc::new(Nothing), "http://127.0.0.1:8082/").expect("open");
+        assert_eq!(a.len(), 2 * bitwrk_protocol::c2c::endpoint::ENDPOINT_KEY_LEN);
         assert_ne!(a, b);
-        assert_eq!(split_path(&format!("/{a}")), Some((a.as_str(), "")));
-        assert_eq!(
-            split_path(&format!("/{a}/assist/00")),
-            Some((a.as_str(), "/assist/00"))
-        );
-        assert_eq!(split_path(&format!("/{a}x")), None);
-        assert_eq!(split_path("/0a1b2c3d"), None, "0.7's 8-hex keys are not accepted");
-        assert_eq!(split_path(&format!("/{}", a.to_uppercase())), None);
-        assert_eq!(split_path("/"), None);
+        assert_eq!(url_a, format!("http://127.0.0.1:8082/{a}"));
+        assert_eq!(eps.len(), 2);
+        eps.close(&a);
+        assert!(eps.get(&a).is_none());
+        assert!(eps.get(&b).is_some());
+        assert!(eps.open(Arc::new(Nothing), "https://x/").is_err());
     }
 }

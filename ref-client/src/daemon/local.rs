@@ -24,7 +24,7 @@ use super::http_util::{
     Body, error, form_value, json, multipart_boundary, multipart_part, parse_form, raw,
     read_body, see_other, text,
 };
-use super::records::{MandateEntry, MandateInfo};
+use super::records::{MandateEntry, mandate_from_form};
 use super::relay::respond;
 use super::store::UNFETCHED;
 
@@ -114,12 +114,16 @@ async fn route(
         "/registerworker" => register_worker(daemon, req).await,
         "/unregisterworker" => {
             let params = params(req).await?;
-            daemon.workers.unregister(form_value(&params, "id").unwrap_or(""));
+            let id = bitwrk_protocol::client::WorkerId(form_value(&params, "id").unwrap_or("").to_owned());
+            daemon.trades.with(|m| m.unregister_worker(&id));
             Ok(raw(StatusCode::OK, Bytes::new()))
         }
-        "/activities" => Ok(json(&daemon.activities()?)),
-        "/workers" => Ok(json(&daemon.workers.list())),
-        "/mandates" => Ok(json(&daemon.mandates()?)),
+        "/activities" => {
+            super::trade::persist(daemon)?;
+            Ok(json(&daemon.activities()?))
+        }
+        "/workers" => Ok(json(&daemon.workers())),
+        "/mandates" => Ok(json(&daemon.mandates())),
         "/revokemandate" => {
             let params = params(req).await?;
             let key = form_value(&params, "key").unwrap_or("");
@@ -211,9 +215,8 @@ async fn register_worker(daemon: &Daemon, req: Request<Incoming>) -> Result<Resp
         return Ok(r);
     }
     let get = |n| form_value(&params, n).unwrap_or("");
-    daemon
-        .workers
-        .register(get("id"), get("article"), get("pushurl"))?;
+    let info = super::workers::registration(get("id"), get("article"), get("pushurl"))?;
+    daemon.trades.with(|m| m.register_worker(info));
     Ok(raw(StatusCode::OK, Bytes::new()))
 }
 
@@ -334,8 +337,8 @@ async fn ui(daemon: &Daemon, req: Request<Incoming>, path: &str) -> Result<Respo
     match form_value(&params, "action").unwrap_or("") {
         "" => {}
         "permit" => {
-            let info = MandateInfo::from_form(&params, daemon.now().as_millis() / 1000)?;
-            daemon.add_mandate(info)?;
+            let mandate = mandate_from_form(&params, daemon.now())?;
+            daemon.add_mandate(mandate)?;
             return Ok(see_other(path));
         }
         other => {
@@ -363,7 +366,7 @@ fn html_escape(s: &str) -> String {
 /// permit form.
 fn ui_page(daemon: &Daemon, path: &str) -> Result<String, DaemonError> {
     let mut rows = String::new();
-    for MandateEntry { key, info } in daemon.mandates()? {
+    for MandateEntry { key, info } in daemon.mandates() {
         rows.push_str(&format!(
             "<tr><td>{key}</td><td>{}</td><td>{}</td><td>{}</td><td><a href=\"/revokemandate?key={key}\">revoke</a></td></tr>",
             info.bid_type.as_str(),

@@ -12,6 +12,7 @@ pub mod http_util;
 pub mod local;
 pub mod records;
 pub mod relay;
+pub mod sell;
 pub mod server_api;
 pub mod store;
 pub mod trade;
@@ -33,7 +34,7 @@ use self::records::{ActivityEntry, ActivityInfo, MandateEntry, MandateInfo};
 use self::relay::Relay;
 use self::server_api::ServerApi;
 use self::store::Store;
-use self::workers::Workers;
+use self::workers::WorkerJson;
 use crate::error::ClientError;
 use crate::key_file;
 
@@ -64,8 +65,6 @@ pub struct Daemon {
     pub config: Config,
     /// Durable state.
     pub store: Store,
-    /// Registered workers.
-    pub workers: Workers,
     /// The server.
     pub api: ServerApi,
     /// The relay and its cache.
@@ -92,8 +91,13 @@ impl Daemon {
         self.api.address().network()
     }
 
-    /// `/activities`: every record, by key.
+    /// `/activities`: every record (of this run and the kept history of
+    /// earlier ones), by key.
     pub fn activities(&self) -> Result<Vec<ActivityEntry>, DaemonError> {
+        self.stored_activities()
+    }
+
+    fn stored_activities(&self) -> Result<Vec<ActivityEntry>, DaemonError> {
         self.store
             .activities()?
             .into_iter()
@@ -115,36 +119,32 @@ impl Daemon {
         self.store.save_activity(key, info.alive, &text)
     }
 
-    /// `/mandates`: every mandate, by key.
-    pub fn mandates(&self) -> Result<Vec<MandateEntry>, DaemonError> {
-        self.store
-            .mandates()?
-            .into_iter()
-            .map(|(key, info)| {
-                serde_json::from_str::<MandateInfo>(&info)
-                    .map(|info| MandateEntry { key, info })
-                    .map_err(|e| DaemonError::Database {
-                        detail: format!("mandate {key}: {e}"),
-                    })
-            })
-            .collect()
+    /// `/mandates`: the mandates in force, by key.
+    pub fn mandates(&self) -> Vec<MandateEntry> {
+        self.trades.read(|m| {
+            m.mandates()
+                .iter()
+                .map(|(k, mandate)| MandateEntry {
+                    key: self.trades.public_key(*k),
+                    info: MandateInfo::of(mandate),
+                })
+                .collect()
+        })
     }
 
-    /// Stores a mandate (it survives restarts) and offers it to the
-    /// waiting trades; returns its key.
-    pub fn add_mandate(&self, info: MandateInfo) -> Result<u64, DaemonError> {
-        let key = self.store.next_key()?;
-        self.save_mandate(key, &info)?;
-        self.trades.mandates_changed();
-        Ok(key)
+    /// `/workers`: the registered workers, by id.
+    pub fn workers(&self) -> Vec<WorkerJson> {
+        let now = self.now();
+        self.trades
+            .read(|m| m.workers().iter().map(|w| WorkerJson::of(w, now)).collect())
     }
 
-    /// Writes mandate `key`.
-    pub fn save_mandate(&self, key: u64, info: &MandateInfo) -> Result<(), DaemonError> {
-        let text = serde_json::to_string(info).map_err(|e| DaemonError::Database {
-            detail: e.to_string(),
-        })?;
-        self.store.save_mandate(key, &text)
+    /// Grants a mandate (it survives restarts); returns its key.
+    pub fn add_mandate(&self, mandate: bitwrk_protocol::client::Mandate) -> Result<u64, DaemonError> {
+        let now = self.now();
+        let key = self.trades.with(|m| m.add_mandate(now, mandate));
+        trade::persist(self)?;
+        Ok(self.trades.public_key(key))
     }
 
     /// `/revokemandate?key=N`.
@@ -153,11 +153,14 @@ impl Daemon {
         let key: u64 = key_text
             .parse()
             .map_err(|_| bad(format!("expected a mandate key, got {key_text:?}")))?;
-        if self.store.delete_mandate(key)? {
-            Ok(())
-        } else {
-            Err(bad(format!("expected the key of a mandate, got {key}")))
+        let revoked = self
+            .trades
+            .manager_key(key)
+            .is_some_and(|k| self.trades.with(|m| m.revoke_mandate(k)));
+        if !revoked {
+            return Err(bad(format!("expected the key of a mandate, got {key}")));
         }
+        trade::persist(self)
     }
 
     /// `/buy/<article>`: runs a buy of `work` to its end and returns the
@@ -231,7 +234,7 @@ pub fn run(args: RunArgs, home: Option<&OsStr>) -> u8 {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: client.runtime: {e}");
+            eprintln!("error: daemon.runtime: {e}");
             return 1;
         }
     };
@@ -250,7 +253,7 @@ async fn serve(args: RunArgs, home: Option<&OsStr>) -> Result<(), String> {
     let key = identity(&args, home).map_err(|e| fail(&e))?;
     let resource_dir = resolve_resource_dir(&args, home).map_err(|e| fail(&e))?;
     std::fs::create_dir_all(&resource_dir)
-        .map_err(|e| format!("client.io: creating {}: {e}", resource_dir.display()))?;
+        .map_err(|e| format!("daemon.io: creating {}: {e}", resource_dir.display()))?;
     let store = Store::open(&resource_dir.join("bitwrk-client.db"), args.store_bytes)
         .map_err(|e| fail(&e))?;
     let config = Config {
@@ -261,11 +264,11 @@ async fn serve(args: RunArgs, home: Option<&OsStr>) -> Result<(), String> {
         num_unmatched_bids: args.num_unmatched_bids,
         num_transmitting_bids: args.num_transmitting_bids,
     };
+    let offset = store.max_key().map_err(|e| fail(&e))?;
     let daemon = Arc::new(Daemon {
-        trades: trade::Trades::new(&config),
+        trades: trade::Trades::new(key.clone(), &config, offset),
         config,
         store,
-        workers: Workers::default(),
         api: ServerApi::new(args.server_url(), key),
         relay: Relay::default(),
         endpoints: Arc::new(Endpoints::default()),
@@ -281,7 +284,7 @@ async fn serve(args: RunArgs, home: Option<&OsStr>) -> Result<(), String> {
     if let Some(addr) = bind_addr(&args.intiface, args.intport)? {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
-            .map_err(|e| format!("client.listen: internal port {addr}: {e}"))?;
+            .map_err(|e| format!("daemon.listen: internal port {addr}: {e}"))?;
         let bound = listener.local_addr().map_err(|e| e.to_string())?;
         println!("bitwrk-client listening on http://{bound}/ as {}", daemon.api.address());
         let d = daemon.clone();
@@ -291,7 +294,7 @@ async fn serve(args: RunArgs, home: Option<&OsStr>) -> Result<(), String> {
     if let Some(addr) = bind_addr(&args.extiface, args.extport)? {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
-            .map_err(|e| format!("client.listen: external port {addr}: {e}"))?;
+            .map_err(|e| format!("daemon.listen: external port {addr}: {e}"))?;
         let eps = daemon.endpoints.clone();
         let handler = Arc::new(move |req, peer| external::handle(eps.clone(), req, peer));
         tasks.push(tokio::spawn(http_util::serve(listener, handler, stopped(stop_rx.clone()))));
@@ -330,7 +333,7 @@ async fn serve(args: RunArgs, home: Option<&OsStr>) -> Result<(), String> {
             }
         }));
     }
-    tasks.push(tokio::spawn(trade::offer_workers(daemon.clone(), stop_rx.clone())));
+    tasks.push(tokio::spawn(trade::drive(daemon.clone(), stop_rx.clone())));
 
     wait_for_signal().await;
     let _ = stop_tx.send(true);

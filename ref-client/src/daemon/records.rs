@@ -1,8 +1,10 @@
 //! The JSON records the local API shows and the store keeps: mandates and
 //! activities, in BitWrk 0.7's shapes (`/mandates`, `/activities`).
 
-use bitwrk_protocol::Money;
+use bitwrk_protocol::article::Article;
 use bitwrk_protocol::bid::BidType;
+use bitwrk_protocol::client::{ActivityInfo as CoreActivity, Mandate};
+use bitwrk_protocol::{ErrorCode, Money, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::error::DaemonError;
@@ -45,9 +47,9 @@ pub struct MandateEntry {
     pub info: MandateInfo,
 }
 
-fn positive(pairs: &[(String, String)], name: &'static str) -> Result<i64, DaemonError> {
+fn positive(pairs: &[(String, String)], name: &'static str) -> Result<u32, DaemonError> {
     let text = form_value(pairs, name).unwrap_or("");
-    match text.parse::<i64>() {
+    match text.parse::<u32>() {
         Ok(n) if n > 0 => Ok(n),
         _ => Err(DaemonError::BadParameter {
             name,
@@ -56,63 +58,95 @@ fn positive(pairs: &[(String, String)], name: &'static str) -> Result<i64, Daemo
     }
 }
 
-impl MandateInfo {
-    /// A mandate from the UI's `permit` form (§8.1): `type`, `articleid`,
-    /// `price`, `usetradesleft`, `tradesleft`, `usevaliduntil`,
-    /// `validminutes`. `now_secs` is the current Unix time in seconds; with
-    /// neither box ticked the mandate is good for one trade.
-    pub fn from_form(pairs: &[(String, String)], now_secs: u64) -> Result<MandateInfo, DaemonError> {
-        let bid_type = match form_value(pairs, "type") {
-            Some("BUY") => BidType::Buy,
-            Some("SELL") => BidType::Sell,
-            other => {
-                return Err(DaemonError::BadParameter {
-                    name: "type",
-                    detail: format!("expected BUY or SELL, got {other:?}"),
-                });
-            }
-        };
-        let article = form_value(pairs, "articleid").unwrap_or("").to_owned();
-        if article.is_empty() {
+/// A mandate from the UI's `permit` form (§8.1): `type`, `articleid`,
+/// `price`, `usetradesleft`, `tradesleft`, `usevaliduntil`, `validminutes`;
+/// the rules are the trading core's [`Mandate::from_permit`].
+pub fn mandate_from_form(pairs: &[(String, String)], now: Timestamp) -> Result<Mandate, DaemonError> {
+    let bid_type = match form_value(pairs, "type") {
+        Some("BUY") => BidType::Buy,
+        Some("SELL") => BidType::Sell,
+        other => {
             return Err(DaemonError::BadParameter {
-                name: "articleid",
-                detail: "expected an article, got none".to_owned(),
+                name: "type",
+                detail: format!("expected BUY or SELL, got {other:?}"),
             });
         }
-        let price_text = form_value(pairs, "price").unwrap_or("");
-        let price = Money::parse(price_text).map_err(|e| DaemonError::BadParameter {
-            name: "price",
-            detail: format!("{price_text:?}: {e}"),
-        })?;
-        let trades = positive(pairs, "tradesleft")?;
-        let minutes = positive(pairs, "validminutes")?;
-        let mut use_trades_left = form_value(pairs, "usetradesleft") == Some("on");
-        let use_until = form_value(pairs, "usevaliduntil") == Some("on");
-        let mut trades_left = trades;
-        if !use_trades_left && !use_until {
-            use_trades_left = true;
-            trades_left = 1;
+    };
+    let article_text = form_value(pairs, "articleid").unwrap_or("");
+    let article = Article::parse(article_text).map_err(|e| DaemonError::BadParameter {
+        name: "articleid",
+        detail: format!("{article_text:?}: {e}"),
+    })?;
+    let price_text = form_value(pairs, "price").unwrap_or("");
+    let price = Money::parse(price_text).map_err(|e| DaemonError::BadParameter {
+        name: "price",
+        detail: format!("{price_text:?}: {e}"),
+    })?;
+    let trades = positive(pairs, "tradesleft")?;
+    let minutes = positive(pairs, "validminutes")?;
+    Mandate::from_permit(
+        now,
+        bid_type,
+        article,
+        price,
+        form_value(pairs, "usetradesleft") == Some("on"),
+        trades,
+        form_value(pairs, "usevaliduntil") == Some("on"),
+        minutes,
+    )
+    .map_err(|e| DaemonError::BadParameter {
+        name: "mandate",
+        detail: e.to_string(),
+    })
+}
+
+impl MandateInfo {
+    /// BitWrk 0.7's view of `m`.
+    pub fn of(m: &Mandate) -> MandateInfo {
+        MandateInfo {
+            bid_type: m.bid_type,
+            article: m.article.to_string(),
+            price: m.price,
+            use_trades_left: m.trades_left.is_some(),
+            trades_left: m.trades_left.map_or(0, i64::from),
+            use_until: m.until.is_some(),
+            until: m
+                .until
+                .map_or_else(|| GO_ZERO_TIME.to_owned(), bitwrk_protocol::rfc3339::format),
         }
-        let until = (minutes as u64)
-            .checked_mul(60)
-            .and_then(|s| s.checked_add(now_secs))
-            .and_then(|s| s.checked_mul(1000).map(|_| s))
-            .map(|s| bitwrk_protocol::rfc3339::format(bitwrk_protocol::Timestamp::from_secs(s)))
-            .ok_or(DaemonError::BadParameter {
-                name: "validminutes",
-                detail: "expected a representable end time".to_owned(),
-            })?;
-        Ok(MandateInfo {
-            bid_type,
+    }
+
+    /// The mandate this record stores.
+    pub fn to_mandate(&self) -> Result<Mandate, DaemonError> {
+        let bad = |detail: String| DaemonError::Database { detail };
+        let article = Article::parse(&self.article).map_err(|e| bad(e.to_string()))?;
+        let trades_left = if self.use_trades_left {
+            Some(u32::try_from(self.trades_left).map_err(|e| bad(e.to_string()))?)
+        } else {
+            None
+        };
+        let until = if self.use_until {
+            Some(bitwrk_protocol::rfc3339::parse(&self.until).ok_or_else(|| bad(format!("bad time {:?}", self.until)))?)
+        } else {
+            None
+        };
+        Ok(Mandate {
+            bid_type: self.bid_type,
             article,
-            price,
-            use_trades_left,
+            price: self.price,
             trades_left,
-            use_until,
             until,
         })
     }
 }
+
+/// The stored JSON of `m`.
+pub fn mandate_record(m: &Mandate) -> String {
+    serde_json::to_string(&MandateInfo::of(m)).unwrap_or_default()
+}
+
+/// Go's zero time, which BitWrk 0.7 shows for an unused `Until`.
+const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
 
 /// An activity's `Info` in `/activities`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -155,6 +189,30 @@ pub struct ActivityInfo {
     pub bytes_transferred: u64,
 }
 
+impl ActivityInfo {
+    /// BitWrk 0.7's view of the trading core's activity `a`.
+    pub fn of(a: &CoreActivity) -> ActivityInfo {
+        ActivityInfo {
+            kind: a.bid_type.as_str().to_owned(),
+            article: a.article.to_string(),
+            alive: a.alive,
+            accepted: a.accepted,
+            amount: a.amount,
+            bid_id: a.bid_id.clone().unwrap_or_default(),
+            tx_id: a.tx_id.clone().unwrap_or_default(),
+            info: a
+                .error
+                .as_ref()
+                .map(|e| format!("{}: {e}", e.code()))
+                .unwrap_or_default(),
+            phase: a.phase.clone(),
+            bytes_total: 0,
+            bytes_to_transfer: 0,
+            bytes_transferred: 0,
+        }
+    }
+}
+
 /// An element of `/activities`.
 #[derive(Debug, Clone, Serialize)]
 pub struct ActivityEntry {
@@ -175,23 +233,29 @@ mod tests {
     }
 
     #[test]
-    fn permit_form_rules() {
-        let m = MandateInfo::from_form(
+    fn permit_form_and_records() {
+        let now = Timestamp::from_secs(0);
+        let m = mandate_from_form(
             &form("type=SELL&articleid=foobar&price=BTC+0.0001&tradesleft=5&validminutes=10"),
-            0,
+            now,
         )
         .expect("valid");
         // Neither box ticked: one trade.
-        assert!(m.use_trades_left && !m.use_until);
-        assert_eq!(m.trades_left, 1);
-        assert_eq!(m.price.to_string(), "uBTC 100");
-        let m = MandateInfo::from_form(
+        let info = MandateInfo::of(&m);
+        assert!(info.use_trades_left && !info.use_until);
+        assert_eq!(info.trades_left, 1);
+        assert_eq!(info.price.to_string(), "uBTC 100");
+        assert_eq!(info.until, GO_ZERO_TIME);
+        assert_eq!(info.to_mandate().expect("back"), m);
+        let m = mandate_from_form(
             &form("type=BUY&articleid=foobar&price=mBTC1&usetradesleft=on&tradesleft=5&usevaliduntil=on&validminutes=10"),
-            0,
+            now,
         )
         .expect("valid");
-        assert_eq!((m.use_trades_left, m.trades_left, m.use_until), (true, 5, true));
-        assert_eq!(m.until, "1970-01-01T00:10:00Z");
+        let info = MandateInfo::of(&m);
+        assert_eq!((info.use_trades_left, info.trades_left, info.use_until), (true, 5, true));
+        assert_eq!(info.until, "1970-01-01T00:10:00Z");
+        assert_eq!(info.to_mandate().expect("back"), m);
         for bad in [
             "type=BUY&articleid=foobar&price=mBTC1&tradesleft=0&validminutes=10",
             "type=BUY&articleid=foobar&price=mBTC1&tradesleft=1",
@@ -199,9 +263,9 @@ mod tests {
             "type=BUY&articleid=&price=mBTC1&tradesleft=1&validminutes=1",
             "type=BUY&articleid=foobar&price=nope&tradesleft=1&validminutes=1",
         ] {
-            assert!(MandateInfo::from_form(&form(bad), 0).is_err(), "{bad}");
+            assert!(mandate_from_form(&form(bad), now).is_err(), "{bad}");
         }
-        let json = serde_json::to_value(&m).expect("json");
+        let json = serde_json::to_value(&info).expect("json");
         assert_eq!(json["Type"], 0);
         assert_eq!(json["Price"], "mBTC 1");
     }

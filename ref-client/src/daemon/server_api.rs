@@ -1,15 +1,13 @@
 //! The client side of the server's HTTP binding (§2 of the 0.7 notes,
-//! spec §16): nonces, bids, bid and transaction polling, signed
-//! transaction messages, the deposit-address request, and plain relays.
-//! Each call is one request on a fresh connection; redirects are answers.
+//! spec §16): the trading core's requests (nonces, bids, bid and
+//! transaction polls, signed messages — built and read by the core), the
+//! deposit-address request, `myip`, and plain relays. Each call is one
+//! request on a fresh connection; redirects are answers.
 
-use bitwrk_protocol::bid::{BidType, bid_document};
+use bitwrk_protocol::client::{Answer, Method as CoreMethod, RequestKind, ServerRequest};
 use bitwrk_protocol::deposit_address::DepositAddressRequest;
-use bitwrk_protocol::document::query_escape;
-use bitwrk_protocol::signature::sign_message;
-use bitwrk_protocol::tx::document::canonical_document;
-use bitwrk_protocol::wire::{BidJson, TransactionJson};
-use bitwrk_protocol::{Address, Money, PrivateKey};
+use bitwrk_protocol::wire::TransactionJson;
+use bitwrk_protocol::{Address, PrivateKey};
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, StatusCode, header};
 use http_body_util::Full;
@@ -26,35 +24,6 @@ pub struct ServerApi {
     base: String,
     key: PrivateKey,
     address: Address,
-    /// BitWrk 0.7 places one bid at a time (the nonce is single-use).
-    bid_lock: tokio::sync::Mutex<()>,
-}
-
-/// The outcome of a bid poll.
-#[derive(Debug)]
-pub enum Polled<T> {
-    /// The resource, with its entity tag if the server sent a valid one.
-    Fresh(T, Option<String>),
-    /// `304 Not Modified`.
-    Unchanged,
-}
-
-/// Whether `tag` is an entity tag BitWrk 0.7 accepts: 2..=1023 characters,
-/// quoted, the closing quote not escaped.
-pub fn valid_etag(tag: &str) -> bool {
-    let b = tag.as_bytes();
-    (2..=1023).contains(&b.len())
-        && b[0] == b'"'
-        && b[b.len() - 1] == b'"'
-        && (b.len() == 2 || b[b.len() - 2] != b'\\')
-}
-
-fn etag_of(headers: &http::HeaderMap) -> Option<String> {
-    [header::ETAG.as_str(), "x-etag"]
-        .iter()
-        .filter_map(|h| headers.get(*h)?.to_str().ok())
-        .find(|t| valid_etag(t))
-        .map(str::to_owned)
 }
 
 fn body_excerpt(body: &[u8]) -> String {
@@ -69,18 +38,17 @@ impl ServerApi {
             base,
             key,
             address,
-            bid_lock: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// This client's key.
+    pub fn identity(&self) -> &PrivateKey {
+        &self.key
     }
 
     /// This client's address.
     pub fn address(&self) -> &Address {
         &self.address
-    }
-
-    /// The server's base URL.
-    pub fn base(&self) -> &str {
-        &self.base
     }
 
     fn request(&self, method: Method, rel: &str, body: Bytes) -> Result<Request<Full<Bytes>>, DaemonError> {
@@ -143,82 +111,59 @@ impl ServerApi {
         Ok(self.small_text("myip", 120, "asking the server for my IP").await?.trim().to_owned())
     }
 
-    /// Places a bid; returns its id (the `X-Bid-Key` of the 303).
-    pub async fn place_bid(&self, bid_type: BidType, article: &str, price: Money) -> Result<String, DaemonError> {
-        let action = "placing a bid";
-        let _one_at_a_time = self.bid_lock.lock().await;
-        let nonce = self.nonce().await?;
-        let address = self.address.to_string();
-        let document = bid_document(article, bid_type.as_str(), &price.to_string(), &address, &nonce);
-        let signature = sign_message(&self.key, document.as_bytes()).to_base64();
-        let body = format!("{document}&signature={}", query_escape(&signature));
-        let f = self.post_form("bid", body, action).await?;
-        let key = f
-            .headers
-            .get("x-bid-key")
-            .and_then(|v| v.to_str().ok())
-            .filter(|k| !k.is_empty());
-        match (f.status, key) {
-            (StatusCode::SEE_OTHER, Some(k)) => Ok(k.to_owned()),
-            _ => Err(Self::status_error(action, &f)),
+    /// Performs one of the trading core's requests and reads the answer
+    /// as the core wants it.
+    pub async fn execute(&self, r: &ServerRequest) -> Answer {
+        let method = match r.method {
+            CoreMethod::Get => Method::GET,
+            CoreMethod::Post => Method::POST,
+        };
+        let req = self.request(method, &r.path, Bytes::from(r.body()));
+        let req = req.map(|mut req| {
+            for (k, v) in &r.headers {
+                if let (Ok(name), Ok(value)) = (
+                    header::HeaderName::from_bytes(k.as_bytes()),
+                    HeaderValue::from_str(v),
+                ) {
+                    req.headers_mut().insert(name, value);
+                }
+            }
+            req
+        });
+        let fetched = match req {
+            Ok(req) => self.exchange(req, ANSWER_LIMIT, "trading").await,
+            Err(e) => Err(e),
+        };
+        match fetched {
+            Ok(f) => {
+                let headers: Vec<(String, String)> = f
+                    .headers
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+                    .collect();
+                Answer::from_http(r.kind, f.status.as_u16(), &headers, &f.body)
+            }
+            Err(e) => Answer::Unreachable {
+                reason: e.to_string(),
+            },
         }
     }
 
-    async fn get_json<T: serde::de::DeserializeOwned>(
-        &self,
-        rel: &str,
-        etag: Option<&str>,
-        action: &str,
-    ) -> Result<Polled<T>, DaemonError> {
-        let mut req = self.request(Method::GET, rel, Bytes::new())?;
+    /// The transaction `id` as the server has it now.
+    pub async fn fetch_tx(&self, id: &str) -> Result<TransactionJson, DaemonError> {
+        let action = "fetching a transaction";
+        let mut req = self.request(Method::GET, &format!("tx/{id}"), Bytes::new())?;
         req.headers_mut()
             .insert(header::ACCEPT, HeaderValue::from_static("application/json"));
-        if let Some(tag) = etag
-            && let Ok(v) = HeaderValue::from_str(tag)
-        {
-            req.headers_mut().insert(header::IF_NONE_MATCH, v);
-        }
         let f = self.exchange(req, ANSWER_LIMIT, action).await?;
-        match f.status {
-            StatusCode::NOT_MODIFIED => Ok(Polled::Unchanged),
-            StatusCode::OK => {
-                let value = serde_json::from_slice(&f.body).map_err(|e| DaemonError::ServerBody {
-                    action: action.to_owned(),
-                    detail: e.to_string(),
-                })?;
-                Ok(Polled::Fresh(value, etag_of(&f.headers)))
-            }
+        let headers: Vec<(String, String)> = Vec::new();
+        match Answer::from_http(RequestKind::FetchTx, f.status.as_u16(), &headers, &f.body) {
+            Answer::Tx { tx, .. } => Ok(*tx),
+            Answer::Malformed { reason } => Err(DaemonError::ServerBody {
+                action: action.to_owned(),
+                detail: reason,
+            }),
             _ => Err(Self::status_error(action, &f)),
-        }
-    }
-
-    /// `GET bid/<id>`, conditional on `etag` when known.
-    pub async fn bid(&self, id: &str, etag: Option<&str>) -> Result<Polled<BidJson>, DaemonError> {
-        self.get_json(&format!("bid/{id}"), etag, "fetching a bid").await
-    }
-
-    /// `GET tx/<id>`, conditional on `etag` when known (BitWrk 0.7 never
-    /// sends If-None-Match for transactions; this client does, DEP-507).
-    pub async fn tx(&self, id: &str, etag: Option<&str>) -> Result<Polled<TransactionJson>, DaemonError> {
-        self.get_json(&format!("tx/{id}"), etag, "fetching a transaction").await
-    }
-
-    /// Sends a signed transaction message with `args` (besides `txid`).
-    pub async fn tx_message(&self, txid: &str, args: &[(&str, &str)]) -> Result<(), DaemonError> {
-        let action = format!("sending a message to transaction {txid}");
-        let mut pairs: Vec<(&str, &str)> = args.to_vec();
-        pairs.push(("txid", txid));
-        let document = canonical_document(pairs.iter().copied());
-        let signature = sign_message(&self.key, document.as_bytes()).to_base64();
-        let body = format!(
-            "{document}&signature={}&address={}",
-            query_escape(&signature),
-            query_escape(&self.address.to_string())
-        );
-        let f = self.post_form(&format!("tx/{txid}"), body, &action).await?;
-        match f.status {
-            StatusCode::FOUND | StatusCode::SEE_OTHER => Ok(()),
-            _ => Err(Self::status_error(&action, &f)),
         }
     }
 
@@ -259,17 +204,3 @@ impl ServerApi {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::valid_etag;
-
-    #[test]
-    fn etag_acceptance_follows_bitwrk_07() {
-        assert!(valid_etag("\"sPLACED-c16\""));
-        assert!(valid_etag("\"\""));
-        assert!(!valid_etag("\""));
-        assert!(!valid_etag("sPLACED"));
-        assert!(!valid_etag("\"abc\\\""));
-        assert!(!valid_etag(&format!("\"{}\"", "x".repeat(1022))));
-    }
-}

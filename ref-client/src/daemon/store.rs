@@ -103,10 +103,48 @@ impl Store {
         })
     }
 
-    /// A fresh key for an activity or a mandate (one counter for both, as
-    /// in BitWrk 0.7; it survives restarts so keys are never reused).
-    pub fn next_key(&self) -> Result<u64, DaemonError> {
-        Self::bump(&self.lock(), "next_key")
+    /// The largest activity or mandate key ever stored (0 if none): keys
+    /// of a new run start above it.
+    pub fn max_key(&self) -> Result<u64, DaemonError> {
+        let conn = self.lock();
+        let k: i64 = conn
+            .query_row(
+                "SELECT MAX(COALESCE((SELECT MAX(key) FROM activities), 0),
+                            COALESCE((SELECT MAX(key) FROM mandates), 0),
+                            COALESCE((SELECT value FROM meta WHERE name = 'max_key'), 0))",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
+        Ok(u64::try_from(k).unwrap_or(0))
+    }
+
+    /// Remembers that keys up to `key` were handed out.
+    pub fn reserve_keys(&self, key: u64) -> Result<(), DaemonError> {
+        self.lock()
+            .execute(
+                "INSERT INTO meta(name, value) VALUES ('max_key', ?1)
+                 ON CONFLICT(name) DO UPDATE SET value = MAX(value, ?1)",
+                params![key as i64],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    /// Replaces every mandate record with `mandates` (`(key, info)`).
+    pub fn replace_mandates(&self, mandates: &[(u64, String)]) -> Result<(), DaemonError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(db)?;
+        tx.execute("DELETE FROM mandates", []).map_err(db)?;
+        for (k, info) in mandates {
+            tx.execute(
+                "INSERT INTO mandates(key, info) VALUES (?1, ?2)",
+                params![*k as i64, info],
+            )
+            .map_err(db)?;
+        }
+        tx.commit().map_err(db)?;
+        Ok(())
     }
 
     /// Stores `data` (a no-op apart from refreshing its use when present),
@@ -305,24 +343,9 @@ impl Store {
     }
 
     /// Writes a mandate record (its JSON `Info`).
+    #[cfg(test)]
     pub fn save_mandate(&self, key: u64, info: &str) -> Result<(), DaemonError> {
-        self.lock()
-            .execute(
-                "INSERT INTO mandates(key, info) VALUES (?1, ?2)
-                 ON CONFLICT(key) DO UPDATE SET info = ?2",
-                params![key as i64, info],
-            )
-            .map_err(db)?;
-        Ok(())
-    }
-
-    /// Deletes a mandate; returns whether it existed.
-    pub fn delete_mandate(&self, key: u64) -> Result<bool, DaemonError> {
-        let n = self
-            .lock()
-            .execute("DELETE FROM mandates WHERE key = ?1", params![key as i64])
-            .map_err(db)?;
-        Ok(n > 0)
+        self.replace_mandates(&[(key, info.to_owned())])
     }
 
     /// Every mandate record as `(key, info)`, by key.
@@ -392,20 +415,21 @@ mod tests {
         let path = dir.path().join("t.db");
         {
             let s = Store::open(&path, 1000).expect("open");
-            assert_eq!(s.next_key().expect("k"), 1);
+            assert_eq!(s.max_key().expect("k"), 0);
             s.save_mandate(1, "{\"m\":1}").expect("m");
+            s.reserve_keys(700).expect("reserve");
             for k in 2..(HISTORY + 10) {
                 s.save_activity(k, false, "{}").expect("a");
             }
             s.save_activity(500, true, "{\"live\":true}").expect("live");
         }
         let s = Store::open(&path, 1000).expect("reopen");
-        assert_eq!(s.next_key().expect("k"), 2, "counter restarts");
+        assert_eq!(s.max_key().expect("k"), 700);
         assert_eq!(s.mandates().expect("m"), vec![(1, "{\"m\":1}".to_owned())]);
         let acts = s.activities().expect("a");
         assert_eq!(acts.iter().filter(|a| !a.1).count() as u64, HISTORY);
         assert!(acts.iter().any(|a| a.0 == 500 && a.1));
-        assert!(s.delete_mandate(1).expect("del"));
-        assert!(!s.delete_mandate(1).expect("del again"));
+        s.replace_mandates(&[(3, "{}".to_owned())]).expect("replace");
+        assert_eq!(s.mandates().expect("m"), vec![(3, "{}".to_owned())]);
     }
 }
