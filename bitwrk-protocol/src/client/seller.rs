@@ -353,7 +353,7 @@ impl SellTrade {
                 }
                 let _ = self
                     .base
-                    .phase_reached(Phase::Unverified, &[Phase::Working])?;
+                    .phase_reached(Phase::Unverified, &[Phase::Transmitting, Phase::Working])?;
             }
             SellStep::Rejecting => {
                 if self

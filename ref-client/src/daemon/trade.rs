@@ -110,6 +110,11 @@ impl Trades {
         r
     }
 
+    /// Runs `f` on the manager without waking the loop.
+    fn read_mut<R>(&self, f: impl FnOnce(&mut ActivityManager) -> R) -> R {
+        f(&mut lock(&self.mgr))
+    }
+
     /// Reads the manager.
     pub fn read<R>(&self, f: impl FnOnce(&ActivityManager) -> R) -> R {
         f(&lock(&self.mgr))
@@ -251,10 +256,11 @@ pub async fn buy(
 pub async fn drive(daemon: Arc<Daemon>, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
         let now = daemon.now();
-        let (requests, events, timeout) = daemon.trades.with(|m| {
-            if m.poll_timeout().is_some_and(|t| t <= now) {
-                m.handle_timeout(now);
-            }
+        // Not `with`: the loop must not wake itself.
+        let (requests, events, timeout) = daemon.trades.read_mut(|m| {
+            // Also settles what `buy`, `sell` and `register_worker` left
+            // unsettled (they do not grant tokens themselves).
+            m.handle_timeout(now);
             while let Some(w) = m.poll_idle_worker(now) {
                 let Ok(result_key) = random32() else { break };
                 match m.sell(now, &w, result_key) {
@@ -276,11 +282,15 @@ pub async fn drive(daemon: Arc<Daemon>, mut stop: tokio::sync::watch::Receiver<b
             }
             (requests, events, m.poll_timeout())
         });
+        if !requests.is_empty() {
+            tracing::debug!(count = requests.len(), "server requests");
+        }
         for req in requests {
             let d = daemon.clone();
             tokio::spawn(async move {
                 let id = req.id;
                 let answer = d.api.execute(&req).await;
+                tracing::debug!(request = ?req.kind, path = %req.path, answer = ?answer, "server answer");
                 let now = d.now();
                 let _ = d.trades.with(|m| m.handle_answer(now, id, answer));
             });
@@ -298,6 +308,9 @@ pub async fn drive(daemon: Arc<Daemon>, mut stop: tokio::sync::watch::Receiver<b
         let wait = timeout.map_or(Duration::from_secs(1), |t| {
             Duration::from_millis(t.as_millis().saturating_sub(daemon.now().as_millis()))
         });
+        // A deadline already passed is handled at the top of the loop; do
+        // not spin on one the manager keeps reporting.
+        let wait = wait.max(Duration::from_millis(20));
         tokio::select! {
             _ = daemon.trades.kick.notified() => {}
             _ = tokio::time::sleep(wait.min(Duration::from_secs(1))) => {}
@@ -324,6 +337,7 @@ fn deliver(daemon: &Daemon, key: ActivityKey, result: &[u8]) -> Result<(), Daemo
 
 fn on_event(daemon: &Arc<Daemon>, ev: Event) {
     let Event { key, kind } = ev;
+    tracing::info!(activity = %key, event = ?kind, "trade event");
     let now = daemon.now();
     match kind {
         EventKind::Published { .. } | EventKind::LocalMatch { .. } | EventKind::Matched { .. } => {}

@@ -39,7 +39,10 @@ impl Client {
         let mut child = Command::new(BIN)
             .args(&args)
             .env("HOME", home)
-            .env("RUST_LOG", "warn")
+            .env(
+                "RUST_LOG",
+                std::env::var("BITWRK_CLIENT_LOG").unwrap_or_else(|_| "warn".to_owned()),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
