@@ -120,6 +120,9 @@ pub enum TopLevel {
     /// The offline tools.
     #[command(flatten)]
     Tool(Command),
+    /// The account tools (they talk to the server).
+    #[command(flatten)]
+    Admin(crate::admin::AdminCommand),
 }
 
 /// The top-level commands.

@@ -1,5 +1,6 @@
 //! `bitwrk-client`: the BitWrk reference client (see `bitwrk-client --help`).
 
+mod admin;
 mod cli;
 mod commands;
 mod daemon;
@@ -18,6 +19,9 @@ fn main() -> ExitCode {
     let command = match cli.command {
         cli::TopLevel::Run(args) => return ExitCode::from(daemon::run(args, home.as_deref())),
         cli::TopLevel::Tool(command) => command,
+        cli::TopLevel::Admin(command) => {
+            return ExitCode::from(admin::run(command, home.as_deref()));
+        }
     };
     let env = commands::Env {
         home: home.as_deref(),

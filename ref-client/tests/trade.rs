@@ -6,92 +6,10 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
+use support::worker::{fund, start_worker, transform};
 use support::{Client, free_port, get, post_form, request};
-
-/// What the worker does to its input.
-fn transform(input: &[u8]) -> Vec<u8> {
-    let mut out = b"rendered:".to_vec();
-    out.extend(input.iter().rev());
-    out
-}
-
-/// A worker program: serves `POST /work` with [`transform`], then tells
-/// the client it is idle again by registering anew (BitWrk 0.7's worker
-/// protocol). Returns how many jobs it did through the channel.
-fn start_worker(client: std::net::SocketAddr, article: &'static str) -> std::sync::mpsc::Receiver<Vec<u8>> {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("worker listens");
-    let port = listener.local_addr().expect("addr").port();
-    let push_url = format!("http://127.0.0.1:{port}/work");
-    let form = format!(
-        "id=test-worker&article={article}&pushurl={}",
-        bitwrk_protocol::document::query_escape(&push_url)
-    );
-    assert_eq!(post_form(client, "/registerworker", &form).status, 200);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { return };
-            let mut r = BufReader::new(stream.try_clone().expect("clone"));
-            let mut line = String::new();
-            if r.read_line(&mut line).is_err() {
-                continue;
-            }
-            let mut len = 0usize;
-            let mut content_type = String::new();
-            loop {
-                let mut h = String::new();
-                r.read_line(&mut h).expect("header");
-                let h = h.trim_end().to_owned();
-                if h.is_empty() {
-                    break;
-                }
-                let lower = h.to_ascii_lowercase();
-                if let Some(v) = lower.strip_prefix("content-length:") {
-                    len = v.trim().parse().expect("length");
-                }
-                if let Some(v) = lower.strip_prefix("content-type:") {
-                    content_type = v.trim().to_owned();
-                }
-            }
-            let mut body = vec![0; len];
-            r.read_exact(&mut body).expect("work body");
-            let mut w = stream;
-            if !line.starts_with("POST /work ") || content_type != "application/octet-stream" {
-                let _ = w.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-                continue;
-            }
-            let result = transform(&body);
-            let head = format!(
-                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                result.len()
-            );
-            let _ = w.write_all(head.as_bytes());
-            let _ = w.write_all(&result);
-            drop(w);
-            let _ = tx.send(body);
-            // Idle again.
-            post_form(client, "/registerworker", &form);
-        }
-    });
-    rx
-}
-
-fn fund(server_url: &str, account: &str) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async {
-        let ctx = conformance::context::Ctx::new(server_url, false)
-            .await
-            .expect("context");
-        ctx.fund(account, "mBTC 10").await.expect("funded");
-    });
-}
 
 #[test]
 fn buy_and_sell_between_two_clients_with_a_worker() {
@@ -103,14 +21,22 @@ fn buy_and_sell_between_two_clients_with_a_worker() {
     let seller = Client::start(
         seller_home.path(),
         &srv.url,
-        &["-extport", &ext, "-extaddr", "127.0.0.1", "-extiface", "127.0.0.1"],
+        &[
+            "-extport",
+            &ext,
+            "-extaddr",
+            "127.0.0.1",
+            "-extiface",
+            "127.0.0.1",
+        ],
     );
     fund(&srv.url, &buyer.address);
 
     let article = "foobar";
     // The seller sells when a mandate allows it.
     let permit = format!(
-        "action=permit&type=SELL&articleid={article}&price=mBTC+1&usetradesleft=on&tradesleft=5&validminutes=30"
+        "action=permit&type=SELL&articleid={article}&price=mBTC+1&usetradesleft=on&tradesleft=5&validminutes=30&csrf={}",
+        support::ui_token(seller.addr)
     );
     assert_eq!(post_form(seller.addr, "/", &permit).status, 303);
     let jobs = start_worker(seller.addr, article);
@@ -129,7 +55,9 @@ fn buy_and_sell_between_two_clients_with_a_worker() {
     let expected = transform(&work);
     let hash = bitwrk_protocol::hash::sha256(&expected).to_string();
     assert_eq!(location, format!("/file/{hash}"));
-    let pushed = jobs.recv_timeout(Duration::from_secs(5)).expect("the worker ran");
+    let pushed = jobs
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the worker ran");
     assert_eq!(pushed, work, "the worker got the buyer's work");
     let file = get(buyer.addr, &location);
     assert_eq!(file.status, 200);
@@ -154,12 +82,20 @@ fn buy_and_sell_between_two_clients_with_a_worker() {
     assert_eq!(get(buyer.addr, &location).body, expected);
     let acts = get(buyer.addr, "/activities").json();
     assert!(
-        acts.as_array().expect("array").iter().all(|a| a["Info"]["Alive"] == false),
+        acts.as_array()
+            .expect("array")
+            .iter()
+            .all(|a| a["Info"]["Alive"] == false),
         "nothing is alive after a restart: {acts}"
     );
     let sells = get(seller.addr, "/activities").json();
     assert!(
-        sells.as_array().expect("array").iter().any(|a| a["Info"]["Type"] == "SELL" && !a["Info"]["TxId"].as_str().unwrap_or("").is_empty()),
+        sells
+            .as_array()
+            .expect("array")
+            .iter()
+            .any(|a| a["Info"]["Type"] == "SELL"
+                && !a["Info"]["TxId"].as_str().unwrap_or("").is_empty()),
         "{sells}"
     );
 }

@@ -9,8 +9,6 @@ use std::net::SocketAddr;
 use std::path::{Component, Path};
 use std::sync::Arc;
 
-use bitwrk_protocol::deposit_address::DepositAddressMessage;
-use bitwrk_protocol::signature::verify_document;
 use bitwrk_protocol::wire::AccountJson;
 use bitwrk_protocol::{Hash256, Money};
 use bytes::Bytes;
@@ -21,12 +19,13 @@ use serde::Serialize;
 use super::Daemon;
 use super::error::DaemonError;
 use super::http_util::{
-    Body, error, form_value, json, multipart_boundary, multipart_part, parse_form, raw,
-    read_body, see_other, text,
+    Body, error, form_value, json, multipart_boundary, multipart_part, parse_form, raw, read_body,
+    see_other, text,
 };
-use super::records::{MandateEntry, mandate_from_form};
+use super::records::mandate_from_form;
 use super::relay::respond;
 use super::store::UNFETCHED;
+use super::ui;
 
 /// What `/id` answers. The Blender add-on compares the first 256 bytes
 /// with exactly this text, so this client, written in Rust, still calls
@@ -81,10 +80,31 @@ fn protected(path: &str) -> bool {
 }
 
 /// Handles one request to the internal port.
-pub async fn handle(daemon: Arc<Daemon>, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+pub async fn handle(
+    daemon: Arc<Daemon>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+) -> Response<Body> {
     let path = req.uri().path().to_owned();
     if protected(&path) && !is_loopback(&peer) {
         return forbidden(&peer);
+    }
+    // The browser guard (DEP-570): loopback host names on the protected
+    // routes, no other site's requests where state changes.
+    let guard = if protected(&path) {
+        ui::check_host(req.headers())
+    } else {
+        Ok(())
+    };
+    let guard = guard.and_then(|()| {
+        if ui::state_changing(req.method(), &path) {
+            ui::check_origin(req.headers())
+        } else {
+            Ok(())
+        }
+    });
+    if let Err(e) = guard {
+        return e.response();
     }
     let result = route(&daemon, req, peer, &path).await;
     match result {
@@ -114,7 +134,9 @@ async fn route(
         "/registerworker" => register_worker(daemon, req).await,
         "/unregisterworker" => {
             let params = params(req).await?;
-            let id = bitwrk_protocol::client::WorkerId(form_value(&params, "id").unwrap_or("").to_owned());
+            let id = bitwrk_protocol::client::WorkerId(
+                form_value(&params, "id").unwrap_or("").to_owned(),
+            );
             daemon.trades.with(|m| m.unregister_worker(&id));
             Ok(raw(StatusCode::OK, Bytes::new()))
         }
@@ -125,12 +147,21 @@ async fn route(
         "/workers" => Ok(json(&daemon.workers())),
         "/mandates" => Ok(json(&daemon.mandates())),
         "/revokemandate" => {
+            let headers = req.headers().clone();
             let params = params(req).await?;
+            if let Err(e) = ui::check_token(&headers, &params) {
+                return Ok(e.response());
+            }
             let key = form_value(&params, "key").unwrap_or("");
             daemon.revoke_mandate(key)?;
             Ok(raw(StatusCode::OK, Bytes::new()))
         }
         "/requestdepositaddress" => {
+            let headers = req.headers().clone();
+            let params = params(req).await?;
+            if let Err(e) = ui::check_token(&headers, &params) {
+                return Ok(e.response());
+            }
             daemon.api.request_deposit_address().await?;
             daemon
                 .relay
@@ -156,6 +187,8 @@ async fn route(
                     return Ok(method_not_allowed());
                 }
                 file(daemon, key)
+            } else if let Some(asset) = ui::asset(path) {
+                Ok(asset)
             } else if path.starts_with("/ui/") {
                 ui(daemon, req, path).await
             } else if ["/account/", "/bid/", "/deposit/", "/tx/"]
@@ -164,7 +197,10 @@ async fn route(
             {
                 let rel = path.trim_start_matches('/').to_owned();
                 relay(daemon, req, &rel).await
-            } else if ["/js/", "/css/", "/img/"].iter().any(|p| path.starts_with(p)) {
+            } else if ["/js/", "/css/", "/img/"]
+                .iter()
+                .any(|p| path.starts_with(p))
+            {
                 if method != Method::GET {
                     return Ok(method_not_allowed());
                 }
@@ -205,13 +241,18 @@ const REGISTER_FORM: &str = "<!DOCTYPE html><html><head><title>Register worker</
 <p>Push URL <input name=\"pushurl\"></p><p><input type=\"submit\" value=\"Register\"></p>\
 </form></body></html>";
 
-async fn register_worker(daemon: &Daemon, req: Request<Incoming>) -> Result<Response<Body>, DaemonError> {
+async fn register_worker(
+    daemon: &Daemon,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, DaemonError> {
     let is_post = req.method() == Method::POST;
     let params = params(req).await?;
     if !is_post && params.is_empty() {
         let mut r = raw(StatusCode::OK, REGISTER_FORM);
-        r.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
         return Ok(r);
     }
     let get = |n| form_value(&params, n).unwrap_or("");
@@ -220,7 +261,11 @@ async fn register_worker(daemon: &Daemon, req: Request<Incoming>) -> Result<Resp
     Ok(raw(StatusCode::OK, Bytes::new()))
 }
 
-async fn buy(daemon: &Arc<Daemon>, req: Request<Incoming>, article: &str) -> Result<Response<Body>, DaemonError> {
+async fn buy(
+    daemon: &Arc<Daemon>,
+    req: Request<Incoming>,
+    article: &str,
+) -> Result<Response<Body>, DaemonError> {
     let price = match parse_form(req.uri().query().unwrap_or("").as_bytes())
         .into_iter()
         .find(|(k, _)| k == "price")
@@ -264,7 +309,11 @@ fn file(daemon: &Daemon, key: &str) -> Result<Response<Body>, DaemonError> {
     }
 }
 
-async fn relay(daemon: &Daemon, req: Request<Incoming>, rel: &str) -> Result<Response<Body>, DaemonError> {
+async fn relay(
+    daemon: &Daemon,
+    req: Request<Incoming>,
+    rel: &str,
+) -> Result<Response<Body>, DaemonError> {
     let method = req.method().clone();
     let rel = match req.uri().query() {
         Some(q) => format!("{rel}?{q}"),
@@ -294,7 +343,10 @@ struct MyAccount {
     deposit_address_valid: bool,
 }
 
-async fn my_account(daemon: &Daemon, req: Request<Incoming>) -> Result<Response<Body>, DaemonError> {
+async fn my_account(
+    daemon: &Daemon,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, DaemonError> {
     let mut headers = req.headers().clone();
     headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
     let rel = format!("account/{}", daemon.api.address());
@@ -309,17 +361,13 @@ async fn my_account(daemon: &Daemon, req: Request<Incoming>) -> Result<Response<
         return Ok(respond(f));
     };
     let trusted = &daemon.config.trusted_account;
-    let (deposit_address, valid) =
-        match DepositAddressMessage::from_stored_text(&account.deposit_info, daemon.network()) {
-            Ok(m) => {
-                let address = m.deposit_address.to_string();
-                let valid = m.signer.to_string() == *trusted
-                    && m.participant == *daemon.api.address()
-                    && verify_document(m).is_ok();
-                (address, valid)
-            }
-            Err(_) => (String::new(), false),
-        };
+    let (deposit_address, valid) = super::account::judge(
+        &account.deposit_info,
+        daemon.network(),
+        trusted,
+        daemon.api.address(),
+    )
+    .shown();
     Ok(json(&MyAccount {
         account,
         updated: bitwrk_protocol::rfc3339::format(daemon.now()),
@@ -329,14 +377,22 @@ async fn my_account(daemon: &Daemon, req: Request<Incoming>) -> Result<Response<
     }))
 }
 
-async fn ui(daemon: &Daemon, req: Request<Incoming>, path: &str) -> Result<Response<Body>, DaemonError> {
+async fn ui(
+    daemon: &Daemon,
+    req: Request<Incoming>,
+    path: &str,
+) -> Result<Response<Body>, DaemonError> {
     if req.method() != Method::GET && req.method() != Method::POST {
         return Ok(method_not_allowed());
     }
+    let headers = req.headers().clone();
     let params = params(req).await?;
     match form_value(&params, "action").unwrap_or("") {
         "" => {}
         "permit" => {
+            if let Err(e) = ui::check_token(&headers, &params) {
+                return Ok(e.response());
+            }
             let mandate = mandate_from_form(&params, daemon.now())?;
             daemon.add_mandate(mandate)?;
             return Ok(see_other(path));
@@ -348,46 +404,7 @@ async fn ui(daemon: &Daemon, req: Request<Incoming>, path: &str) -> Result<Respo
             });
         }
     }
-    let mut r = raw(StatusCode::OK, ui_page(daemon, path)?);
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-    Ok(r)
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// The built-in UI page (BitWrk 0.7 renders `templates/index.html` from
-/// its resource directory; DEP-503): the identity, the mandates and the
-/// permit form.
-fn ui_page(daemon: &Daemon, path: &str) -> Result<String, DaemonError> {
-    let mut rows = String::new();
-    for MandateEntry { key, info } in daemon.mandates() {
-        rows.push_str(&format!(
-            "<tr><td>{key}</td><td>{}</td><td>{}</td><td>{}</td><td><a href=\"/revokemandate?key={key}\">revoke</a></td></tr>",
-            info.bid_type.as_str(),
-            html_escape(&info.article),
-            html_escape(&info.price.to_string()),
-        ));
-    }
-    Ok(format!(
-        "<!DOCTYPE html><html><head><title>BitWrk client</title></head><body>\
-<h1>BitWrk client</h1><p>Account {}</p>\
-<h2>Mandates</h2><table>{rows}</table>\
-<h2>Permit trading</h2><form method=\"post\" action=\"{}\">\
-<input type=\"hidden\" name=\"action\" value=\"permit\">\
-<p><select name=\"type\"><option>BUY</option><option>SELL</option></select> \
-article <input name=\"articleid\"> price <input name=\"price\" value=\"BTC 0.0001\"></p>\
-<p><input type=\"checkbox\" name=\"usetradesleft\"> for <input name=\"tradesleft\" value=\"1\"> trades</p>\
-<p><input type=\"checkbox\" name=\"usevaliduntil\"> for <input name=\"validminutes\" value=\"10\"> minutes</p>\
-<p><input type=\"submit\" value=\"Permit\"></p></form></body></html>",
-        daemon.api.address(),
-        html_escape(path),
-    ))
+    Ok(ui::page(&daemon.api.address().to_string(), path).unwrap_or_else(|e| e.response()))
 }
 
 async fn static_file(daemon: &Daemon, path: &str) -> Result<Response<Body>, DaemonError> {

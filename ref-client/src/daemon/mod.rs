@@ -5,6 +5,7 @@
 //! durable store ([`store`]). The trades themselves are driven by
 //! [`trade`], which feeds the protocol library's sans-IO machines.
 
+pub mod account;
 pub mod args;
 pub mod error;
 pub mod external;
@@ -16,6 +17,7 @@ pub mod sell;
 pub mod server_api;
 pub mod store;
 pub mod trade;
+pub mod ui;
 pub mod workers;
 
 use std::ffi::OsStr;
@@ -140,7 +142,10 @@ impl Daemon {
     }
 
     /// Grants a mandate (it survives restarts); returns its key.
-    pub fn add_mandate(&self, mandate: bitwrk_protocol::client::Mandate) -> Result<u64, DaemonError> {
+    pub fn add_mandate(
+        &self,
+        mandate: bitwrk_protocol::client::Mandate,
+    ) -> Result<u64, DaemonError> {
         let now = self.now();
         let key = self.trades.with(|m| m.add_mandate(now, mandate));
         trade::persist(self)?;
@@ -149,7 +154,10 @@ impl Daemon {
 
     /// `/revokemandate?key=N`.
     pub fn revoke_mandate(&self, key_text: &str) -> Result<(), DaemonError> {
-        let bad = |detail: String| DaemonError::BadParameter { name: "key", detail };
+        let bad = |detail: String| DaemonError::BadParameter {
+            name: "key",
+            detail,
+        };
         let key: u64 = key_text
             .parse()
             .map_err(|_| bad(format!("expected a mandate key, got {key_text:?}")))?;
@@ -231,7 +239,10 @@ pub fn run(args: RunArgs, home: Option<&OsStr>) -> u8 {
         )
         .with_writer(std::io::stderr)
         .try_init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: daemon.runtime: {e}");
@@ -286,10 +297,17 @@ async fn serve(args: RunArgs, home: Option<&OsStr>) -> Result<(), String> {
             .await
             .map_err(|e| format!("daemon.listen: internal port {addr}: {e}"))?;
         let bound = listener.local_addr().map_err(|e| e.to_string())?;
-        println!("bitwrk-client listening on http://{bound}/ as {}", daemon.api.address());
+        println!(
+            "bitwrk-client listening on http://{bound}/ as {}",
+            daemon.api.address()
+        );
         let d = daemon.clone();
         let handler = Arc::new(move |req, peer| local::handle(d.clone(), req, peer));
-        tasks.push(tokio::spawn(http_util::serve(listener, handler, stopped(stop_rx.clone()))));
+        tasks.push(tokio::spawn(http_util::serve(
+            listener,
+            handler,
+            stopped(stop_rx.clone()),
+        )));
     }
     if let Some(addr) = bind_addr(&args.extiface, args.extport)? {
         let listener = tokio::net::TcpListener::bind(addr)
@@ -297,7 +315,11 @@ async fn serve(args: RunArgs, home: Option<&OsStr>) -> Result<(), String> {
             .map_err(|e| format!("daemon.listen: external port {addr}: {e}"))?;
         let eps = daemon.endpoints.clone();
         let handler = Arc::new(move |req, peer| external::handle(eps.clone(), req, peer));
-        tasks.push(tokio::spawn(http_util::serve(listener, handler, stopped(stop_rx.clone()))));
+        tasks.push(tokio::spawn(http_util::serve(
+            listener,
+            handler,
+            stopped(stop_rx.clone()),
+        )));
         let d = daemon.clone();
         let extaddr = args.extaddr.clone();
         let extport = args.extport;
@@ -347,7 +369,10 @@ async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
             (Ok(mut term), Ok(mut int)) => {
                 tokio::select! {
                     _ = term.recv() => {}

@@ -58,6 +58,8 @@ struct Effects {
     result_keys: HashMap<ActivityKey, [u8; 32]>,
     /// A sell's endpoint key and endpoint.
     endpoints: HashMap<ActivityKey, (String, Arc<SellEndpoint>)>,
+    /// A buy's transfer progress: bytes in all, to send, sent (for the UI).
+    progress: HashMap<ActivityKey, (u64, u64, u64)>,
     /// Running transfer or push tasks, to abort on CloseConnections.
     tasks: HashMap<ActivityKey, tokio::task::AbortHandle>,
 }
@@ -127,7 +129,9 @@ impl Trades {
 
     /// The manager's key of local API key `n`.
     pub fn manager_key(&self, n: u64) -> Option<ActivityKey> {
-        n.checked_sub(self.offset).filter(|k| *k > 0).map(ActivityKey)
+        n.checked_sub(self.offset)
+            .filter(|k| *k > 0)
+            .map(ActivityKey)
     }
 
     /// The work a sell received (for its worker).
@@ -157,8 +161,21 @@ pub fn persist(daemon: &Daemon) -> Result<(), DaemonError> {
     if let Some(k) = mandates.iter().map(|(k, _)| *k).chain(highest).max() {
         daemon.store.reserve_keys(k)?;
     }
+    let progress = {
+        let mut fx = lock(&t.effects);
+        fx.progress
+            .retain(|k, _| activities.iter().any(|a| a.key == *k));
+        fx.progress.clone()
+    };
     for a in activities {
-        let info = ActivityInfo::of(&a);
+        let mut info = ActivityInfo::of(&a);
+        if let Some(&(total, to_send, sent)) = progress.get(&a.key) {
+            (
+                info.bytes_total,
+                info.bytes_to_transfer,
+                info.bytes_transferred,
+            ) = (total, to_send, sent);
+        }
         daemon.save_activity(t.public_key(a.key), &info)?;
     }
     Ok(())
@@ -235,9 +252,10 @@ pub async fn buy(
         fx.works.insert(key, work);
         key
     });
-    daemon
-        .store
-        .pin(&work_hash, &format!("{TRADE_PIN}{}", daemon.trades.public_key(key)))?;
+    daemon.store.pin(
+        &work_hash,
+        &format!("{TRADE_PIN}{}", daemon.trades.public_key(key)),
+    )?;
     let mut guard = BuyGuard {
         daemon: daemon.clone(),
         key,
@@ -545,11 +563,21 @@ async fn c2c_request(
     if let Some(ct) = content_type {
         b = b.header(header::CONTENT_TYPE, ct);
     }
-    b = b.header(header::USER_AGENT, HeaderValue::from_static(super::http_util::USER_AGENT));
-    let req = b.body(Full::new(Bytes::from(body))).map_err(|e| e.to_string())?;
-    send(req, RESULT_LIMIT as usize, C2C_TIMEOUTS, "talking to the seller")
-        .await
-        .map_err(|e| e.to_string())
+    b = b.header(
+        header::USER_AGENT,
+        HeaderValue::from_static(super::http_util::USER_AGENT),
+    );
+    let req = b
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|e| e.to_string())?;
+    send(
+        req,
+        RESULT_LIMIT as usize,
+        C2C_TIMEOUTS,
+        "talking to the seller",
+    )
+    .await
+    .map_err(|e| e.to_string())
 }
 
 /// The buyer's side of the client-to-client transfer, driven by
@@ -566,19 +594,30 @@ async fn transfer(
         .get(&key)
         .cloned()
         .ok_or_else(|| "the work is not at hand".to_owned())?;
-    let mut t = BuyerTransfer::new(ChunkedWork::of(&work), secret, RESULT_LIMIT).map_err(|e| e.to_string())?;
+    let mut t = BuyerTransfer::new(ChunkedWork::of(&work), secret, RESULT_LIMIT)
+        .map_err(|e| e.to_string())?;
     let mut next = t.start().map_err(|e| e.to_string())?;
     if next == BuyerRequest::Probe {
-        let probe = c2c_request(Method::OPTIONS, url, None, Vec::new()).await.ok();
+        let probe = c2c_request(Method::OPTIONS, url, None, Vec::new())
+            .await
+            .ok();
         let body = probe
             .as_ref()
             .filter(|f| f.status == StatusCode::OK)
             .map(|f| f.body.as_ref());
-        next = t.handle_probe(body, &mut rand::rng()).map_err(|e| e.to_string())?;
+        next = t
+            .handle_probe(body, &mut rand::rng())
+            .map_err(|e| e.to_string())?;
     }
     let BuyerRequest::Linear { buyer_secret } = next else {
-        return Err("the seller wants a chunked transfer, which this driver does not send yet".to_owned());
+        return Err(
+            "the seller wants a chunked transfer, which this driver does not send yet".to_owned(),
+        );
     };
+    let total = work.len() as u64;
+    lock(&daemon.trades.effects)
+        .progress
+        .insert(key, (total, total, 0));
     let boundary = hex_boundary()?;
     let body = multipart_body(
         &boundary,
@@ -594,15 +633,30 @@ async fn transfer(
         body,
     )
     .await?;
+    // A linear transfer sends all of the work in one request.
+    lock(&daemon.trades.effects)
+        .progress
+        .insert(key, (total, total, total));
     bitwrk_protocol::c2c::check_status(answer.status.as_u16()).map_err(|e| {
-        format!("{e}: {}", String::from_utf8_lossy(&answer.body[..answer.body.len().min(1024)]))
+        format!(
+            "{e}: {}",
+            String::from_utf8_lossy(&answer.body[..answer.body.len().min(1024)])
+        )
     })?;
     t.handle_result(&answer.body).map_err(|e| e.to_string())?;
     let identity = daemon.api.identity().clone();
-    let BuyerRequest::Receipt { form } = t.handle_result_end(&identity).map_err(|e| e.to_string())? else {
+    let BuyerRequest::Receipt { form } =
+        t.handle_result_end(&identity).map_err(|e| e.to_string())?
+    else {
         return Err("expected a receipt to send".to_owned());
     };
-    let receipt = c2c_request(Method::POST, url, Some(parts::FORM.to_owned()), form.into_bytes()).await;
+    let receipt = c2c_request(
+        Method::POST,
+        url,
+        Some(parts::FORM.to_owned()),
+        form.into_bytes(),
+    )
+    .await;
     let hash = t.ciphertext_hash();
     // The receipt's answer is informative: the key comes from the server.
     if let Ok(r) = &receipt {

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod worker;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -154,7 +156,13 @@ pub fn read_response(r: &mut BufReader<TcpStream>) -> Resp {
 }
 
 /// Sends one request on a new connection.
-pub fn request(addr: SocketAddr, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
+pub fn request(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Resp {
     let stream = TcpStream::connect(addr).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(120)))
@@ -187,4 +195,13 @@ pub fn post_form(addr: SocketAddr, target: &str, body: &str) -> Resp {
 /// The key file under `home`.
 pub fn key_file(home: &Path) -> PathBuf {
     home.join(".bitwrk-client").join("privatekey.wif")
+}
+
+/// The token the client's page embeds for its own actions (DEP-570).
+pub fn ui_token(addr: SocketAddr) -> String {
+    let page = get(addr, "/").text();
+    let (_, rest) = page
+        .split_once("name=\"csrf\" value=\"")
+        .unwrap_or_else(|| panic!("the page has no token field: {page}"));
+    rest.split('"').next().unwrap_or_default().to_owned()
 }
