@@ -361,9 +361,9 @@ fn on_event(daemon: &Arc<Daemon>, ev: Event) {
             local_peer,
         } => {
             let plain = if let Some(peer) = local_peer {
-                daemon
-                    .trades
-                    .sell_result(peer)
+                lock(&daemon.trades.effects)
+                    .results
+                    .remove(&peer)
                     .map(|b| b.to_vec())
                     .ok_or_else(|| "the local sell has no result".to_owned())
             } else if let Some(k) = decryption_key {
