@@ -44,14 +44,19 @@ fn addon_probe_id_then_version_on_one_connection() {
     // The add-on's command line: Go-style flags, an empty interface.
     let c = Client::start(home.path(), &srv.url, &["-intiface", "127.0.0.1"]);
     let stream = TcpStream::connect(c.addr).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
     let mut w = stream.try_clone().expect("clone");
     let mut r = BufReader::new(stream);
     w.write_all(format!("GET /id HTTP/1.1\r\nHost: {}\r\n\r\n", c.addr).as_bytes())
         .expect("write");
     let id = read_response(&mut r);
     assert_eq!(id.status, 200);
-    assert_eq!(id.body, b"BitWrk Go Client", "the add-on compares these bytes exactly");
+    assert_eq!(
+        id.body, b"BitWrk Go Client",
+        "the add-on compares these bytes exactly"
+    );
     w.write_all(format!("GET /version HTTP/1.1\r\nHost: {}\r\n\r\n", c.addr).as_bytes())
         .expect("write on the same connection");
     let v = read_response(&mut r);
@@ -71,21 +76,44 @@ fn routes_methods_and_unknown_paths() {
     let c = Client::start(home.path(), &srv.url, &[]);
     let ip = get(c.addr, "/myip");
     assert_eq!(ip.status, 200);
-    assert!(ip.text().starts_with("127.0.0.1:"), "0.7 includes the port: {}", ip.text());
+    assert!(
+        ip.text().starts_with("127.0.0.1:"),
+        "0.7 includes the port: {}",
+        ip.text()
+    );
     assert_eq!(request(c.addr, "POST", "/myip", &[], b"").status, 405);
     assert_eq!(get(c.addr, "/nonexistent").status, 404, "DEP-501");
     assert_eq!(get(c.addr, "/buy/foobar").status, 405);
     assert_eq!(get(c.addr, "/file/nothex").status, 404);
-    assert_eq!(get(c.addr, &format!("/file/{}", "ab".repeat(32))).status, 404);
-    assert_eq!(request(c.addr, "POST", &format!("/file/{}", "ab".repeat(32)), &[], b"").status, 405);
+    assert_eq!(
+        get(c.addr, &format!("/file/{}", "ab".repeat(32))).status,
+        404
+    );
+    assert_eq!(
+        request(
+            c.addr,
+            "POST",
+            &format!("/file/{}", "ab".repeat(32)),
+            &[],
+            b""
+        )
+        .status,
+        405
+    );
     let ui = get(c.addr, "/");
     assert_eq!(ui.status, 200);
     assert!(ui.text().contains(&c.address));
-    assert_eq!(post_form(c.addr, "/", "action=requestwithdrawal").status, 400);
+    assert_eq!(
+        post_form(c.addr, "/", "action=requestwithdrawal").status,
+        400
+    );
     assert_eq!(get(c.addr, "/js/../../etc/passwd").status, 404);
     assert_eq!(get(c.addr, "/activities").json(), serde_json::json!([]));
     // A bad price is refused before anything is traded.
-    assert_eq!(request(c.addr, "POST", "/buy/foobar?price=nonsense", &[], b"w").status, 400);
+    assert_eq!(
+        request(c.addr, "POST", "/buy/foobar?price=nonsense", &[], b"w").status,
+        400
+    );
 }
 
 #[test]
@@ -104,18 +132,31 @@ fn workers_register_reregister_and_unregister() {
     assert_eq!(w[0]["Unregistered"], false);
     // Registering again is the idle signal, not a second worker.
     assert_eq!(post_form(c.addr, "/registerworker", form).status, 200);
-    assert_eq!(get(c.addr, "/workers").json().as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        get(c.addr, "/workers").json().as_array().map(Vec::len),
+        Some(1)
+    );
     // An empty id is refused (0.7 registers it anyway; DEP-505).
-    let r = post_form(c.addr, "/registerworker", "id=&article=foobar&pushurl=http%3A%2F%2Fx%2F");
+    let r = post_form(
+        c.addr,
+        "/registerworker",
+        "id=&article=foobar&pushurl=http%3A%2F%2Fx%2F",
+    );
     assert_eq!(r.status, 400);
     assert_eq!(r.header("X-BitWrk-Error"), Some("daemon.bad-parameter"));
     // The form page for a bare GET.
     let page = get(c.addr, "/registerworker");
     assert_eq!(page.status, 200);
     assert!(page.text().contains("pushurl"));
-    assert_eq!(post_form(c.addr, "/unregisterworker", "id=blender-1").status, 200);
+    assert_eq!(
+        post_form(c.addr, "/unregisterworker", "id=blender-1").status,
+        200
+    );
     let w = get(c.addr, "/workers").json();
-    assert_eq!(w[0]["Unregistered"], true, "shown as unregistered, as in 0.7: {w}");
+    assert_eq!(
+        w[0]["Unregistered"], true,
+        "shown as unregistered, as in 0.7: {w}"
+    );
     // Registering again brings it back.
     assert_eq!(post_form(c.addr, "/registerworker", form).status, 200);
     assert_eq!(get(c.addr, "/workers").json()[0]["Unregistered"], false);
@@ -133,7 +174,11 @@ fn mandates_persist_across_a_restart_and_can_be_revoked() {
     );
     assert_eq!(r.status, 303);
     assert_eq!(r.header("Location"), Some("/ui/main"));
-    let bad = post_form(c.addr, "/", "action=permit&type=SELL&articleid=foobar&price=mBTC+1&tradesleft=0&validminutes=60");
+    let bad = post_form(
+        c.addr,
+        "/",
+        "action=permit&type=SELL&articleid=foobar&price=mBTC+1&tradesleft=0&validminutes=60",
+    );
     assert_eq!(bad.status, 400);
     let before = get(c.addr, "/mandates").json();
     assert_eq!(before.as_array().map(Vec::len), Some(1));
@@ -146,17 +191,30 @@ fn mandates_persist_across_a_restart_and_can_be_revoked() {
     assert!(c.terminate());
     let c = Client::start(home.path(), &srv.url, &[]);
     let after = get(c.addr, "/mandates").json();
-    assert_eq!(after[0]["Info"], before[0]["Info"], "mandates survive the restart");
+    assert_eq!(
+        after[0]["Info"], before[0]["Info"],
+        "mandates survive the restart"
+    );
     assert_eq!(after.as_array().map(Vec::len), Some(1));
     // Re-granted after the restart, under a key above every earlier one
     // (DEP-504).
     let key = after[0]["Key"].as_u64().expect("key");
     assert!(key > before[0]["Key"].as_u64().expect("key"));
-    assert_eq!(get(c.addr, &format!("/revokemandate?key={}", key + 1000)).status, 400);
-    assert_eq!(get(c.addr, &format!("/revokemandate?key={key}")).status, 200);
+    assert_eq!(
+        get(c.addr, &format!("/revokemandate?key={}", key + 1000)).status,
+        400
+    );
+    assert_eq!(
+        get(c.addr, &format!("/revokemandate?key={key}")).status,
+        200
+    );
     assert_eq!(get(c.addr, "/mandates").json(), serde_json::json!([]));
     // A new key after the restart is never a reused one.
-    post_form(c.addr, "/", "action=permit&type=BUY&articleid=foobar&price=mBTC+1&tradesleft=1&validminutes=1");
+    post_form(
+        c.addr,
+        "/",
+        "action=permit&type=BUY&articleid=foobar&price=mBTC+1&tradesleft=1&validminutes=1",
+    );
     let again = get(c.addr, "/mandates").json();
     assert!(again[0]["Key"].as_u64().expect("key") > key);
 }
@@ -173,24 +231,67 @@ fn relays_forward_query_content_type_and_headers() {
             .trim_end_matches('/')
             .parse()
             .expect("server address");
-        request(addr, "GET", "/motd", &[("User-Agent", "BitWrkGoClient/0.7.0"), ("Accept", "application/json")], b"")
+        request(
+            addr,
+            "GET",
+            "/motd",
+            &[
+                ("User-Agent", "BitWrkGoClient/0.7.0"),
+                ("Accept", "application/json"),
+            ],
+            b"",
+        )
     };
-    let motd = request(c.addr, "GET", "/motd", &[("Accept", "application/json")], b"");
+    let motd = request(
+        c.addr,
+        "GET",
+        "/motd",
+        &[("Accept", "application/json")],
+        b"",
+    );
     assert_eq!(motd.status, direct_motd.status);
-    assert_eq!(motd.body, direct_motd.body, "the relay sends the BitWrk User-Agent");
-    assert_eq!(motd.header("Content-Type"), direct_motd.header("Content-Type"));
+    assert_eq!(
+        motd.body, direct_motd.body,
+        "the relay sends the BitWrk User-Agent"
+    );
+    assert_eq!(
+        motd.header("Content-Type"),
+        direct_motd.header("Content-Type")
+    );
     // The account of this client, as JSON (Accept forwarded).
-    let acc = request(c.addr, "GET", &format!("/account/{}", c.address), &[("Accept", "application/json")], b"");
+    let acc = request(
+        c.addr,
+        "GET",
+        &format!("/account/{}", c.address),
+        &[("Accept", "application/json")],
+        b"",
+    );
     assert_eq!(acc.status, 200, "{}", acc.text());
     assert_eq!(acc.json()["Participant"], c.address.as_str());
-    assert!(acc.header("Content-Type").is_some_and(|t| t.contains("json")));
+    assert!(
+        acc.header("Content-Type")
+            .is_some_and(|t| t.contains("json"))
+    );
     // A relayed error keeps its status.
-    let missing = request(c.addr, "GET", "/bid/999999", &[("Accept", "application/json")], b"");
+    let missing = request(
+        c.addr,
+        "GET",
+        "/bid/999999",
+        &[("Accept", "application/json")],
+        b"",
+    );
     assert_eq!(missing.status, 404, "{}", missing.text());
     // A relayed POST carries its content type: the server judges the
     // message itself (not a missing form), and nothing is cached.
-    let form = "acceptresult=on&txid=999999&address=1BitcoinEaterAddressDontSendf59kuE&signature=AAAA";
-    let p1 = request(c.addr, "POST", "/tx/999999", &[("Content-Type", "application/x-www-form-urlencoded")], form.as_bytes());
+    let form =
+        "acceptresult=on&txid=999999&address=1BitcoinEaterAddressDontSendf59kuE&signature=AAAA";
+    let p1 = request(
+        c.addr,
+        "POST",
+        "/tx/999999",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        form.as_bytes(),
+    );
     assert!(p1.status >= 400, "{}", p1.text());
     assert!(!p1.text().is_empty());
     let p2 = request(c.addr, "POST", "/tx/999999", &[], b"");
@@ -207,11 +308,17 @@ fn deposit_address_request_invalidates_my_account() {
     assert_eq!(before.status, 200, "{}", before.text());
     let before = before.json();
     assert_eq!(before["Account"]["Participant"], c.address.as_str());
-    assert_eq!(before["TrustedAccount"], "1TrsjuCvBch1D9h6nRkadGKakv9KyaiP6");
+    assert_eq!(
+        before["TrustedAccount"],
+        "1TrsjuCvBch1D9h6nRkadGKakv9KyaiP6"
+    );
     assert_eq!(before["DepositAddressValid"], false);
     assert_eq!(before["Account"]["DepositAddressRequest"], "");
     let r = request(c.addr, "POST", "/requestdepositaddress", &[], b"");
     assert_eq!(r.status, 200, "{}", r.text());
     let after = get(c.addr, "/myaccount").json();
-    assert_ne!(after["Account"]["DepositAddressRequest"], "", "not the cached answer");
+    assert_ne!(
+        after["Account"]["DepositAddressRequest"], "",
+        "not the cached answer"
+    );
 }

@@ -22,7 +22,11 @@ fn transform(input: &[u8]) -> Vec<u8> {
 /// A worker program: serves `POST /work` with [`transform`], then tells
 /// the client it is idle again by registering anew (BitWrk 0.7's worker
 /// protocol). Returns how many jobs it did through the channel.
-fn start_worker(client: std::net::SocketAddr, article: &'static str, id: &'static str) -> std::sync::mpsc::Receiver<Vec<u8>> {
+fn start_worker(
+    client: std::net::SocketAddr,
+    article: &'static str,
+    id: &'static str,
+) -> std::sync::mpsc::Receiver<Vec<u8>> {
     let listener = TcpListener::bind("127.0.0.1:0").expect("worker listens");
     let port = listener.local_addr().expect("addr").port();
     let push_url = format!("http://127.0.0.1:{port}/work");
@@ -61,7 +65,9 @@ fn start_worker(client: std::net::SocketAddr, article: &'static str, id: &'stati
             r.read_exact(&mut body).expect("work body");
             let mut w = stream;
             if !line.starts_with("POST /work ") || content_type != "application/octet-stream" {
-                let _ = w.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                let _ = w.write_all(
+                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
                 continue;
             }
             let result = transform(&body);
@@ -103,7 +109,14 @@ fn buy_and_sell_between_two_clients_with_a_worker() {
     let seller = Client::start(
         seller_home.path(),
         &srv.url,
-        &["-extport", &ext, "-extaddr", "127.0.0.1", "-extiface", "127.0.0.1"],
+        &[
+            "-extport",
+            &ext,
+            "-extaddr",
+            "127.0.0.1",
+            "-extiface",
+            "127.0.0.1",
+        ],
     );
     fund(&srv.url, &buyer.address);
 
@@ -129,7 +142,9 @@ fn buy_and_sell_between_two_clients_with_a_worker() {
     let expected = transform(&work);
     let hash = bitwrk_protocol::hash::sha256(&expected).to_string();
     assert_eq!(location, format!("/file/{hash}"));
-    let pushed = jobs.recv_timeout(Duration::from_secs(5)).expect("the worker ran");
+    let pushed = jobs
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the worker ran");
     assert_eq!(pushed, work, "the worker got the buyer's work");
     let file = get(buyer.addr, &location);
     assert_eq!(file.status, 200);
@@ -154,12 +169,20 @@ fn buy_and_sell_between_two_clients_with_a_worker() {
     assert_eq!(get(buyer.addr, &location).body, expected);
     let acts = get(buyer.addr, "/activities").json();
     assert!(
-        acts.as_array().expect("array").iter().all(|a| a["Info"]["Alive"] == false),
+        acts.as_array()
+            .expect("array")
+            .iter()
+            .all(|a| a["Info"]["Alive"] == false),
         "nothing is alive after a restart: {acts}"
     );
     let sells = get(seller.addr, "/activities").json();
     assert!(
-        sells.as_array().expect("array").iter().any(|a| a["Info"]["Type"] == "SELL" && !a["Info"]["TxId"].as_str().unwrap_or("").is_empty()),
+        sells
+            .as_array()
+            .expect("array")
+            .iter()
+            .any(|a| a["Info"]["Type"] == "SELL"
+                && !a["Info"]["TxId"].as_str().unwrap_or("").is_empty()),
         "{sells}"
     );
 }
@@ -183,7 +206,11 @@ fn local_match_needs_no_server_trade() {
     let r = request(client.addr, "POST", &format!("/buy/{article}"), &[], &work);
     assert_eq!(r.status, 303, "{}", r.text());
     let expected = transform(&work);
-    assert_eq!(jobs.recv_timeout(Duration::from_secs(5)).expect("worker ran"), work);
+    assert_eq!(
+        jobs.recv_timeout(Duration::from_secs(5))
+            .expect("worker ran"),
+        work
+    );
     let location = r.header("Location").expect("Location").to_owned();
     assert_eq!(get(client.addr, &location).body, expected);
     let acts = get(client.addr, "/activities").json();
@@ -194,6 +221,15 @@ fn local_match_needs_no_server_trade() {
         .find(|a| a["Info"]["Type"] == "BUY")
         .expect("the buy is listed")
         .clone();
-    assert_eq!(buy["Info"]["TxId"], "", "no transaction on the server: {acts}");
-    assert!(buy["Info"]["Phase"].as_str().unwrap_or("").starts_with("LOCAL"), "{acts}");
+    assert_eq!(
+        buy["Info"]["TxId"], "",
+        "no transaction on the server: {acts}"
+    );
+    assert!(
+        buy["Info"]["Phase"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("LOCAL"),
+        "{acts}"
+    );
 }

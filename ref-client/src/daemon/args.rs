@@ -161,7 +161,14 @@ mod tests {
     fn addon_command_line_becomes_run() {
         assert_eq!(
             norm(&["-intport", "8091", "-intiface", ""]),
-            ["bitwrk-client", "run", "--intport", "8091", "--intiface", ""]
+            [
+                "bitwrk-client",
+                "run",
+                "--intport",
+                "8091",
+                "--intiface",
+                ""
+            ]
         );
         assert_eq!(norm(&[]), ["bitwrk-client", "run"]);
         assert_eq!(

@@ -54,10 +54,8 @@ pub enum DaemonError {
         /// Why the body was rejected.
         detail: String,
     },
-    /// A worker's push request failed or answered other than 200.
-    Worker {
-        /// The worker's id.
-        id: String,
+    /// The operating system's random number generator failed.
+    Randomness {
         /// What happened.
         detail: String,
     },
@@ -81,7 +79,7 @@ impl DaemonError {
         "daemon.server-transport",
         "daemon.server-status",
         "daemon.server-body",
-        "daemon.worker-failed",
+        "daemon.randomness",
         "daemon.trade-failed",
         "daemon.cancelled",
     ];
@@ -96,7 +94,7 @@ impl ErrorCode for DaemonError {
             DaemonError::ServerTransport { .. } => "daemon.server-transport",
             DaemonError::ServerStatus { .. } => "daemon.server-status",
             DaemonError::ServerBody { .. } => "daemon.server-body",
-            DaemonError::Worker { .. } => "daemon.worker-failed",
+            DaemonError::Randomness { .. } => "daemon.randomness",
             DaemonError::Trade { .. } => "daemon.trade-failed",
             DaemonError::Cancelled => "daemon.cancelled",
         }
@@ -121,11 +119,14 @@ impl fmt::Display for DaemonError {
                 action,
                 status,
                 body,
-            } => write!(f, "{action}: unexpected status {status} from server: {body}"),
+            } => write!(
+                f,
+                "{action}: unexpected status {status} from server: {body}"
+            ),
             DaemonError::ServerBody { action, detail } => {
                 write!(f, "{action}: bad answer from server: {detail}")
             }
-            DaemonError::Worker { id, detail } => write!(f, "worker {id:?}: {detail}"),
+            DaemonError::Randomness { detail } => write!(f, "randomness: {detail}"),
             DaemonError::Trade { reason } => write!(f, "trade failed: {reason}"),
             DaemonError::Cancelled => f.write_str("cancelled"),
         }
@@ -147,9 +148,16 @@ mod tests {
             .nth(1)
             .expect("spec/A-error-codes.md has a section A.3");
         for code in DaemonError::CODES {
-            assert!(section.contains(&format!("`{code}`")), "{code} missing from A.3");
+            assert!(
+                section.contains(&format!("`{code}`")),
+                "{code} missing from A.3"
+            );
         }
         let listed = section.matches("`daemon.").count();
-        assert_eq!(listed, DaemonError::CODES.len(), "A.3 lists codes the daemon lacks");
+        assert_eq!(
+            listed,
+            DaemonError::CODES.len(),
+            "A.3 lists codes the daemon lacks"
+        );
     }
 }

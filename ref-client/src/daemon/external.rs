@@ -16,8 +16,8 @@ use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 
-use bitwrk_protocol::c2c::{EndpointKey, Route};
 use bitwrk_protocol::c2c::endpoint::route;
+use bitwrk_protocol::c2c::{EndpointKey, Route};
 
 use super::error::DaemonError;
 use super::http_util::{Body, read_body, text};
@@ -55,12 +55,18 @@ pub struct Endpoints {
 impl Endpoints {
     /// Opens `endpoint` under a fresh key below `prefix`
     /// (`http://host:port/`); returns the key and the worker URL.
-    pub fn open(&self, endpoint: Arc<dyn Endpoint>, prefix: &str) -> Result<(String, String), DaemonError> {
+    pub fn open(
+        &self,
+        endpoint: Arc<dyn Endpoint>,
+        prefix: &str,
+    ) -> Result<(String, String), DaemonError> {
         let key = EndpointKey::generate(&mut rand::rng());
-        let url = key.worker_url(prefix).map_err(|e| DaemonError::BadParameter {
-            name: "extaddr",
-            detail: format!("{prefix:?}: {e}"),
-        })?;
+        let url = key
+            .worker_url(prefix)
+            .map_err(|e| DaemonError::BadParameter {
+                name: "extaddr",
+                detail: format!("{prefix:?}: {e}"),
+            })?;
         let key = key.to_string();
         self.map
             .lock()
@@ -90,11 +96,14 @@ impl Endpoints {
     pub fn len(&self) -> usize {
         self.map.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
-
 }
 
 /// Handles one request on the external port.
-pub async fn handle(endpoints: Arc<Endpoints>, req: Request<Incoming>, _peer: SocketAddr) -> Response<Body> {
+pub async fn handle(
+    endpoints: Arc<Endpoints>,
+    req: Request<Incoming>,
+    _peer: SocketAddr,
+) -> Response<Body> {
     let path = req.uri().path().to_owned();
     // Assist tickets (BW-C2C-27) are not served: this seller offers no
     // chunked transfers, so it never hands any out.
@@ -133,9 +142,16 @@ mod tests {
     #[test]
     fn endpoints_get_distinct_long_keys() {
         let eps = Endpoints::default();
-        let (a, url_a) = eps.open(Arc::new(Nothing), "http://127.0.0.1:8082/").expect("open");
-        let (b, _) = eps.open(Arc::new(Nothing), "http://127.0.0.1:8082/").expect("open");
-        assert_eq!(a.len(), 2 * bitwrk_protocol::c2c::endpoint::ENDPOINT_KEY_LEN);
+        let (a, url_a) = eps
+            .open(Arc::new(Nothing), "http://127.0.0.1:8082/")
+            .expect("open");
+        let (b, _) = eps
+            .open(Arc::new(Nothing), "http://127.0.0.1:8082/")
+            .expect("open");
+        assert_eq!(
+            a.len(),
+            2 * bitwrk_protocol::c2c::endpoint::ENDPOINT_KEY_LEN
+        );
         assert_ne!(a, b);
         assert_eq!(url_a, format!("http://127.0.0.1:8082/{a}"));
         assert_eq!(eps.len(), 2);

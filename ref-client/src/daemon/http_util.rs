@@ -258,10 +258,11 @@ pub async fn send(
         req.headers_mut().insert(header::HOST, v);
     }
     let work = async {
-        let stream = tokio::time::timeout(timeouts.connect, TcpStream::connect((host.as_str(), port)))
-            .await
-            .map_err(|_| transport(format!("connecting to {host}:{port} timed out")))?
-            .map_err(|e| transport(format!("connecting to {host}:{port}: {e}")))?;
+        let stream =
+            tokio::time::timeout(timeouts.connect, TcpStream::connect((host.as_str(), port)))
+                .await
+                .map_err(|_| transport(format!("connecting to {host}:{port} timed out")))?
+                .map_err(|e| transport(format!("connecting to {host}:{port}: {e}")))?;
         let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
             .map_err(|e| transport(e.to_string()))?;
@@ -294,7 +295,10 @@ fn authority(uri: &Uri) -> Option<(String, u16)> {
         return None;
     }
     let host = uri.host()?;
-    let host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
     Some((host, uri.port_u16().unwrap_or(80)))
 }
 
@@ -312,7 +316,10 @@ mod tests {
             multipart_part(body, &b, "data").as_deref(),
             Some(&b"\x00\x01\r\n\x02"[..])
         );
-        assert_eq!(multipart_part(body, &b, "other").as_deref(), Some(&b"nope"[..]));
+        assert_eq!(
+            multipart_part(body, &b, "other").as_deref(),
+            Some(&b"nope"[..])
+        );
         assert_eq!(multipart_part(body, &b, "missing"), None);
         assert_eq!(multipart_part(b"garbage", &b, "data"), None);
         assert_eq!(multipart_boundary("application/octet-stream"), None);

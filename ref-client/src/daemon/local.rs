@@ -21,8 +21,8 @@ use serde::Serialize;
 use super::Daemon;
 use super::error::DaemonError;
 use super::http_util::{
-    Body, error, form_value, json, multipart_boundary, multipart_part, parse_form, raw,
-    read_body, see_other, text,
+    Body, error, form_value, json, multipart_boundary, multipart_part, parse_form, raw, read_body,
+    see_other, text,
 };
 use super::records::{MandateEntry, mandate_from_form};
 use super::relay::respond;
@@ -81,7 +81,11 @@ fn protected(path: &str) -> bool {
 }
 
 /// Handles one request to the internal port.
-pub async fn handle(daemon: Arc<Daemon>, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+pub async fn handle(
+    daemon: Arc<Daemon>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+) -> Response<Body> {
     let path = req.uri().path().to_owned();
     if protected(&path) && !is_loopback(&peer) {
         return forbidden(&peer);
@@ -114,7 +118,9 @@ async fn route(
         "/registerworker" => register_worker(daemon, req).await,
         "/unregisterworker" => {
             let params = params(req).await?;
-            let id = bitwrk_protocol::client::WorkerId(form_value(&params, "id").unwrap_or("").to_owned());
+            let id = bitwrk_protocol::client::WorkerId(
+                form_value(&params, "id").unwrap_or("").to_owned(),
+            );
             daemon.trades.with(|m| m.unregister_worker(&id));
             Ok(raw(StatusCode::OK, Bytes::new()))
         }
@@ -164,7 +170,10 @@ async fn route(
             {
                 let rel = path.trim_start_matches('/').to_owned();
                 relay(daemon, req, &rel).await
-            } else if ["/js/", "/css/", "/img/"].iter().any(|p| path.starts_with(p)) {
+            } else if ["/js/", "/css/", "/img/"]
+                .iter()
+                .any(|p| path.starts_with(p))
+            {
                 if method != Method::GET {
                     return Ok(method_not_allowed());
                 }
@@ -205,13 +214,18 @@ const REGISTER_FORM: &str = "<!DOCTYPE html><html><head><title>Register worker</
 <p>Push URL <input name=\"pushurl\"></p><p><input type=\"submit\" value=\"Register\"></p>\
 </form></body></html>";
 
-async fn register_worker(daemon: &Daemon, req: Request<Incoming>) -> Result<Response<Body>, DaemonError> {
+async fn register_worker(
+    daemon: &Daemon,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, DaemonError> {
     let is_post = req.method() == Method::POST;
     let params = params(req).await?;
     if !is_post && params.is_empty() {
         let mut r = raw(StatusCode::OK, REGISTER_FORM);
-        r.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
         return Ok(r);
     }
     let get = |n| form_value(&params, n).unwrap_or("");
@@ -220,7 +234,11 @@ async fn register_worker(daemon: &Daemon, req: Request<Incoming>) -> Result<Resp
     Ok(raw(StatusCode::OK, Bytes::new()))
 }
 
-async fn buy(daemon: &Arc<Daemon>, req: Request<Incoming>, article: &str) -> Result<Response<Body>, DaemonError> {
+async fn buy(
+    daemon: &Arc<Daemon>,
+    req: Request<Incoming>,
+    article: &str,
+) -> Result<Response<Body>, DaemonError> {
     let price = match parse_form(req.uri().query().unwrap_or("").as_bytes())
         .into_iter()
         .find(|(k, _)| k == "price")
@@ -264,7 +282,11 @@ fn file(daemon: &Daemon, key: &str) -> Result<Response<Body>, DaemonError> {
     }
 }
 
-async fn relay(daemon: &Daemon, req: Request<Incoming>, rel: &str) -> Result<Response<Body>, DaemonError> {
+async fn relay(
+    daemon: &Daemon,
+    req: Request<Incoming>,
+    rel: &str,
+) -> Result<Response<Body>, DaemonError> {
     let method = req.method().clone();
     let rel = match req.uri().query() {
         Some(q) => format!("{rel}?{q}"),
@@ -294,7 +316,10 @@ struct MyAccount {
     deposit_address_valid: bool,
 }
 
-async fn my_account(daemon: &Daemon, req: Request<Incoming>) -> Result<Response<Body>, DaemonError> {
+async fn my_account(
+    daemon: &Daemon,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, DaemonError> {
     let mut headers = req.headers().clone();
     headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
     let rel = format!("account/{}", daemon.api.address());
@@ -329,7 +354,11 @@ async fn my_account(daemon: &Daemon, req: Request<Incoming>) -> Result<Response<
     }))
 }
 
-async fn ui(daemon: &Daemon, req: Request<Incoming>, path: &str) -> Result<Response<Body>, DaemonError> {
+async fn ui(
+    daemon: &Daemon,
+    req: Request<Incoming>,
+    path: &str,
+) -> Result<Response<Body>, DaemonError> {
     if req.method() != Method::GET && req.method() != Method::POST {
         return Ok(method_not_allowed());
     }
@@ -349,8 +378,10 @@ async fn ui(daemon: &Daemon, req: Request<Incoming>, path: &str) -> Result<Respo
         }
     }
     let mut r = raw(StatusCode::OK, ui_page(daemon, path)?);
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     Ok(r)
 }
 
@@ -423,14 +454,32 @@ mod tests {
     #[test]
     fn loopback_protection_covers_0_7s_protected_routes() {
         for p in [
-            "/", "/ui/x", "/buy/foobar", "/activities", "/workers", "/mandates",
-            "/revokemandate", "/requestdepositaddress", "/cafsdebug",
+            "/",
+            "/ui/x",
+            "/buy/foobar",
+            "/activities",
+            "/workers",
+            "/mandates",
+            "/revokemandate",
+            "/requestdepositaddress",
+            "/cafsdebug",
         ] {
             assert!(protected(p), "{p}");
         }
         for p in [
-            "/file/ab", "/id", "/version", "/myip", "/registerworker", "/unregisterworker",
-            "/myaccount", "/account/x", "/bid/1", "/deposit/1", "/tx/1", "/motd", "/js/a.js",
+            "/file/ab",
+            "/id",
+            "/version",
+            "/myip",
+            "/registerworker",
+            "/unregisterworker",
+            "/myaccount",
+            "/account/x",
+            "/bid/1",
+            "/deposit/1",
+            "/tx/1",
+            "/motd",
+            "/js/a.js",
         ] {
             assert!(!protected(p), "{p}");
         }

@@ -140,7 +140,10 @@ impl Daemon {
     }
 
     /// Grants a mandate (it survives restarts); returns its key.
-    pub fn add_mandate(&self, mandate: bitwrk_protocol::client::Mandate) -> Result<u64, DaemonError> {
+    pub fn add_mandate(
+        &self,
+        mandate: bitwrk_protocol::client::Mandate,
+    ) -> Result<u64, DaemonError> {
         let now = self.now();
         let key = self.trades.with(|m| m.add_mandate(now, mandate));
         trade::persist(self)?;
@@ -149,7 +152,10 @@ impl Daemon {
 
     /// `/revokemandate?key=N`.
     pub fn revoke_mandate(&self, key_text: &str) -> Result<(), DaemonError> {
-        let bad = |detail: String| DaemonError::BadParameter { name: "key", detail };
+        let bad = |detail: String| DaemonError::BadParameter {
+            name: "key",
+            detail,
+        };
         let key: u64 = key_text
             .parse()
             .map_err(|_| bad(format!("expected a mandate key, got {key_text:?}")))?;
@@ -231,7 +237,10 @@ pub fn run(args: RunArgs, home: Option<&OsStr>) -> u8 {
         )
         .with_writer(std::io::stderr)
         .try_init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: daemon.runtime: {e}");
@@ -289,10 +298,17 @@ async fn serve(args: RunArgs, home: Option<&OsStr>) -> Result<(), String> {
             .await
             .map_err(|e| format!("daemon.listen: internal port {addr}: {e}"))?;
         let bound = listener.local_addr().map_err(|e| e.to_string())?;
-        println!("bitwrk-client listening on http://{bound}/ as {}", daemon.api.address());
+        println!(
+            "bitwrk-client listening on http://{bound}/ as {}",
+            daemon.api.address()
+        );
         let d = daemon.clone();
         let handler = Arc::new(move |req, peer| local::handle(d.clone(), req, peer));
-        tasks.push(tokio::spawn(http_util::serve(listener, handler, stopped(stop_rx.clone()))));
+        tasks.push(tokio::spawn(http_util::serve(
+            listener,
+            handler,
+            stopped(stop_rx.clone()),
+        )));
     }
     if let Some(addr) = bind_addr(&args.extiface, args.extport)? {
         let listener = tokio::net::TcpListener::bind(addr)
@@ -300,7 +316,11 @@ async fn serve(args: RunArgs, home: Option<&OsStr>) -> Result<(), String> {
             .map_err(|e| format!("daemon.listen: external port {addr}: {e}"))?;
         let eps = daemon.endpoints.clone();
         let handler = Arc::new(move |req, peer| external::handle(eps.clone(), req, peer));
-        tasks.push(tokio::spawn(http_util::serve(listener, handler, stopped(stop_rx.clone()))));
+        tasks.push(tokio::spawn(http_util::serve(
+            listener,
+            handler,
+            stopped(stop_rx.clone()),
+        )));
         let d = daemon.clone();
         let extaddr = args.extaddr.clone();
         let extport = args.extport;
@@ -359,7 +379,8 @@ impl Signals {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
-            let term = signal(SignalKind::terminate()).map_err(|e| format!("daemon.signal: {e}"))?;
+            let term =
+                signal(SignalKind::terminate()).map_err(|e| format!("daemon.signal: {e}"))?;
             let int = signal(SignalKind::interrupt()).map_err(|e| format!("daemon.signal: {e}"))?;
             Ok(Signals { term, int })
         }

@@ -61,7 +61,10 @@ fn positive(pairs: &[(String, String)], name: &'static str) -> Result<u32, Daemo
 /// A mandate from the UI's `permit` form (§8.1): `type`, `articleid`,
 /// `price`, `usetradesleft`, `tradesleft`, `usevaliduntil`, `validminutes`;
 /// the rules are the trading core's [`Mandate::from_permit`].
-pub fn mandate_from_form(pairs: &[(String, String)], now: Timestamp) -> Result<Mandate, DaemonError> {
+pub fn mandate_from_form(
+    pairs: &[(String, String)],
+    now: Timestamp,
+) -> Result<Mandate, DaemonError> {
     let bid_type = match form_value(pairs, "type") {
         Some("BUY") => BidType::Buy,
         Some("SELL") => BidType::Sell,
@@ -126,7 +129,10 @@ impl MandateInfo {
             None
         };
         let until = if self.use_until {
-            Some(bitwrk_protocol::rfc3339::parse(&self.until).ok_or_else(|| bad(format!("bad time {:?}", self.until)))?)
+            Some(
+                bitwrk_protocol::rfc3339::parse(&self.until)
+                    .ok_or_else(|| bad(format!("bad time {:?}", self.until)))?,
+            )
         } else {
             None
         };
@@ -253,7 +259,10 @@ mod tests {
         )
         .expect("valid");
         let info = MandateInfo::of(&m);
-        assert_eq!((info.use_trades_left, info.trades_left, info.use_until), (true, 5, true));
+        assert_eq!(
+            (info.use_trades_left, info.trades_left, info.use_until),
+            (true, 5, true)
+        );
         assert_eq!(info.until, "1970-01-01T00:10:00Z");
         assert_eq!(info.to_mandate().expect("back"), m);
         for bad in [

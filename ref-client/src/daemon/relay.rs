@@ -26,7 +26,8 @@ pub const CACHE_TTL: Duration = Duration::from_secs(30);
 const CACHE_ENTRIES: usize = 256;
 
 /// Request headers passed on to the server.
-const FORWARDED_REQUEST: [HeaderName; 3] = [header::ACCEPT, header::CONTENT_TYPE, header::IF_NONE_MATCH];
+const FORWARDED_REQUEST: [HeaderName; 3] =
+    [header::ACCEPT, header::CONTENT_TYPE, header::IF_NONE_MATCH];
 
 /// Response headers passed back to the local caller.
 const FORWARDED_RESPONSE: [HeaderName; 6] = [
@@ -122,7 +123,10 @@ impl Relay {
 
     fn lookup(&self, key: &str) -> Option<Cached> {
         let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        cache.get(key).filter(|c| c.at.elapsed() < CACHE_TTL).cloned()
+        cache
+            .get(key)
+            .filter(|c| c.at.elapsed() < CACHE_TTL)
+            .cloned()
     }
 }
 

@@ -34,7 +34,8 @@ use super::trade::RESULT_LIMIT;
 const RESULT_WAIT: Duration = Duration::from_secs(15 * 60);
 
 /// The capabilities this seller offers (see the module docs).
-const CAPABILITIES: &str = "{\"Adler32Chunking\": false, \"GZIPCompression\": false, \"SyncInfo\": false}";
+const CAPABILITIES: &str =
+    "{\"Adler32Chunking\": false, \"GZIPCompression\": false, \"SyncInfo\": false}";
 
 /// One sell's endpoint.
 #[derive(Debug)]
@@ -49,7 +50,12 @@ pub struct SellEndpoint {
 impl SellEndpoint {
     /// The endpoint of sell `key` in transaction `tx`, encrypting under
     /// `result_key`.
-    pub fn new(daemon: Weak<Daemon>, key: ActivityKey, tx: String, result_key: ResultKey) -> SellEndpoint {
+    pub fn new(
+        daemon: Weak<Daemon>,
+        key: ActivityKey,
+        tx: String,
+        result_key: ResultKey,
+    ) -> SellEndpoint {
         SellEndpoint {
             daemon,
             key,
@@ -74,7 +80,11 @@ impl SellEndpoint {
     async fn tx_view(&self, daemon: &Daemon) -> Result<TxView, String> {
         // The buyer writes only after the server has its work hash, so the
         // server's current transaction has what the check needs.
-        let tx = daemon.api.fetch_tx(&self.tx).await.map_err(|e| e.to_string())?;
+        let tx = daemon
+            .api
+            .fetch_tx(&self.tx)
+            .await
+            .map_err(|e| e.to_string())?;
         match (tx.work_hash, tx.work_secret_hash) {
             (Some(work_hash), Some(work_secret_hash)) => Ok(TxView {
                 buyer: tx.buyer,
@@ -91,14 +101,23 @@ impl SellEndpoint {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        let boundary = multipart_boundary(ct).ok_or_else(|| format!("expected a multipart body, got {ct:?}"))?;
-        for unsupported in [parts::SYNCINFO, parts::A32CHUNKS, parts::CHUNKDATA, parts::ASSIST_URL] {
+        let boundary = multipart_boundary(ct)
+            .ok_or_else(|| format!("expected a multipart body, got {ct:?}"))?;
+        for unsupported in [
+            parts::SYNCINFO,
+            parts::A32CHUNKS,
+            parts::CHUNKDATA,
+            parts::ASSIST_URL,
+        ] {
             if multipart_part(&req.body, &boundary, unsupported).is_some() {
-                return Err(format!("part {unsupported:?} is not served by this seller (linear transfers only)"));
+                return Err(format!(
+                    "part {unsupported:?} is not served by this seller (linear transfers only)"
+                ));
             }
         }
         let secret = multipart_part(&req.body, &boundary, parts::BUYER_SECRET);
-        let work = multipart_part(&req.body, &boundary, parts::WORK).ok_or("expected a part \"work\"")?;
+        let work =
+            multipart_part(&req.body, &boundary, parts::WORK).ok_or("expected a part \"work\"")?;
         let tx = self.tx_view(daemon).await?;
         let mut digest = SellerTransfer::linear_digest();
         digest.update(&work).map_err(|e| e.to_string())?;
@@ -141,12 +160,18 @@ impl SellEndpoint {
             t.handle_result_sent(enc).map_err(|e| e.to_string())?;
         }
         let mut r = raw(StatusCode::OK, cipher);
-        r.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(parts::OCTET_STREAM));
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(parts::OCTET_STREAM),
+        );
         Ok(r)
     }
 
-    async fn receipt(&self, daemon: &Daemon, req: &EndpointRequest) -> Result<Response<Body>, String> {
+    async fn receipt(
+        &self,
+        daemon: &Daemon,
+        req: &EndpointRequest,
+    ) -> Result<Response<Body>, String> {
         let tx = self.tx_view(daemon).await?;
         let release = self
             .transfer()
@@ -166,8 +191,10 @@ impl SellEndpoint {
         };
         if req.method == Method::OPTIONS {
             let mut r = raw(StatusCode::OK, CAPABILITIES);
-            r.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
             return r;
         }
         if req.method != Method::POST {

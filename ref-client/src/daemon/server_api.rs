@@ -34,11 +34,7 @@ impl ServerApi {
     /// A client of the server at `base` (ending in `/`) acting as `key`.
     pub fn new(base: String, key: PrivateKey) -> ServerApi {
         let address = key.public_key().address(key.network());
-        ServerApi {
-            base,
-            key,
-            address,
-        }
+        ServerApi { base, key, address }
     }
 
     /// This client's key.
@@ -51,7 +47,12 @@ impl ServerApi {
         &self.address
     }
 
-    fn request(&self, method: Method, rel: &str, body: Bytes) -> Result<Request<Full<Bytes>>, DaemonError> {
+    fn request(
+        &self,
+        method: Method,
+        rel: &str,
+        body: Bytes,
+    ) -> Result<Request<Full<Bytes>>, DaemonError> {
         let url = format!("{}{}", self.base, rel);
         Request::builder()
             .method(method)
@@ -64,7 +65,12 @@ impl ServerApi {
             })
     }
 
-    async fn exchange(&self, req: Request<Full<Bytes>>, limit: usize, action: &str) -> Result<Fetched, DaemonError> {
+    async fn exchange(
+        &self,
+        req: Request<Full<Bytes>>,
+        limit: usize,
+        action: &str,
+    ) -> Result<Fetched, DaemonError> {
         send(req, limit, SERVER_TIMEOUTS, action).await
     }
 
@@ -76,7 +82,12 @@ impl ServerApi {
         }
     }
 
-    async fn post_form(&self, rel: &str, body: String, action: &str) -> Result<Fetched, DaemonError> {
+    async fn post_form(
+        &self,
+        rel: &str,
+        body: String,
+        action: &str,
+    ) -> Result<Fetched, DaemonError> {
         let mut req = self.request(Method::POST, rel, Bytes::from(body))?;
         req.headers_mut().insert(
             header::CONTENT_TYPE,
@@ -88,7 +99,12 @@ impl ServerApi {
     }
 
     /// A plain-text resource of at most `limit` bytes (`nonce`, `myip`).
-    async fn small_text(&self, rel: &str, limit: usize, action: &str) -> Result<String, DaemonError> {
+    async fn small_text(
+        &self,
+        rel: &str,
+        limit: usize,
+        action: &str,
+    ) -> Result<String, DaemonError> {
         let req = self.request(Method::GET, rel, Bytes::new())?;
         let f = self.exchange(req, ANSWER_LIMIT, action).await?;
         if f.status != StatusCode::OK {
@@ -108,7 +124,11 @@ impl ServerApi {
 
     /// `GET myip`: the address the server sees (at most 120 bytes).
     pub async fn myip(&self) -> Result<String, DaemonError> {
-        Ok(self.small_text("myip", 120, "asking the server for my IP").await?.trim().to_owned())
+        Ok(self
+            .small_text("myip", 120, "asking the server for my IP")
+            .await?
+            .trim()
+            .to_owned())
     }
 
     /// Performs one of the trading core's requests and reads the answer
@@ -200,7 +220,7 @@ impl ServerApi {
         for (k, v) in headers {
             req.headers_mut().insert(k.clone(), v.clone());
         }
-        self.exchange(req, ANSWER_LIMIT, "relaying to the server").await
+        self.exchange(req, ANSWER_LIMIT, "relaying to the server")
+            .await
     }
 }
-

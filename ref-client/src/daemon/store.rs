@@ -94,9 +94,11 @@ impl Store {
         )
         .map_err(db)?;
         let v: i64 = conn
-            .query_row("SELECT value FROM meta WHERE name = ?1", params![name], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT value FROM meta WHERE name = ?1",
+                params![name],
+                |r| r.get(0),
+            )
             .map_err(db)?;
         u64::try_from(v).map_err(|_| DaemonError::Database {
             detail: format!("counter {name} is negative"),
@@ -161,9 +163,11 @@ impl Store {
         let tx = conn.transaction().map_err(db)?;
         let used = i64::try_from(Self::bump(&tx, "lru_clock")?).unwrap_or(i64::MAX);
         let exists: Option<i64> = tx
-            .query_row("SELECT size FROM blobs WHERE hash = ?1", params![key], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT size FROM blobs WHERE hash = ?1",
+                params![key],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(db)?;
         if exists.is_some() {
@@ -236,9 +240,11 @@ impl Store {
         let mut conn = self.lock();
         let tx = conn.transaction().map_err(db)?;
         let data: Option<Vec<u8>> = tx
-            .query_row("SELECT data FROM blobs WHERE hash = ?1", params![key], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT data FROM blobs WHERE hash = ?1",
+                params![key],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(db)?;
         if data.is_some() {
@@ -429,7 +435,8 @@ mod tests {
         let acts = s.activities().expect("a");
         assert_eq!(acts.iter().filter(|a| !a.1).count() as u64, HISTORY);
         assert!(acts.iter().any(|a| a.0 == 500 && a.1));
-        s.replace_mandates(&[(3, "{}".to_owned())]).expect("replace");
+        s.replace_mandates(&[(3, "{}".to_owned())])
+            .expect("replace");
         assert_eq!(s.mandates().expect("m"), vec![(3, "{}".to_owned())]);
     }
 }

@@ -79,9 +79,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 fn random32() -> Result<[u8; 32], DaemonError> {
     let mut b = [0u8; 32];
-    getrandom::fill(&mut b).map_err(|e| DaemonError::Worker {
-        id: String::new(),
-        detail: format!("operating-system randomness failed: {e}"),
+    getrandom::fill(&mut b).map_err(|e| DaemonError::Randomness {
+        detail: e.to_string(),
     })?;
     Ok(b)
 }
@@ -127,7 +126,9 @@ impl Trades {
 
     /// The manager's key of local API key `n`.
     pub fn manager_key(&self, n: u64) -> Option<ActivityKey> {
-        n.checked_sub(self.offset).filter(|k| *k > 0).map(ActivityKey)
+        n.checked_sub(self.offset)
+            .filter(|k| *k > 0)
+            .map(ActivityKey)
     }
 
     /// The work a sell received (for its worker).
@@ -235,9 +236,10 @@ pub async fn buy(
         fx.works.insert(key, work);
         key
     });
-    daemon
-        .store
-        .pin(&work_hash, &format!("{TRADE_PIN}{}", daemon.trades.public_key(key)))?;
+    daemon.store.pin(
+        &work_hash,
+        &format!("{TRADE_PIN}{}", daemon.trades.public_key(key)),
+    )?;
     let mut guard = BuyGuard {
         daemon: daemon.clone(),
         key,
@@ -545,11 +547,21 @@ async fn c2c_request(
     if let Some(ct) = content_type {
         b = b.header(header::CONTENT_TYPE, ct);
     }
-    b = b.header(header::USER_AGENT, HeaderValue::from_static(super::http_util::USER_AGENT));
-    let req = b.body(Full::new(Bytes::from(body))).map_err(|e| e.to_string())?;
-    send(req, RESULT_LIMIT as usize, C2C_TIMEOUTS, "talking to the seller")
-        .await
-        .map_err(|e| e.to_string())
+    b = b.header(
+        header::USER_AGENT,
+        HeaderValue::from_static(super::http_util::USER_AGENT),
+    );
+    let req = b
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|e| e.to_string())?;
+    send(
+        req,
+        RESULT_LIMIT as usize,
+        C2C_TIMEOUTS,
+        "talking to the seller",
+    )
+    .await
+    .map_err(|e| e.to_string())
 }
 
 /// The buyer's side of the client-to-client transfer, driven by
@@ -566,18 +578,25 @@ async fn transfer(
         .get(&key)
         .cloned()
         .ok_or_else(|| "the work is not at hand".to_owned())?;
-    let mut t = BuyerTransfer::new(ChunkedWork::of(&work), secret, RESULT_LIMIT).map_err(|e| e.to_string())?;
+    let mut t = BuyerTransfer::new(ChunkedWork::of(&work), secret, RESULT_LIMIT)
+        .map_err(|e| e.to_string())?;
     let mut next = t.start().map_err(|e| e.to_string())?;
     if next == BuyerRequest::Probe {
-        let probe = c2c_request(Method::OPTIONS, url, None, Vec::new()).await.ok();
+        let probe = c2c_request(Method::OPTIONS, url, None, Vec::new())
+            .await
+            .ok();
         let body = probe
             .as_ref()
             .filter(|f| f.status == StatusCode::OK)
             .map(|f| f.body.as_ref());
-        next = t.handle_probe(body, &mut rand::rng()).map_err(|e| e.to_string())?;
+        next = t
+            .handle_probe(body, &mut rand::rng())
+            .map_err(|e| e.to_string())?;
     }
     let BuyerRequest::Linear { buyer_secret } = next else {
-        return Err("the seller wants a chunked transfer, which this driver does not send yet".to_owned());
+        return Err(
+            "the seller wants a chunked transfer, which this driver does not send yet".to_owned(),
+        );
     };
     let boundary = hex_boundary()?;
     let body = multipart_body(
@@ -595,14 +614,25 @@ async fn transfer(
     )
     .await?;
     bitwrk_protocol::c2c::check_status(answer.status.as_u16()).map_err(|e| {
-        format!("{e}: {}", String::from_utf8_lossy(&answer.body[..answer.body.len().min(1024)]))
+        format!(
+            "{e}: {}",
+            String::from_utf8_lossy(&answer.body[..answer.body.len().min(1024)])
+        )
     })?;
     t.handle_result(&answer.body).map_err(|e| e.to_string())?;
     let identity = daemon.api.identity().clone();
-    let BuyerRequest::Receipt { form } = t.handle_result_end(&identity).map_err(|e| e.to_string())? else {
+    let BuyerRequest::Receipt { form } =
+        t.handle_result_end(&identity).map_err(|e| e.to_string())?
+    else {
         return Err("expected a receipt to send".to_owned());
     };
-    let receipt = c2c_request(Method::POST, url, Some(parts::FORM.to_owned()), form.into_bytes()).await;
+    let receipt = c2c_request(
+        Method::POST,
+        url,
+        Some(parts::FORM.to_owned()),
+        form.into_bytes(),
+    )
+    .await;
     let hash = t.ciphertext_hash();
     // The receipt's answer is informative: the key comes from the server.
     if let Ok(r) = &receipt {

@@ -123,7 +123,14 @@ pub async fn push(push_url: &str, work: Bytes) -> (WorkerAnswer, Option<Bytes>) 
         Ok(r) => r,
         Err(e) => return (WorkerAnswer::Failed(format!("bad push URL: {e}")), None),
     };
-    match send(req, RESULT_LIMIT as usize, WORKER_TIMEOUTS, "pushing work to a worker").await {
+    match send(
+        req,
+        RESULT_LIMIT as usize,
+        WORKER_TIMEOUTS,
+        "pushing work to a worker",
+    )
+    .await
+    {
         Ok(f) if f.status == StatusCode::OK => (WorkerAnswer::Done, Some(f.body)),
         Ok(f) => (WorkerAnswer::Status(f.status.as_u16()), None),
         Err(e) => (WorkerAnswer::Failed(e.to_string()), None),
