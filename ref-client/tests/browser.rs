@@ -244,7 +244,7 @@ fn scenario(break_form: bool) -> Outcome<()> {
     if post_form(seller.addr, "/", &permit).status != 303 {
         return Err("the seller's mandate was refused".to_owned());
     }
-    let jobs = start_worker(seller.addr, ARTICLE);
+    let jobs = start_worker(seller.addr, ARTICLE, "browser-worker");
 
     let driver = start_driver(&driver_path)?;
     let profile = tempfile::tempdir().map_err(|e| e.to_string())?;

@@ -39,7 +39,7 @@ fn buy_and_sell_between_two_clients_with_a_worker() {
         support::ui_token(seller.addr)
     );
     assert_eq!(post_form(seller.addr, "/", &permit).status, 303);
-    let jobs = start_worker(seller.addr, article);
+    let jobs = start_worker(seller.addr, article, "remote-worker");
 
     let work: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
     let started = Instant::now();
@@ -97,5 +97,52 @@ fn buy_and_sell_between_two_clients_with_a_worker() {
             .any(|a| a["Info"]["Type"] == "SELL"
                 && !a["Info"]["TxId"].as_str().unwrap_or("").is_empty()),
         "{sells}"
+    );
+}
+
+#[test]
+fn local_match_needs_no_server_trade() {
+    let srv = conformance::target::start_reference(&[]).expect("reference server");
+    let home = tempfile::tempdir().expect("home");
+    // No external port: sells are local-only; no funds needed.
+    let client = Client::start(home.path(), &srv.url, &[]);
+    let article = "snafu";
+    let jobs = start_worker(client.addr, article, "local-worker");
+    // The worker's sell is waiting for clearance; a buy of the same
+    // article matches it locally.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !get(client.addr, "/activities").text().contains("SELL") {
+        assert!(Instant::now() < deadline, "no sell offered for the worker");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let work = b"local work".to_vec();
+    let r = request(client.addr, "POST", &format!("/buy/{article}"), &[], &work);
+    assert_eq!(r.status, 303, "{}", r.text());
+    let expected = transform(&work);
+    assert_eq!(
+        jobs.recv_timeout(Duration::from_secs(5))
+            .expect("worker ran"),
+        work
+    );
+    let location = r.header("Location").expect("Location").to_owned();
+    assert_eq!(get(client.addr, &location).body, expected);
+    let acts = get(client.addr, "/activities").json();
+    let buy = acts
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|a| a["Info"]["Type"] == "BUY")
+        .expect("the buy is listed")
+        .clone();
+    assert_eq!(
+        buy["Info"]["TxId"], "",
+        "no transaction on the server: {acts}"
+    );
+    assert!(
+        buy["Info"]["Phase"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("LOCAL"),
+        "{acts}"
     );
 }

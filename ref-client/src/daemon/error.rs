@@ -54,10 +54,8 @@ pub enum DaemonError {
         /// Why the body was rejected.
         detail: String,
     },
-    /// A worker's push request failed or answered other than 200.
-    Worker {
-        /// The worker's id.
-        id: String,
+    /// The operating system's random number generator failed.
+    Randomness {
         /// What happened.
         detail: String,
     },
@@ -72,7 +70,7 @@ pub enum DaemonError {
 }
 
 impl DaemonError {
-    /// Every code this type produces.
+    /// Every code this type produces (checked against spec A.3).
     #[cfg_attr(not(test), allow(dead_code))]
     pub const CODES: &'static [&'static str] = &[
         "daemon.database",
@@ -81,7 +79,7 @@ impl DaemonError {
         "daemon.server-transport",
         "daemon.server-status",
         "daemon.server-body",
-        "daemon.worker-failed",
+        "daemon.randomness",
         "daemon.trade-failed",
         "daemon.cancelled",
     ];
@@ -96,7 +94,7 @@ impl ErrorCode for DaemonError {
             DaemonError::ServerTransport { .. } => "daemon.server-transport",
             DaemonError::ServerStatus { .. } => "daemon.server-status",
             DaemonError::ServerBody { .. } => "daemon.server-body",
-            DaemonError::Worker { .. } => "daemon.worker-failed",
+            DaemonError::Randomness { .. } => "daemon.randomness",
             DaemonError::Trade { .. } => "daemon.trade-failed",
             DaemonError::Cancelled => "daemon.cancelled",
         }
@@ -128,7 +126,7 @@ impl fmt::Display for DaemonError {
             DaemonError::ServerBody { action, detail } => {
                 write!(f, "{action}: bad answer from server: {detail}")
             }
-            DaemonError::Worker { id, detail } => write!(f, "worker {id:?}: {detail}"),
+            DaemonError::Randomness { detail } => write!(f, "randomness: {detail}"),
             DaemonError::Trade { reason } => write!(f, "trade failed: {reason}"),
             DaemonError::Cancelled => f.write_str("cancelled"),
         }

@@ -432,3 +432,51 @@ async fn static_file(daemon: &Daemon, path: &str) -> Result<Response<Body>, Daem
         Err(_) => Ok(not_found()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_protection_covers_0_7s_protected_routes() {
+        for p in [
+            "/",
+            "/ui/x",
+            "/buy/foobar",
+            "/activities",
+            "/workers",
+            "/mandates",
+            "/revokemandate",
+            "/requestdepositaddress",
+            "/cafsdebug",
+        ] {
+            assert!(protected(p), "{p}");
+        }
+        for p in [
+            "/file/ab",
+            "/id",
+            "/version",
+            "/myip",
+            "/registerworker",
+            "/unregisterworker",
+            "/myaccount",
+            "/account/x",
+            "/bid/1",
+            "/deposit/1",
+            "/tx/1",
+            "/motd",
+            "/js/a.js",
+        ] {
+            assert!(!protected(p), "{p}");
+        }
+        let peer = |s: &str| s.parse::<SocketAddr>().expect("addr");
+        assert!(is_loopback(&peer("127.0.0.1:1")));
+        assert!(is_loopback(&peer("127.8.9.10:1")));
+        assert!(is_loopback(&peer("[::1]:1")));
+        assert!(is_loopback(&peer("[::ffff:127.0.0.1]:1")));
+        assert!(!is_loopback(&peer("192.168.1.2:1")));
+        assert!(!is_loopback(&peer("[::ffff:10.0.0.1]:1")));
+        let r = forbidden(&peer("192.168.1.2:5"));
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+}

@@ -260,6 +260,9 @@ pub fn run(args: RunArgs, home: Option<&OsStr>) -> u8 {
 
 async fn serve(args: RunArgs, home: Option<&OsStr>) -> Result<(), String> {
     use bitwrk_protocol::ErrorCode;
+    // Installed before anything is announced, so that a SIGTERM right
+    // after start-up is a clean stop, not the default kill.
+    let signal = Signals::install()?;
     let fail = |e: &dyn ErrorCode| format!("{}: {e}", e.code());
     let key = identity(&args, home).map_err(|e| fail(&e))?;
     let resource_dir = resolve_resource_dir(&args, home).map_err(|e| fail(&e))?;
@@ -357,7 +360,7 @@ async fn serve(args: RunArgs, home: Option<&OsStr>) -> Result<(), String> {
     }
     tasks.push(tokio::spawn(trade::drive(daemon.clone(), stop_rx.clone())));
 
-    wait_for_signal().await;
+    signal.wait().await;
     let _ = stop_tx.send(true);
     for t in tasks {
         let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
@@ -365,27 +368,37 @@ async fn serve(args: RunArgs, home: Option<&OsStr>) -> Result<(), String> {
     Ok(())
 }
 
-async fn wait_for_signal() {
+/// SIGTERM and SIGINT (Ctrl-C elsewhere).
+struct Signals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-        ) {
-            (Ok(mut term), Ok(mut int)) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = int.recv() => {}
-                }
-            }
-            _ => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> Result<Signals, String> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let term =
+                signal(SignalKind::terminate()).map_err(|e| format!("daemon.signal: {e}"))?;
+            let int = signal(SignalKind::interrupt()).map_err(|e| format!("daemon.signal: {e}"))?;
+            Ok(Signals { term, int })
         }
+        #[cfg(not(unix))]
+        Ok(Signals {})
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

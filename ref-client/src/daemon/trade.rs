@@ -81,9 +81,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 fn random32() -> Result<[u8; 32], DaemonError> {
     let mut b = [0u8; 32];
-    getrandom::fill(&mut b).map_err(|e| DaemonError::Worker {
-        id: String::new(),
-        detail: format!("operating-system randomness failed: {e}"),
+    getrandom::fill(&mut b).map_err(|e| DaemonError::Randomness {
+        detail: e.to_string(),
     })?;
     Ok(b)
 }
@@ -379,9 +378,9 @@ fn on_event(daemon: &Arc<Daemon>, ev: Event) {
             local_peer,
         } => {
             let plain = if let Some(peer) = local_peer {
-                daemon
-                    .trades
-                    .sell_result(peer)
+                lock(&daemon.trades.effects)
+                    .results
+                    .remove(&peer)
                     .map(|b| b.to_vec())
                     .ok_or_else(|| "the local sell has no result".to_owned())
             } else if let Some(k) = decryption_key {

@@ -19,12 +19,13 @@ pub fn transform(input: &[u8]) -> Vec<u8> {
 pub fn start_worker(
     client: std::net::SocketAddr,
     article: &'static str,
+    id: &'static str,
 ) -> std::sync::mpsc::Receiver<Vec<u8>> {
     let listener = TcpListener::bind("127.0.0.1:0").expect("worker listens");
     let port = listener.local_addr().expect("addr").port();
     let push_url = format!("http://127.0.0.1:{port}/work");
     let form = format!(
-        "id=test-worker&article={article}&pushurl={}",
+        "id={id}&article={article}&pushurl={}",
         bitwrk_protocol::document::query_escape(&push_url)
     );
     assert_eq!(post_form(client, "/registerworker", &form).status, 200);
