@@ -92,7 +92,7 @@ async fn open_browser(driver: &Driver, profile: &std::path::Path) -> Outcome<Bro
             "args": [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=1200,1000",
+                "--window-size=1200,1400",
                 format!("--user-data-dir={}", profile.display()),
             ],
         }),
@@ -249,6 +249,17 @@ fn scenario(break_form: bool) -> Outcome<()> {
     let driver = start_driver(&driver_path)?;
     let profile = tempfile::tempdir().map_err(|e| e.to_string())?;
     let prefix = if break_form { "broken-form" } else { "trade" };
+    // Screenshots of an earlier run must not pass for this run's.
+    if let Ok(entries) = std::fs::read_dir(artifacts()) {
+        for e in entries.flatten() {
+            if e.file_name()
+                .to_string_lossy()
+                .starts_with(&format!("{prefix}-"))
+            {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

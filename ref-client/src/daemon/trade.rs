@@ -456,6 +456,10 @@ fn on_event(daemon: &Arc<Daemon>, ev: Event) {
         EventKind::CloseConnections => close(daemon, key),
         EventKind::Finished { result } => {
             close(daemon, key);
+            // The trade moved money: the UI's next balance is the server's.
+            daemon
+                .relay
+                .invalidate_prefix(&format!("account/{}", daemon.api.address()));
             let reason = match &result {
                 Ok(()) => "the trade ended without a result".to_owned(),
                 Err(e) => format!("{}: {e}", e.code()),

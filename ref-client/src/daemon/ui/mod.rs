@@ -156,11 +156,14 @@ fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// The `Host` check, for every protected route.
 pub fn check_host(headers: &HeaderMap) -> Result<(), UiError> {
-    match header_text(headers, header::HOST.as_str()) {
-        None => Ok(()),
-        Some(h) if loopback_host(h) => Ok(()),
-        Some(h) => Err(UiError::BadHost { host: h.to_owned() }),
+    // Every `Host` counts: a second one must not slip a foreign name past.
+    for v in headers.get_all(header::HOST) {
+        let h = v.to_str().unwrap_or("\u{fffd}");
+        if !loopback_host(h) {
+            return Err(UiError::BadHost { host: h.to_owned() });
+        }
     }
+    Ok(())
 }
 
 /// Whether a request changes state: anything but GET and HEAD, and the
