@@ -308,7 +308,12 @@ async fn drive(
             "expected one BUY mandate, the client has {mandates}"
         ));
     }
-    if mandates[0]["Key"].to_string() != key.as_str().unwrap_or_default() {
+    if mandates[0]["Key"]
+        .as_u64()
+        .map(|k| k.to_string())
+        .as_deref()
+        != key.as_str()
+    {
         return Err(format!(
             "the page shows mandate {key}, the client has {mandates}"
         ));

@@ -178,13 +178,13 @@ pub fn state_changing(method: &Method, path: &str) -> bool {
 
 /// The origin check, for state-changing requests.
 pub fn check_origin(headers: &HeaderMap) -> Result<(), UiError> {
-    if let Some(site) = header_text(headers, "sec-fetch-site") {
-        if !matches!(site, "same-origin" | "none") {
-            return Err(UiError::CrossOrigin {
-                header: "Sec-Fetch-Site",
-                value: site.to_owned(),
-            });
-        }
+    if let Some(site) = header_text(headers, "sec-fetch-site")
+        && !matches!(site, "same-origin" | "none")
+    {
+        return Err(UiError::CrossOrigin {
+            header: "Sec-Fetch-Site",
+            value: site.to_owned(),
+        });
     }
     if let Some(origin) = header_text(headers, header::ORIGIN.as_str()) {
         let host = header_text(headers, header::HOST.as_str()).unwrap_or("");
