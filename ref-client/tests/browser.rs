@@ -15,7 +15,7 @@
 mod support;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -25,6 +25,8 @@ use support::worker::{fund, start_worker, transform};
 use support::{Client, free_port, get, post_form, request};
 
 const ARTICLE: &str = "foobar";
+/// The deposit address the processor hands out.
+const DEPOSIT_TO: &str = "1BitcoinEaterAddressDontSendf59kuE";
 
 type Outcome<T> = Result<T, String>;
 
@@ -222,7 +224,11 @@ fn scenario(break_form: bool) -> Outcome<()> {
         .map_err(|e| format!("server address: {e}"))?;
     let buyer_home = tempfile::tempdir().map_err(|e| e.to_string())?;
     let seller_home = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let buyer = Client::start(buyer_home.path(), &srv.url, &[]);
+    // The buyer trusts the server's trusted account (the payment
+    // processor, played by the account tools below) for deposit addresses.
+    let processor = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let trusted = processor_key(processor.path())?;
+    let buyer = Client::start(buyer_home.path(), &srv.url, &["-trusted-account", &trusted]);
     let ext = free_port().to_string();
     let seller = Client::start(
         seller_home.path(),
@@ -266,7 +272,14 @@ fn scenario(break_form: bool) -> Outcome<()> {
         .map_err(|e| e.to_string())?;
     rt.block_on(async {
         let b = open_browser(&driver, profile.path()).await?;
-        let result = drive(&b, server, &buyer, &seller, break_form, prefix, &jobs).await;
+        let parties = Parties {
+            server,
+            url: &srv.url,
+            buyer: &buyer,
+            seller: &seller,
+            processor: processor.path(),
+        };
+        let result = drive(&b, &parties, break_form, prefix, &jobs).await;
         if result.is_err() {
             let _ = screenshot(&b, &format!("{prefix}-failure")).await;
         }
@@ -275,15 +288,60 @@ fn scenario(break_form: bool) -> Outcome<()> {
     })
 }
 
+/// Who takes part.
+struct Parties<'a> {
+    server: SocketAddr,
+    url: &'a str,
+    buyer: &'a Client,
+    seller: &'a Client,
+    /// `$HOME` of the payment processor (the trusted key).
+    processor: &'a Path,
+}
+
+/// Writes the trusted key (the conformance profile's) under `home`;
+/// returns its address.
+fn processor_key(home: &Path) -> Outcome<String> {
+    let path = support::key_file(home);
+    std::fs::create_dir_all(path.parent().unwrap_or(home)).map_err(|e| e.to_string())?;
+    std::fs::write(&path, conformance::profile::TEST_WIF).map_err(|e| e.to_string())?;
+    let key = bitwrk_protocol::PrivateKey::from_wif(conformance::profile::TEST_WIF)
+        .map_err(|e| e.to_string())?;
+    Ok(key.public_key().address(key.network()).to_string())
+}
+
+/// The payment processor answers the buyer's request with `DEPOSIT_TO`.
+fn store_deposit_address(p: &Parties<'_>) -> Outcome<()> {
+    let out = Command::new(support::BIN)
+        .args([
+            "deposit-address",
+            "--participant",
+            &p.buyer.address,
+            "--deposit-address",
+            DEPOSIT_TO,
+            "--bitwrkurl",
+            p.url,
+        ])
+        .env("HOME", p.processor)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "deposit-address: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
 async fn drive(
     b: &Browser,
-    server: SocketAddr,
-    buyer: &Client,
-    seller: &Client,
+    p: &Parties<'_>,
     break_form: bool,
     prefix: &str,
     jobs: &std::sync::mpsc::Receiver<Vec<u8>>,
 ) -> Outcome<()> {
+    let (server, buyer, seller) = (p.server, p.buyer, p.seller);
     let buyer_url = format!("http://{}/", buyer.addr);
     b.goto(&buyer_url)
         .await
@@ -295,6 +353,22 @@ async fn drive(
         "var t = document.getElementById('available').textContent; return t === '…' ? null : t;",
     )
     .await?;
+
+    // A deposit address, asked for with the page's button.
+    b.find(Locator::Css("#request-deposit-button"))
+        .await
+        .map_err(cmd("deposit-address button"))?
+        .click()
+        .await
+        .map_err(cmd("requesting a deposit address"))?;
+    wait_for(
+        b,
+        "the pending deposit-address request",
+        20,
+        "var t = document.getElementById('deposit-pending').textContent; return t ? t : null;",
+    )
+    .await?;
+    store_deposit_address(p)?;
 
     // The mandate, through the page's form.
     grant_mandate(b, break_form).await?;
@@ -407,6 +481,25 @@ async fn drive(
             &probe,
         )
         .await?;
+        if who == "buyer" {
+            // The processor's answer, verified against the trusted account.
+            let probe = format!(
+                "return document.getElementById('deposit-address').textContent === '{DEPOSIT_TO}' \
+                 && document.getElementById('deposit-valid').textContent === 'verified' ? true : null;"
+            );
+            wait_for(b, "the verified deposit address", 40, &probe).await?;
+        } else {
+            // Idle, or already reserved for the next sell the mandate allows.
+            let probe = "var r = document.querySelector('#workers tbody tr'); \
+                         if (!r) return null; var st = r.querySelector('.state').textContent; \
+                         return (st === 'idle' || st === 'busy') && !r.querySelector('.error').textContent ? r.dataset.id : null;";
+            let id = wait_for(b, "the seller's worker without error", 20, probe).await?;
+            if id != "browser-worker" {
+                return Err(format!(
+                    "expected the worker browser-worker, the page shows {id}"
+                ));
+            }
+        }
         screenshot(b, &format!("{prefix}-{who}-ui")).await?;
         b.goto(&format!("http://{server}/account/{}", client.address))
             .await
