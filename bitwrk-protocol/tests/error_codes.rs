@@ -14,6 +14,7 @@ use bitwrk_protocol::address::AddressError;
 use bitwrk_protocol::article::ArticleError;
 use bitwrk_protocol::bid::BidError;
 use bitwrk_protocol::book::BookError;
+use bitwrk_protocol::client::ClientError;
 use bitwrk_protocol::deposit_address::DepositAddressError;
 use bitwrk_protocol::encoding::base58::Base58Error;
 use bitwrk_protocol::encoding::base64::Base64Error;
@@ -55,6 +56,7 @@ const ALL_CODES: &[&[&str]] = &[
     WireError::CODES,
     PriceError::CODES,
     SnapshotError::CODES,
+    ClientError::CODES,
 ];
 
 const APPENDIX_A: &str = include_str!("../../spec/A-error-codes.md");

@@ -145,4 +145,57 @@ fn local_match_needs_no_server_trade() {
             .starts_with("LOCAL"),
         "{acts}"
     );
+
+    // The add-on's way: chunked transfer encoding, no Content-Type. The
+    // worker re-registered, so a new sell waits for the next buy.
+    let work2 = b"tile two".to_vec();
+    let stream = std::net::TcpStream::connect(client.addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
+    let mut w = stream.try_clone().expect("clone");
+    let head = format!(
+        "POST /buy/{article} HTTP/1.1\r\nHost: {}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        client.addr
+    );
+    w.write_all(head.as_bytes()).expect("head");
+    for piece in work2.chunks(3) {
+        w.write_all(format!("{:x}\r\n", piece.len()).as_bytes())
+            .expect("size");
+        w.write_all(piece).expect("chunk");
+        w.write_all(b"\r\n").expect("crlf");
+    }
+    w.write_all(b"0\r\n\r\n").expect("end");
+    let r2 = support::read_response(&mut BufReader::new(stream));
+    assert_eq!(r2.status, 303, "{}", r2.text());
+    assert_eq!(
+        jobs.recv_timeout(Duration::from_secs(5))
+            .expect("worker ran"),
+        work2
+    );
+    let loc2 = r2.header("Location").expect("Location").to_owned();
+    assert_eq!(get(client.addr, &loc2).body, transform(&work2));
+
+    // A multipart body: the part named `data` is the work.
+    let work3 = b"tile three".to_vec();
+    let mut body =
+        b"--B0undary\r\nContent-Disposition: form-data; name=\"data\"; filename=\"w\"\r\n\r\n"
+            .to_vec();
+    body.extend_from_slice(&work3);
+    body.extend_from_slice(b"\r\n--B0undary--\r\n");
+    let r3 = request(
+        client.addr,
+        "POST",
+        &format!("/buy/{article}"),
+        &[("Content-Type", "multipart/form-data; boundary=B0undary")],
+        &body,
+    );
+    assert_eq!(r3.status, 303, "{}", r3.text());
+    assert_eq!(
+        jobs.recv_timeout(Duration::from_secs(5))
+            .expect("worker ran"),
+        work3
+    );
+    let loc3 = r3.header("Location").expect("Location").to_owned();
+    assert_eq!(get(client.addr, &loc3).body, transform(&work3));
 }

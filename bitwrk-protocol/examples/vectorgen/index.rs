@@ -36,7 +36,7 @@ const NOT_VECTOR_TESTABLE: [(&str, &str); 6] = [
 /// Whole requirement areas no vector tests, with the reason: INDEX.md lists
 /// each as `- BW-<AREA>-*: reason`, and the traceability test exempts every
 /// ID of the area.
-const NOT_VECTOR_TESTABLE_AREAS: [(&str, &str); 2] = [
+const NOT_VECTOR_TESTABLE_AREAS: [(&str, &str); 3] = [
     (
         "HTTP",
         "checked over HTTP by the conformance suite, §16 (`conformance/`): the HTTP binding's routes, status codes and headers are observable only over HTTP, not through a sans-IO vector. The JSON bodies it sends are vector-tested by `json_forms.json` (BW-JSON-*).",
@@ -44,6 +44,10 @@ const NOT_VECTOR_TESTABLE_AREAS: [(&str, &str); 2] = [
     (
         "CONF",
         "the conformance profile (§18) is what a server under test is configured with and how the suite reports; it is checked by running the conformance suite (`conformance/`), not by a sans-IO vector.",
+    ),
+    (
+        "CLIENT",
+        "the client's trading toward the server (§20) is a state machine driven by a driver's inputs over time; its obligations are checked by the unit tests of `bitwrk-protocol/src/client/tests/`, which run full trades against the reference market. The documents it signs are those of `bid_document.json` and `tx_document.json`.",
     ),
 ];
 

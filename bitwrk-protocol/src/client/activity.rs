@@ -110,6 +110,9 @@ pub struct ActivityManager {
     mandates: Mandates,
     workers: Workers,
     events: VecDeque<Event>,
+    /// The latest `now` of any input: deadlines at or before it were
+    /// handled and are not reported by `poll_timeout` again.
+    latest: Timestamp,
 }
 
 impl ActivityManager {
@@ -124,6 +127,7 @@ impl ActivityManager {
             mandates: Mandates::default(),
             workers: Workers::default(),
             events: VecDeque::new(),
+            latest: Timestamp::EPOCH,
         }
     }
 
@@ -293,6 +297,7 @@ impl ActivityManager {
     /// Grants tokens, moves trades on, collects events, retires ended
     /// activities into the history (BW-CLIENT-5).
     fn settle(&mut self, now: Timestamp) {
+        self.latest = self.latest.max(now);
         let keys: Vec<ActivityKey> = self.live.keys().copied().collect();
         for key in &keys {
             let Some(a) = self.live.get(key) else {
@@ -393,7 +398,7 @@ impl ActivityManager {
         }
     }
 
-    /// The next request for the server, if any (BW-CLIENT-12).
+    /// The next request for the server, if any (BW-CLIENT-1).
     pub fn poll_transmit(&mut self, now: Timestamp) -> Option<ServerRequest> {
         self.live
             .values_mut()
@@ -419,20 +424,27 @@ impl ActivityManager {
 
     /// When to call [`handle_timeout`](Self::handle_timeout) (or
     /// [`poll_transmit`](Self::poll_transmit)) next without a new input.
+    /// Polls due now or earlier are reported as they are (the driver sends
+    /// them with `poll_transmit`); other deadlines only while still ahead
+    /// of the latest input, so that a driver never spins on one.
     pub fn poll_timeout(&self) -> Option<Timestamp> {
-        let trades = self.live.values().flat_map(|a| {
-            let base = a.base();
-            let remote = base.remote.as_ref();
-            [
-                remote.and_then(|r| r.poll_timeout()),
-                // The watchdog and deadlines look at the tx's timeout.
-                remote.and_then(|r| r.tx()).map(|t| t.timeout),
-            ]
+        let polls = self
+            .live
+            .values()
+            .filter_map(|a| a.base().remote.as_ref().and_then(|r| r.poll_timeout()));
+        // The watchdog and the seller's wait look at the tx's timeout.
+        let tx_timeouts = self.live.values().filter_map(|a| {
+            a.base()
+                .remote
+                .as_ref()
+                .and_then(|r| r.tx())
+                .map(|t| t.timeout)
         });
-        trades
-            .chain([self.mandates.next_expiry(), self.workers.next_unblock()])
-            .flatten()
-            .min()
+        let deadlines = tx_timeouts
+            .chain(self.mandates.next_expiry())
+            .chain(self.workers.next_unblock())
+            .filter(|t| *t > self.latest);
+        polls.chain(deadlines).min()
     }
 
     /// Deadlines at `now`: mandates expire, the watchdog looks, trades

@@ -310,7 +310,14 @@ impl BuyTrade {
                 if let Some(tx) = self.base.remote.as_ref().and_then(|r| r.tx())
                     && tx.state == TxState::Retired
                 {
-                    self.end(Ok(()));
+                    if tx.phase.pays_seller() {
+                        self.end(Ok(()));
+                    } else {
+                        return Err(ClientError::TxInactive {
+                            awaited: Phase::Finished,
+                            phase: tx.phase,
+                        });
+                    }
                 }
             }
             BuyStep::Accepting => {

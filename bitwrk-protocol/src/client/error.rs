@@ -48,7 +48,7 @@ pub enum ClientError {
         phase: Phase,
     },
     /// An answer of the server did not have the form its request calls
-    /// for (BW-CLIENT-5).
+    /// for (BW-CLIENT-12).
     BadAnswer {
         /// What was expected.
         expected: &'static str,

@@ -10,7 +10,7 @@ use crate::wire::{BidJson, TransactionJson};
 
 use super::ActivityKey;
 
-/// The `User-Agent` the client sends (BW-CLIENT-5): BitWrk 0.7's product
+/// The `User-Agent` the client sends (BW-CLIENT-12): BitWrk 0.7's product
 /// token, so that a server's `/motd` recognises a current client.
 pub const USER_AGENT: &str = "BitWrkGoClient/0.7.0";
 
@@ -192,7 +192,7 @@ pub fn is_valid_etag(tag: &str) -> bool {
 }
 
 impl Answer {
-    /// Reads an HTTP answer to a request of `kind` (BW-CLIENT-5): the
+    /// Reads an HTTP answer to a request of `kind` (BW-CLIENT-12): the
     /// status, the headers (any case) and the body.
     pub fn from_http(
         kind: RequestKind,

@@ -210,7 +210,7 @@ impl Remote {
     }
 
     /// The next request to send at `now`, if any: a queued message first,
-    /// else the step of the bid, else a due poll (BW-CLIENT-12: one request
+    /// else the step of the bid, else a due poll (BW-CLIENT-1: one request
     /// in flight per trade).
     pub(crate) fn poll_transmit(&mut self, now: Timestamp) -> Option<ServerRequest> {
         if self.in_flight.is_some() {
@@ -304,6 +304,7 @@ impl Remote {
                 .values()
                 .any(|m| m.delivery == Delivery::Queued)
         {
+            // Something can be sent already: a time not after the latest input.
             return Some(self.due.min(self.last_success));
         }
         let retired = self
@@ -338,7 +339,7 @@ impl Remote {
         self.last_failure = None;
     }
 
-    /// The answer to request `id` (BW-CLIENT-5 … BW-CLIENT-13).
+    /// The answer to request `id` (BW-CLIENT-6 … BW-CLIENT-13).
     pub(crate) fn handle_answer(
         &mut self,
         now: Timestamp,

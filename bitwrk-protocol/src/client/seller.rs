@@ -279,6 +279,14 @@ impl SellTrade {
     }
 
     fn advance_once(&mut self, now: Timestamp) -> Result<(), ClientError> {
+        let after_match = !matches!(
+            self.step,
+            SellStep::Bidding | SellStep::Local | SellStep::Ended
+        );
+        if after_match && self.step != SellStep::Rejecting && self.paid_phase() {
+            self.end(Ok(()));
+            return Ok(());
+        }
         match self.step {
             SellStep::Bidding => {
                 if let Clearance::Local(buy) = self.base.clearance {
@@ -300,9 +308,9 @@ impl SellTrade {
                 }
             }
             SellStep::AwaitingWorkerUrl | SellStep::AwaitingWork => {
-                let _ = self
-                    .base
-                    .phase_reached(Phase::Transmitting, &AFTER_WORKER_URL)?;
+                // WORKING follows only our own `buyersecret`: until the
+                // work is here, this only notices an end on the way.
+                let _ = self.base.phase_reached(Phase::Working, &AFTER_WORKER_URL)?;
             }
             SellStep::CheckingWork => {
                 let Some((work_hash, secret)) = self.work else {
@@ -347,10 +355,6 @@ impl SellTrade {
                     .phase_reached(Phase::Unverified, &[Phase::Transmitting, Phase::Working])?;
             }
             SellStep::AwaitingReceipt | SellStep::Publishing => {
-                if self.paid_phase() {
-                    self.end(Ok(()));
-                    return Ok(());
-                }
                 let _ = self
                     .base
                     .phase_reached(Phase::Unverified, &[Phase::Transmitting, Phase::Working])?;

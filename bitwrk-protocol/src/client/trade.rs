@@ -141,8 +141,9 @@ impl TradeBase {
     }
 
     /// Where the transaction is relative to `target` (BW-CLIENT-11):
-    /// `Ok(true)` reached, `Ok(false)` still on the way (in `via`, or not
-    /// fetched yet), otherwise the error that ends the wait.
+    /// `Ok(true)` reached, `Ok(false)` still on the way (in `via` and active,
+    /// or not fetched yet), otherwise the error that ends the wait: a phase
+    /// outside `via`, or retirement on the way.
     pub(crate) fn phase_reached(&self, target: Phase, via: &[Phase]) -> Result<bool, ClientError> {
         let Some(tx) = self.remote.as_ref().and_then(Remote::tx) else {
             return Ok(false);
@@ -150,20 +151,19 @@ impl TradeBase {
         if tx.phase == target {
             return Ok(true);
         }
+        if !via.contains(&tx.phase) {
+            return Err(ClientError::UnexpectedPhase {
+                awaited: target,
+                phase: tx.phase,
+            });
+        }
         if tx.state == TxState::Retired {
             return Err(ClientError::TxInactive {
                 awaited: target,
                 phase: tx.phase,
             });
         }
-        if via.contains(&tx.phase) {
-            Ok(false)
-        } else {
-            Err(ClientError::UnexpectedPhase {
-                awaited: target,
-                phase: tx.phase,
-            })
-        }
+        Ok(false)
     }
 
     /// Fires the watchdog once if `dog` no longer permits the flow at `now`

@@ -257,7 +257,7 @@ async fn register_worker(
     }
     let get = |n| form_value(&params, n).unwrap_or("");
     let info = super::workers::registration(get("id"), get("article"), get("pushurl"))?;
-    daemon.trades.with(|m| m.register_worker(info));
+    daemon.trades.register_worker(info);
     Ok(raw(StatusCode::OK, Bytes::new()))
 }
 

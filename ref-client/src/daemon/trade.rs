@@ -16,7 +16,8 @@ use std::time::Duration;
 use bitwrk_protocol::article::Article;
 use bitwrk_protocol::c2c::{BuyerRequest, BuyerTransfer, ChunkedWork, ResultKey, parts};
 use bitwrk_protocol::client::{
-    ActivityKey, ActivityManager, ClientConfig, Event, EventKind, WorkerAnswer,
+    ActivityKey, ActivityManager, ClientConfig, Event, EventKind, WorkerAnswer, WorkerId,
+    WorkerInfo,
 };
 use bitwrk_protocol::{ErrorCode, Hash256, Money, PrivateKey};
 use bytes::Bytes;
@@ -62,6 +63,10 @@ struct Effects {
     progress: HashMap<ActivityKey, (u64, u64, u64)>,
     /// Running transfer or push tasks, to abort on CloseConnections.
     tasks: HashMap<ActivityKey, tokio::task::AbortHandle>,
+    /// Workers with a push under way, and the registration that arrived
+    /// meanwhile (a worker re-registers as soon as it has answered, which
+    /// can be before the driver has handed the answer to the core).
+    pushing: HashMap<WorkerId, Option<WorkerInfo>>,
 }
 
 /// The driver's shared state.
@@ -131,6 +136,19 @@ impl Trades {
         n.checked_sub(self.offset)
             .filter(|k| *k > 0)
             .map(ActivityKey)
+    }
+
+    /// Registers a worker, or marks it idle again; a registration that
+    /// arrives while the worker's push is still being answered is applied
+    /// after the answer.
+    pub fn register_worker(&self, info: WorkerInfo) {
+        self.with(|m| {
+            let mut fx = lock(&self.effects);
+            match fx.pushing.get_mut(&info.id) {
+                Some(pending) => *pending = Some(info),
+                None => m.register_worker(info),
+            }
+        });
     }
 
     /// The work a sell received (for its worker).
@@ -413,12 +431,13 @@ fn on_event(daemon: &Arc<Daemon>, ev: Event) {
             }
         }
         EventKind::PushWork {
+            worker,
             push_url,
             local_buy,
-            ..
         } => {
             let work = {
-                let fx = lock(&daemon.trades.effects);
+                let mut fx = lock(&daemon.trades.effects);
+                fx.pushing.insert(worker.clone(), None);
                 fx.works.get(&local_buy.unwrap_or(key)).cloned()
             };
             let d = daemon.clone();
@@ -434,7 +453,13 @@ fn on_event(daemon: &Arc<Daemon>, ev: Event) {
                     None => WorkerAnswer::Failed("the work is not at hand".to_owned()),
                 };
                 let now = d.now();
-                let _ = d.trades.with(|m| m.worker_answer(now, key, answer));
+                let _ = d.trades.with(|m| {
+                    let r = m.worker_answer(now, key, answer);
+                    if let Some(Some(info)) = lock(&d.trades.effects).pushing.remove(&worker) {
+                        m.register_worker(info);
+                    }
+                    r
+                });
             });
             lock(&daemon.trades.effects)
                 .tasks
