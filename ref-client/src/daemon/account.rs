@@ -76,3 +76,57 @@ impl DepositInfo {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bitwrk_protocol::PrivateKey;
+
+    fn key(seed: u8) -> PrivateKey {
+        PrivateKey::from_secret_bytes(&[seed; 32], true, Network::Mainnet).expect("key")
+    }
+
+    fn addr(k: &PrivateKey) -> Address {
+        k.public_key().address(k.network())
+    }
+
+    #[test]
+    fn deposit_information_is_judged_against_the_trusted_account() {
+        let (trusted, user, other) = (key(1), key(2), key(3));
+        let pay_to = addr(&other);
+        let m = DepositAddressMessage::signed(&trusted, addr(&user), pay_to, "ref", "nonce-1");
+        let text = m.stored_text();
+        let t = addr(&trusted).to_string();
+        assert_eq!(
+            judge("", Network::Mainnet, &t, &addr(&user)),
+            DepositInfo::Empty
+        );
+        assert_eq!(
+            judge(&text, Network::Mainnet, &t, &addr(&user)),
+            DepositInfo::Verified { address: pay_to }
+        );
+        assert_eq!(
+            judge(&text, Network::Mainnet, &t, &addr(&user)).shown(),
+            (pay_to.to_string(), true)
+        );
+        // Another trusted account, another participant, a forged signature
+        // and garbage are not trusted.
+        let cases = [
+            (text.clone(), addr(&other).to_string(), addr(&user)),
+            (text.clone(), t.clone(), addr(&other)),
+            (
+                DepositAddressMessage::signed(&other, addr(&user), pay_to, "ref", "nonce-1")
+                    .stored_text()
+                    .replace(&addr(&other).to_string(), &t),
+                t.clone(),
+                addr(&user),
+            ),
+            ("%zz".to_owned(), t.clone(), addr(&user)),
+        ];
+        for (text, trusted, participant) in cases {
+            let j = judge(&text, Network::Mainnet, &trusted, &participant);
+            assert!(matches!(j, DepositInfo::Unverified { .. }), "{text}: {j:?}");
+            assert!(!j.shown().1);
+        }
+    }
+}
