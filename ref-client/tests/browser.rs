@@ -489,10 +489,10 @@ async fn drive(
             );
             wait_for(b, "the verified deposit address", 40, &probe).await?;
         } else {
-            // Idle, or already reserved for the next sell the mandate allows.
+            // Idle, busy, or blocked by the next sell the mandate allows.
             let probe = "var r = document.querySelector('#workers tbody tr'); \
                          if (!r) return null; var st = r.querySelector('.state').textContent; \
-                         return (st === 'idle' || st === 'busy') && !r.querySelector('.error').textContent ? r.dataset.id : null;";
+                         return /^(idle|busy|blocked \\(\\d+\\))$/.test(st) && !r.querySelector('.error').textContent ? r.dataset.id : null;";
             let id = wait_for(b, "the seller's worker without error", 20, probe).await?;
             if id != "browser-worker" {
                 return Err(format!(

@@ -6,6 +6,7 @@
 
 mod support;
 
+use std::io::{BufReader, Write};
 use std::time::{Duration, Instant};
 
 use support::worker::{fund, start_worker, transform};

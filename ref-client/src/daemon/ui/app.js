@@ -99,7 +99,10 @@
   function renderWorkers(list) {
     const rows = list.map(function (w) {
       const tr = document.createElement("tr");
-      const state = w.Unregistered ? "unregistered" : w.Blockers > 0 ? "blocked" : w.Idle ? "idle" : "busy";
+      // Busy: working on a job. Blocked: an offered sell or a recent
+      // failure holds it (0.7's Blockers). Idle: free for a new sell.
+      const state = w.Unregistered ? "unregistered" : !w.Idle ? "busy"
+        : w.Blockers > 0 ? "blocked (" + w.Blockers + ")" : "idle";
       tr.dataset.id = w.Info.Id;
       tr.append(cell(w.Info.Id), cell(w.Info.Article), cell(state, "state"), cell(w.LastError || "", "error"));
       return tr;
