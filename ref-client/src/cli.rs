@@ -96,16 +96,33 @@ Exit status:
 #[command(
     name = "bitwrk-client",
     version,
-    about = "BitWrk reference client: offline keys, message signatures and money amounts",
-    long_about = "BitWrk reference client.\n\nFor now it works offline only: it creates and shows the private key that \
-identifies a BitWrk participant, signs and verifies Bitcoin message signatures by hand, and \
-converts money amounts between their text and integer forms.",
+    about = "BitWrk reference client: the trading daemon, offline keys, message signatures and money amounts",
+    long_about = "BitWrk reference client.\n\nWithout a command (or with `run`) it is the trading daemon: a local API \
+for applications and workers on the internal port, buys and sells on the BitWrk server, and \
+an external port for buyers of its sells. The other commands work offline: they create and \
+show the private key that identifies a BitWrk participant, sign and verify Bitcoin message \
+signatures by hand, and convert money amounts between their text and integer forms.",
     after_help = TOP_AFTER_HELP
 )]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: TopLevel,
+}
+
+/// The daemon or one of the offline tools.
+#[derive(Debug, Subcommand)]
+pub enum TopLevel {
+    /// Run the client daemon (the default when no command is given or the
+    /// first argument is one of its flags; BitWrk 0.7's single-dash flags
+    /// such as `-intport 8081` are accepted).
+    Run(crate::daemon::args::RunArgs),
+    /// The offline tools.
+    #[command(flatten)]
+    Tool(Command),
+    /// The account tools (they talk to the server).
+    #[command(flatten)]
+    Admin(crate::admin::AdminCommand),
 }
 
 /// The top-level commands.

@@ -961,7 +961,9 @@ fn usage_errors_exit_2() {
         ],
         &["money", "parse", "mBTC 1", "--verbose"],
         &["frobnicate"],
-        &[],
+        // No arguments runs the daemon (tests/daemon.rs); its flags are
+        // checked like the others'.
+        &["run", "--bogus"],
         &["key"],
         &["money"],
     ] {

@@ -357,7 +357,7 @@ impl SellTrade {
             SellStep::AwaitingReceipt | SellStep::Publishing => {
                 let _ = self
                     .base
-                    .phase_reached(Phase::Unverified, &[Phase::Working])?;
+                    .phase_reached(Phase::Unverified, &[Phase::Transmitting, Phase::Working])?;
             }
             SellStep::Rejecting => {
                 if self

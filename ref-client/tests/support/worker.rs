@@ -1,0 +1,94 @@
+//! A worker program and funding for trade tests (shared by `trade.rs` and
+//! `browser.rs`).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+
+use super::post_form;
+
+/// What the worker does to its input.
+pub fn transform(input: &[u8]) -> Vec<u8> {
+    let mut out = b"rendered:".to_vec();
+    out.extend(input.iter().rev());
+    out
+}
+
+/// A worker program: serves `POST /work` with [`transform`], then tells
+/// the client it is idle again by registering anew (BitWrk 0.7's worker
+/// protocol). Returns how many jobs it did through the channel.
+pub fn start_worker(
+    client: std::net::SocketAddr,
+    article: &'static str,
+    id: &'static str,
+) -> std::sync::mpsc::Receiver<Vec<u8>> {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("worker listens");
+    let port = listener.local_addr().expect("addr").port();
+    let push_url = format!("http://127.0.0.1:{port}/work");
+    let form = format!(
+        "id={id}&article={article}&pushurl={}",
+        bitwrk_protocol::document::query_escape(&push_url)
+    );
+    assert_eq!(post_form(client, "/registerworker", &form).status, 200);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            let mut r = BufReader::new(stream.try_clone().expect("clone"));
+            let mut line = String::new();
+            if r.read_line(&mut line).is_err() {
+                continue;
+            }
+            let mut len = 0usize;
+            let mut content_type = String::new();
+            loop {
+                let mut h = String::new();
+                r.read_line(&mut h).expect("header");
+                let h = h.trim_end().to_owned();
+                if h.is_empty() {
+                    break;
+                }
+                let lower = h.to_ascii_lowercase();
+                if let Some(v) = lower.strip_prefix("content-length:") {
+                    len = v.trim().parse().expect("length");
+                }
+                if let Some(v) = lower.strip_prefix("content-type:") {
+                    content_type = v.trim().to_owned();
+                }
+            }
+            let mut body = vec![0; len];
+            r.read_exact(&mut body).expect("work body");
+            let mut w = stream;
+            if !line.starts_with("POST /work ") || content_type != "application/octet-stream" {
+                let _ = w.write_all(
+                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+                continue;
+            }
+            let result = transform(&body);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                result.len()
+            );
+            let _ = w.write_all(head.as_bytes());
+            let _ = w.write_all(&result);
+            drop(w);
+            let _ = tx.send(body);
+            // Idle again.
+            post_form(client, "/registerworker", &form);
+        }
+    });
+    rx
+}
+
+pub fn fund(server_url: &str, account: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let ctx = conformance::context::Ctx::new(server_url, false)
+            .await
+            .expect("context");
+        ctx.fund(account, "mBTC 10").await.expect("funded");
+    });
+}
