@@ -345,24 +345,21 @@ async fn deposit_info_checks(cx: Cx) -> CaseResult {
             "sig.address-mismatch",
         ),
     ];
-    // An absent or repeated field: §16 names both the core's code (16
-    // intro: `depaddr.*`) and the binding's (BW-HTTP-27: `http.*`); either
-    // is taken here.
-    for (what, pairs, codes) in [
+    // BW-HTTP-27, BW-DEPADDR-2: an absent or repeated field of the action
+    // is the core's refusal.
+    for (what, pairs, code) in [
         (
             "reference absent",
             without(&good, "reference"),
-            ["depaddr.missing-field", "http.missing-field"],
+            "depaddr.missing-field",
         ),
         (
             "depositaddress twice",
             twice(&good, "depositaddress"),
-            ["depaddr.duplicate-field", "http.duplicate-field"],
+            "depaddr.duplicate-field",
         ),
     ] {
         let r = post(pairs).await?;
-        let got = r.header("x-bitwrk-error").unwrap_or("").to_owned();
-        let code = codes.iter().find(|c| **c == got).unwrap_or(&codes[0]);
         check::refused(what, &r, 400, code)?;
     }
     for (what, pairs, status, code) in cases {

@@ -116,8 +116,8 @@ fn page_links(base: &str, shown: &[serde_json::Value], newer: &[serde_json::Valu
 pub async fn post_account(state: &AppState, req: &mut Req, addr: &str) -> Result<Resp, ApiError> {
     Address::parse_for(addr, state.network)
         .map_err(|e| ApiError::not_found(format!("no account {addr}: {e}")))?;
+    // The core checks the action's fields (required, single: BW-HTTP-27).
     let form = req.form().await?;
-    form.require_unique()?;
     state
         .driver
         .account_action(addr.to_owned(), form.pairs().to_vec())
