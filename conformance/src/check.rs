@@ -125,7 +125,10 @@ pub fn member_names(body: &[u8]) -> Vec<String> {
     names
 }
 
-/// The status §16.4.1 (BW-HTTP-17) gives a code the suite expects.
+/// The status §16.4.1 (BW-HTTP-17) gives a code the suite expects (the
+/// suite's own reading of the table; `status_table_matches_the_spec`
+/// checks it against every row). `http.*` codes and codes no server
+/// produces (`c2c.*`, `client.*`) are not asked for here: 500.
 pub fn status_of(code: &str) -> u16 {
     let (area, name) = code.split_once('.').unwrap_or((code, ""));
     match (area, name) {
@@ -141,6 +144,7 @@ pub fn status_of(code: &str) -> u16 {
         ("bid", "unknown-type") => 400,
         ("bid", "negative-price" | "price-too-high") => 422,
         ("bid", "untrusted-seller") => 403,
+        ("book", "full") => 503,
         ("tx", "wrong-transaction" | "bad-hex" | "worker-url-too-long" | "bad-worker-url") => 400,
         ("tx", "inactive" | "wrong-phase") => 409,
         ("tx", "message-not-allowed" | "secret-mismatch" | "bad-receipt") => 422,
@@ -149,14 +153,26 @@ pub fn status_of(code: &str) -> u16 {
         ("ledger", "insufficient-funds" | "currency-mismatch" | "overflow") => 422,
         ("deposit", "untrusted-signer") => 403,
         ("deposit", "uid-conflict") => 409,
-        ("deposit", _) => 400,
+        ("deposit", "non-positive-amount" | "zero-injection") => 422,
+        (
+            "deposit",
+            "missing-field" | "duplicate-field" | "bad-account" | "bad-amount" | "bad-type"
+            | "bad-uid" | "bad-reference",
+        ) => 400,
         ("relation", "same-source-target") => 422,
         ("relation", _) => 400,
         ("market", "unknown-tx") => 404,
-        ("account", "untrusted-signer") => 403,
-        ("account", "request-pending") => 409,
-        ("account", "too-soon") => 429,
-        ("account", _) => 400,
+        ("market", "stale-request") => 503,
+        ("market", "currency-mismatch") => 422,
+        ("node", _) => 503,
+        ("id", "bad-syntax") => 404,
+        ("wire", "bad-json") => 400,
+        ("prices", "currency-mismatch" | "overflow") => 500,
+        ("prices", _) => 400,
+        ("depaddr", "untrusted-signer") => 403,
+        ("depaddr", "pending-request") => 409,
+        ("depaddr", "too-soon") => 429,
+        ("depaddr", _) => 400,
         _ => 500,
     }
 }
@@ -171,6 +187,33 @@ pub fn money(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// BW-HTTP-17: `status_of` gives every code named in a row of the
+    /// table of §16.4.1 that row's status (prefix rows: a sample name).
+    #[test]
+    fn status_table_matches_the_spec() {
+        let spec = include_str!("../../spec/16-http-binding.md");
+        let table = spec
+            .split("### 16.4.1 Status per error code")
+            .nth(1)
+            .expect("§16.4.1 exists");
+        let mut rows = 0;
+        for line in table.lines().skip_while(|l| !l.starts_with("| `")) {
+            if !line.starts_with("| `") {
+                break;
+            }
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let Ok(status) = cells[2].parse::<u16>() else {
+                continue; // `http.*`, `c2c.*`, `client.*`: no single status
+            };
+            for code in cells[1].split('`').skip(1).step_by(2) {
+                let code = code.replace('*', "some-other-name");
+                assert_eq!(status_of(&code), status, "{code} in: {line}");
+                rows += 1;
+            }
+        }
+        assert!(rows > 60, "only {rows} codes read from §16.4.1");
+    }
 
     #[test]
     fn member_names_keep_order_and_skip_nested() {
