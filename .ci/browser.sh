@@ -10,4 +10,6 @@ apt-get update
 apt-get install -y chromium chromium-driver
 export BITWRK_CHROMEDRIVER="${BITWRK_CHROMEDRIVER:-$(command -v chromedriver)}"
 export BITWRK_CHROMIUM="${BITWRK_CHROMIUM:-$(command -v chromium)}"
-cargo test -p ref-client --test browser -- --test-threads=1
+# `--workspace`: the same feature set as the README's test command, so the
+# test binary that command built is reused instead of rebuilding the crates.
+cargo test --workspace --test browser -- --test-threads=1
