@@ -3,7 +3,7 @@
 //! `account` command share.
 
 use bitwrk_protocol::deposit_address::DepositAddressMessage;
-use bitwrk_protocol::signature::verify_document;
+use bitwrk_protocol::signature::{VerifyMode, verify_document_in};
 use bitwrk_protocol::{Address, ErrorCode, Network};
 
 /// What the deposit information of an account says.
@@ -52,7 +52,10 @@ pub fn judge(text: &str, network: Network, trusted: &str, participant: &Address)
             m.participant
         )
     } else {
-        match verify_document(m) {
+        // 0.7-compatible mode: a BitWrk 0.7 payment processor signs long
+        // deposit information under 0.7's legacy digest (BW-SIG-13), and the
+        // server accepted it in the same mode.
+        match verify_document_in(VerifyMode::Compat07, m) {
             Ok(_) => return DepositInfo::Verified { address },
             Err(e) => format!("{}: {e}", e.code()),
         }
@@ -128,5 +131,31 @@ mod tests {
             assert!(matches!(j, DepositInfo::Unverified { .. }), "{text}: {j:?}");
             assert!(!j.shown().1);
         }
+    }
+
+    /// BW-SIG-13: deposit information that a BitWrk 0.7 payment processor
+    /// signed under 0.7's legacy digest (a long reference, where the two
+    /// digests differ) is verified, as the server accepted it.
+    #[test]
+    fn information_signed_by_a_07_processor_is_verified() {
+        use bitwrk_protocol::signature::SignedDocument;
+        use bitwrk_protocol::signature::{legacy_07_differs, legacy_07_digest, sign_digest};
+        let (trusted, user, other) = (key(1), key(2), key(3));
+        let pay_to = addr(&other);
+        let mut m = DepositAddressMessage::signed(
+            &trusted,
+            addr(&user),
+            pay_to,
+            &"r".repeat(200),
+            "nonce-2",
+        );
+        let doc = m.document();
+        assert!(legacy_07_differs(doc.len() as u64), "{} bytes", doc.len());
+        m.signature = sign_digest(&trusted, &legacy_07_digest(doc.as_bytes())).to_base64();
+        let t = addr(&trusted).to_string();
+        assert_eq!(
+            judge(&m.stored_text(), Network::Mainnet, &t, &addr(&user)),
+            DepositInfo::Verified { address: pay_to }
+        );
     }
 }
