@@ -263,6 +263,21 @@ pub enum StoreError {
     Backend(String),
 }
 
+/// The fencing rule every store applies inside its commit transaction:
+/// the commit's events continue the log at `last + 1` without gaps
+/// ([`StoreError::Fenced`] otherwise).
+pub(crate) fn check_fence(last: Seq, commit: &Commit) -> Result<(), StoreError> {
+    for (expected, e) in (last + 1..).zip(&commit.events) {
+        if e.seq != expected {
+            return Err(StoreError::Fenced {
+                expected,
+                got: e.seq,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The persistence interface of the server. Implementations are shared by
 /// the commit thread and by readers (hence `&self` and `Sync`); they handle
 /// their own connections.

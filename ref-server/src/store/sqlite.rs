@@ -318,20 +318,6 @@ fn last_seq_on(conn: &Connection) -> Result<Seq, StoreError> {
     v.map_or(Ok(0), from_i64)
 }
 
-/// Checks that the commit's events continue the log at `last + 1` without
-/// gaps.
-fn check_fence(last: Seq, commit: &Commit) -> Result<(), StoreError> {
-    for (expected, e) in (last + 1..).zip(&commit.events) {
-        if e.seq != expected {
-            return Err(StoreError::Fenced {
-                expected,
-                got: e.seq,
-            });
-        }
-    }
-    Ok(())
-}
-
 fn write_record(tx: &rusqlite::Transaction<'_>, record: &Record) -> Result<(), StoreError> {
     let exec = |sql: &'static str, p: &[&dyn rusqlite::ToSql]| -> Result<(), StoreError> {
         tx.prepare_cached(sql)
@@ -496,7 +482,7 @@ impl Store for SqliteStore {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(backend)?;
-            check_fence(last_seq_on(&tx)?, commit)?;
+            super::check_fence(last_seq_on(&tx)?, commit)?;
             for e in &commit.events {
                 let json = serde_json::to_string(&e.event).map_err(|err| {
                     StoreError::Backend(format!("encoding event {}: {err}", e.seq))

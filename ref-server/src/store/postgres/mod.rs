@@ -453,20 +453,6 @@ fn last_seq_on(client: &mut impl postgres::GenericClient) -> Result<Seq, StoreEr
     v.map_or(Ok(0), from_i64)
 }
 
-/// Checks that the commit's events continue the log at `last + 1` without
-/// gaps.
-fn check_fence(last: Seq, commit: &Commit) -> Result<(), StoreError> {
-    for (expected, e) in (last + 1..).zip(&commit.events) {
-        if e.seq != expected {
-            return Err(StoreError::Fenced {
-                expected,
-                got: e.seq,
-            });
-        }
-    }
-    Ok(())
-}
-
 /// A boxed statement parameter.
 type P = Box<dyn ToSql + Sync>;
 
@@ -666,7 +652,7 @@ fn commit_on(conn: &mut Conn, epoch: u64, commit: &Commit) -> Result<(), StoreEr
                 return Err(StoreError::Deposed { epoch, current });
             }
         }
-        check_fence(last_seq_on(tx)?, commit)?;
+        super::check_fence(last_seq_on(tx)?, commit)?;
         if !commit.events.is_empty() {
             tx.execute(&stmts[INSERT_EVENTS], &[&seqs, &texts, &to_i64(epoch)?])
                 .map_err(|e| {
