@@ -13,6 +13,30 @@ pub(super) fn cases() -> Vec<Case> {
         v
     };
     let max = i64::MAX;
+    // A seller holding BTC and a buyer bidding 7 + 3 EUR; the sale is paid
+    // with `price` + `fee` EUR.
+    let eur_sale = |price: i64, fee: i64| {
+        vec![
+            inject(s, 100),
+            Op::Inject {
+                who: b,
+                amount: (10, "EUR"),
+            },
+            Op::Bid {
+                who: b,
+                price: (7, "EUR"),
+                fee: 3,
+                bid: 1,
+            },
+            Op::Finish {
+                seller: s,
+                buyer: b,
+                price: (price, "EUR"),
+                fee,
+                tx: 7,
+            },
+        ]
+    };
     vec![
         scenario(
             "deposit credits the available balance",
@@ -209,51 +233,13 @@ pub(super) fn cases() -> Vec<Case> {
         ),
         scenario(
             "a zero delta in another currency is admissible and keeps the currency",
-            vec![
-                inject(s, 100),
-                Op::Inject {
-                    who: b,
-                    amount: (10, "EUR"),
-                },
-                Op::Bid {
-                    who: b,
-                    price: (7, "EUR"),
-                    fee: 3,
-                    bid: 1,
-                },
-                Op::Finish {
-                    seller: s,
-                    buyer: b,
-                    price: (0, "EUR"),
-                    fee: 10,
-                    tx: 7,
-                },
-            ],
+            eur_sale(0, 10),
             &["BW-LEDGER-2"],
             &["Currency"],
         ),
         scenario(
             "blocked funds of another currency are refused",
-            vec![
-                inject(s, 100),
-                Op::Inject {
-                    who: b,
-                    amount: (10, "EUR"),
-                },
-                Op::Bid {
-                    who: b,
-                    price: (7, "EUR"),
-                    fee: 3,
-                    bid: 1,
-                },
-                Op::Finish {
-                    seller: s,
-                    buyer: b,
-                    price: (5, "EUR"),
-                    fee: 5,
-                    tx: 7,
-                },
-            ],
+            eur_sale(5, 5),
             &["BW-LEDGER-2", "BW-LEDGER-11"],
             &["Currency", "AllOrNothing"],
         ),

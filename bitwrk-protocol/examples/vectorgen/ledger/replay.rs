@@ -4,7 +4,8 @@
 use bitwrk_protocol::ErrorCode;
 use bitwrk_protocol::ids::{BidId, TxId};
 use bitwrk_protocol::ledger::{
-    Deposit, DepositOutcome, DepositType, Ledger, Movement, MovementType, References,
+    Deposit, DepositOutcome, DepositType, Ledger, Movement, MovementRecord, MovementType,
+    References,
 };
 use bitwrk_protocol::{Currency, Timestamp};
 
@@ -20,6 +21,15 @@ fn mt(kind: &str) -> MovementType {
         .unwrap()
 }
 
+/// A booked movement's id and predecessor links, in the model's terms.
+fn links(r: &MovementRecord) -> (i64, Option<i64>, Option<i64>) {
+    (
+        r.id.0 as i64,
+        r.available_predecessor.map(|p| p.0 as i64),
+        r.blocked_predecessor.map(|p| p.0 as i64),
+    )
+}
+
 /// The crate's result for an op: outcome word and movement id.
 fn crate_step(l: &mut Ledger, op: &Op, now: Timestamp) -> StepResult {
     let a = |w: &str| crate_addr(&addr(w));
@@ -32,25 +42,26 @@ fn crate_step(l: &mut Ledger, op: &Op, now: Timestamp) -> StepResult {
             price,
             fee,
             bid,
-        } => Movement::bid(
-            a(who),
-            money(price.0, price.1),
-            money(*fee, price.1),
-            BidId(*bid),
-        )
-        .map(Some),
-        Op::BidReimburse {
+        }
+        | Op::BidReimburse {
             who,
             price,
             fee,
             bid,
-        } => Movement::bid_reimburse(
-            a(who),
-            money(price.0, price.1),
-            money(*fee, price.1),
-            BidId(*bid),
-        )
-        .map(Some),
+        } => {
+            let book = if matches!(op, Op::Bid { .. }) {
+                Movement::bid
+            } else {
+                Movement::bid_reimburse
+            };
+            book(
+                a(who),
+                money(price.0, price.1),
+                money(*fee, price.1),
+                BidId(*bid),
+            )
+            .map(Some)
+        }
         Op::Transaction {
             who,
             bid,
@@ -125,14 +136,7 @@ fn crate_step(l: &mut Ledger, op: &Op, now: Timestamp) -> StepResult {
                 .accept_deposit(now, &d, &a(signer), &a("trusted"))
                 .map_err(|e| e.code())?
             {
-                DepositOutcome::Applied(r) => Ok((
-                    "applied",
-                    Some((
-                        r.id.0 as i64,
-                        r.available_predecessor.map(|p| p.0 as i64),
-                        r.blocked_predecessor.map(|p| p.0 as i64),
-                    )),
-                )),
+                DepositOutcome::Applied(r) => Ok(("applied", Some(links(&r)))),
                 DepositOutcome::AlreadyApplied => Ok(("already-applied", None)),
             };
         }
@@ -141,14 +145,7 @@ fn crate_step(l: &mut Ledger, op: &Op, now: Timestamp) -> StepResult {
         None => Ok(("no-movement", None)),
         Some(m) => {
             let r = l.apply(now, &m).map_err(|e| e.code())?;
-            Ok((
-                "applied",
-                Some((
-                    r.id.0 as i64,
-                    r.available_predecessor.map(|p| p.0 as i64),
-                    r.blocked_predecessor.map(|p| p.0 as i64),
-                )),
-            ))
+            Ok(("applied", Some(links(&r))))
         }
     }
 }
@@ -173,20 +170,22 @@ fn op_json(op: &Op) -> Vec<(&'static str, J)> {
             price,
             fee,
             bid,
-        } => vec![
-            ("op", "bid".into()),
-            ("account", a(who)),
-            ("price", amt(price.0, price.1)),
-            ("fee", amt(*fee, price.1)),
-            ("bid", J::I(*bid as i64)),
-        ],
-        Op::BidReimburse {
+        }
+        | Op::BidReimburse {
             who,
             price,
             fee,
             bid,
         } => vec![
-            ("op", "bidReimburse".into()),
+            (
+                "op",
+                if matches!(op, Op::Bid { .. }) {
+                    "bid"
+                } else {
+                    "bidReimburse"
+                }
+                .into(),
+            ),
             ("account", a(who)),
             ("price", amt(price.0, price.1)),
             ("fee", amt(*fee, price.1)),
