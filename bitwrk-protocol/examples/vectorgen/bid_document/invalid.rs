@@ -14,6 +14,10 @@ pub(super) fn cases() -> Vec<Case> {
     let uncompressed = Key::new(buyer().secret, false, Net::Main);
     let long_article = "a".repeat(129);
     let max_article = "a".repeat(128);
+    // A BUY of `fnord` at `price`, refused with `code`.
+    let bad_price = |comment: &str, price: &str, code: &'static str| {
+        invalid(bc(comment, "BUY", "fnord", price), code)
+    };
     vec![
         // --- nonce (check 1) ---------------------------------------------
         invalid(
@@ -211,35 +215,22 @@ pub(super) fn cases() -> Vec<Case> {
             "bid.unknown-type",
         ),
         // --- price syntax (check 5) and range (check 6) -------------------
-        invalid(bc("empty price", "BUY", "fnord", ""), "money.bad-syntax"),
-        invalid(
-            bc("amount before the unit", "BUY", "fnord", "1 mBTC"),
-            "money.bad-syntax",
-        ),
-        invalid(
-            bc("two spaces after the unit", "BUY", "fnord", "mBTC  1"),
-            "money.bad-syntax",
-        ),
-        invalid(
-            bc("space inside the number", "BUY", "fnord", "mBTC 1 .5"),
-            "money.bad-syntax",
-        ),
-        invalid(
-            bc("unit is case-sensitive", "BUY", "fnord", "mbtc 1"),
-            "money.unknown-unit",
-        ),
-        invalid(
-            bc("too many fraction digits", "BUY", "fnord", "mBTC 1.000001"),
+        bad_price("empty price", "", "money.bad-syntax"),
+        bad_price("amount before the unit", "1 mBTC", "money.bad-syntax"),
+        bad_price("two spaces after the unit", "mBTC  1", "money.bad-syntax"),
+        bad_price("space inside the number", "mBTC 1 .5", "money.bad-syntax"),
+        bad_price("unit is case-sensitive", "mbtc 1", "money.unknown-unit"),
+        bad_price(
+            "too many fraction digits",
+            "mBTC 1.000001",
             "money.too-many-fraction-digits",
         ),
-        invalid(
-            bc("too many integral digits", "BUY", "fnord", "BTC 1000000000"),
+        bad_price(
+            "too many integral digits",
+            "BTC 1000000000",
             "money.too-many-integral-digits",
         ),
-        invalid(
-            bc("negative price", "BUY", "fnord", "BTC -1"),
-            "bid.negative-price",
-        ),
+        bad_price("negative price", "BTC -1", "bid.negative-price"),
         invalid(
             bc("negative satoshi", "SELL", "fnord", "satoshi -1").key(seller),
             "bid.negative-price",
