@@ -325,6 +325,20 @@ pub(crate) fn relation_file() -> VFile {
         let r: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         form(&r)
     };
+    // A relation form refused on its own, after one issued nonce.
+    let refused = |comment: &'static str,
+                   req: &'static [&'static str],
+                   flags: &'static [&'static str],
+                   fields: Vec<(String, String)>,
+                   code: &'static str| {
+        sc(
+            comment,
+            req,
+            flags,
+            vec![ok(nonce_at(0, 1)), no(raw(fields), code)],
+            nothing,
+        )
+    };
     let n1 = nonce(1);
     let testnet = crate::address_of(crate::Net::Test, &[0x11; 20]);
     let mut missing = base(&n1, &buyer, &seller, "true", "worksfor");
@@ -367,80 +381,47 @@ pub(crate) fn relation_file() -> VFile {
             ],
             |m| assert_eq!(m.relations().len(), 2),
         ),
-        sc(
+        refused(
             "a missing field is refused",
             &["BW-REL-1"],
             &["Form"],
-            vec![
-                ok(nonce_at(0, 1)),
-                no(raw(missing), "relation.missing-field"),
-            ],
-            nothing,
+            missing,
+            "relation.missing-field",
         ),
-        sc(
+        refused(
             "a testnet target is refused on a mainnet server",
             &["BW-REL-2"],
             &["Form", "Testnet"],
-            vec![
-                ok(nonce_at(0, 1)),
-                no(
-                    raw(base(&n1, &buyer, &testnet, "true", "worksfor")),
-                    "relation.bad-target",
-                ),
-            ],
-            nothing,
+            base(&n1, &buyer, &testnet, "true", "worksfor"),
+            "relation.bad-target",
         ),
-        sc(
+        refused(
             "source equal to target is refused",
             &["BW-REL-2"],
             &["Form"],
-            vec![
-                ok(nonce_at(0, 1)),
-                no(
-                    raw(base(&n1, &buyer, &buyer, "true", "worksfor")),
-                    "relation.same-source-target",
-                ),
-            ],
-            nothing,
+            base(&n1, &buyer, &buyer, "true", "worksfor"),
+            "relation.same-source-target",
         ),
-        sc(
+        refused(
             "enabled must be exactly true or false",
             &["BW-REL-4"],
             &["Form", "CaseSensitive"],
-            vec![
-                ok(nonce_at(0, 1)),
-                no(
-                    raw(base(&n1, &buyer, &seller, "True", "worksfor")),
-                    "relation.bad-enabled",
-                ),
-            ],
-            nothing,
+            base(&n1, &buyer, &seller, "True", "worksfor"),
+            "relation.bad-enabled",
         ),
-        sc(
+        refused(
             "the type is case-sensitive",
             &["BW-REL-3"],
             &["Form", "CaseSensitive"],
-            vec![
-                ok(nonce_at(0, 1)),
-                no(
-                    raw(base(&n1, &buyer, &seller, "true", "Trusts")),
-                    "relation.bad-type",
-                ),
-            ],
-            nothing,
+            base(&n1, &buyer, &seller, "true", "Trusts"),
+            "relation.bad-type",
         ),
-        sc(
+        refused(
             "bad enabled and bad type: enabled is reported first",
             &["BW-REL-7"],
             &["Form", "CheckOrder"],
-            vec![
-                ok(nonce_at(0, 1)),
-                no(
-                    raw(base(&n1, &buyer, &seller, "yes", "likes")),
-                    "relation.bad-enabled",
-                ),
-            ],
-            nothing,
+            base(&n1, &buyer, &seller, "yes", "likes"),
+            "relation.bad-enabled",
         ),
         sc(
             "signed by the target instead of the source",
