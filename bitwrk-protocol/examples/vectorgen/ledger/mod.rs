@@ -3,7 +3,7 @@
 //! and BW-DEP-8 … BW-DEP-10; every step is replayed on
 //! `bitwrk_protocol::ledger::Ledger`.
 //!
-//! * [`model`]: the reference model (accounts, totals, deposits records);
+//! * [`model`]: the reference model (accounts, totals, deposit records);
 //! * [`replay`]: runs a scenario on the model and on the crate, compares
 //!   them step by step and writes the case;
 //! * [`movements`] and [`deposits`]: the case tables (sections 13 and 14.1).
