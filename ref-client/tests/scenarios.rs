@@ -15,9 +15,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 use support::market::{
-    Market, PAID, REFUNDED, activities, advance, assert_balances, balances, grant, tx, tx_of,
-    wait_for, wait_tx,
+    Market, PAID, REFUNDED, activities, advance, assert_balances, balances, grant, proxy_dropping,
+    start_seller, tx, tx_of, wait_for, wait_tx,
 };
+use support::worker::fund;
 use support::worker::{Mode, start_worker, start_worker_with, transform};
 use support::{Client, Resp, get, request};
 
@@ -453,4 +454,52 @@ fn tx_of_last(client: SocketAddr) -> String {
         .and_then(|a| a["Info"]["TxId"].as_str().map(str::to_owned))
         .filter(|t| !t.is_empty())
         .expect("the newest buy has a transaction")
+}
+
+#[test]
+fn buyer_stopped_in_unverified_accepts_after_its_restart_and_keeps_its_result() {
+    // The buyer reaches the server through a proxy that loses every
+    // acceptresult, so its transaction stays in UNVERIFIED.
+    let srv = conformance::target::start_reference(&[]).expect("reference server");
+    let (via_proxy, dropped) = proxy_dropping(&srv.url, "acceptresult");
+    let (buyer_home, seller_home) = (tempfile::tempdir().expect("home"), tempfile::tempdir().expect("home"));
+    let buyer = Client::start(buyer_home.path(), &via_proxy, &[]);
+    let (seller, _) = start_seller(seller_home.path(), &srv.url);
+    fund(&srv.url, &buyer.address);
+    grant(seller.addr, "SELL", ARTICLE, "mBTC 1");
+    // BW-CLIENT-33: a buy mandate, to be found again after the restart.
+    grant(buyer.addr, "BUY", ARTICLE, "mBTC 1");
+    let _jobs = start_worker(seller.addr, ARTICLE, "w1");
+    let work = work_of(10_000, 6);
+    let r = buy(buyer.addr, &work);
+    assert_eq!(r.status, 303, "{}", r.text());
+    let location = r.header("Location").expect("Location").to_owned();
+    dropped
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the buyer tried to accept");
+    let id = tx_of(buyer.addr, "BUY");
+    let t = tx(&srv.url, &id);
+    assert_eq!((t["Phase"].as_str(), t["State"].as_i64()), (Some("UNVERIFIED"), Some(0)));
+    buyer.kill();
+
+    // The restarted buyer (straight to the server) accepts: the seller is
+    // paid now, as it would be at the timeout (BW-TX-11, BW-CLIENT-31).
+    let buyer = Client::start(buyer_home.path(), &srv.url, &[]);
+    wait_tx(&srv.url, &id, "FINISHED", true);
+    let rec = ended(buyer.addr, "BUY");
+    assert_eq!(rec["Info"]["Phase"], "FINISHED", "{rec}");
+    let text = rec["Info"]["Info"].as_str().unwrap_or("");
+    assert!(text.contains("acceptresult") && text.contains("paid"), "{rec}");
+    wait_for("the payment", Duration::from_secs(20), || {
+        (balances(&srv.url, &seller.address).0 == "mBTC 1").then_some(())
+    });
+    assert_eq!(
+        balances(&srv.url, &buyer.address),
+        ("mBTC 8.97".to_owned(), "BTC 0".to_owned())
+    );
+    // DEP-504, BW-CLIENT-34: the result, never fetched before, is served.
+    assert_eq!(get(buyer.addr, &location).body, transform(&work));
+    let mandates = get(buyer.addr, "/mandates").json();
+    assert_eq!(mandates[0]["Info"]["Type"], 0, "{mandates}");
+    assert_eq!(mandates[0]["Info"]["Article"], ARTICLE);
 }

@@ -199,3 +199,83 @@ pub fn assert_balances(got: ((String, String), (String, String)), want: ((&str, 
     );
     assert_eq!(got_ref, want, "balances (buyer, seller) {what}");
 }
+
+/// A loopback proxy in front of the server at `server_url` that forwards
+/// every request except those whose body contains `drop`, which it
+/// answers by closing the connection (a lost answer). Returns the proxy's
+/// URL and a channel that gets a message per dropped request.
+pub fn proxy_dropping(server_url: &str, drop: &'static str) -> (String, std::sync::mpsc::Receiver<()>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("proxy listens");
+    let url = format!("http://{}/", listener.local_addr().expect("addr"));
+    let upstream = server_addr(server_url);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let mut r = BufReader::new(stream.try_clone().expect("clone"));
+                let mut line = String::new();
+                if r.read_line(&mut line).is_err() {
+                    return;
+                }
+                let mut parts = line.split_whitespace();
+                let (method, target) = (
+                    parts.next().unwrap_or("GET").to_owned(),
+                    parts.next().unwrap_or("/").to_owned(),
+                );
+                let mut headers = Vec::new();
+                let mut len = 0usize;
+                loop {
+                    let mut h = String::new();
+                    if r.read_line(&mut h).is_err() {
+                        return;
+                    }
+                    let h = h.trim_end();
+                    if h.is_empty() {
+                        break;
+                    }
+                    if let Some((k, v)) = h.split_once(':') {
+                        let (k, v) = (k.trim().to_owned(), v.trim().to_owned());
+                        if k.eq_ignore_ascii_case("content-length") {
+                            len = v.parse().unwrap_or(0);
+                        } else if !k.eq_ignore_ascii_case("host")
+                            && !k.eq_ignore_ascii_case("connection")
+                        {
+                            headers.push((k, v));
+                        }
+                    }
+                }
+                let mut body = vec![0; len];
+                if r.read_exact(&mut body).is_err() {
+                    return;
+                }
+                if String::from_utf8_lossy(&body).contains(drop) {
+                    let _ = tx.send(());
+                    return;
+                }
+                let hs: Vec<(&str, &str)> = headers
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                let resp = request(upstream, &method, &target, &hs, &body);
+                let mut out = format!("HTTP/1.1 {} X\r\n", resp.status);
+                for (k, v) in &resp.headers {
+                    let skip = ["content-length", "transfer-encoding", "connection"];
+                    if !skip.iter().any(|s| k.eq_ignore_ascii_case(s)) {
+                        out.push_str(&format!("{k}: {v}\r\n"));
+                    }
+                }
+                out.push_str(&format!(
+                    "Content-Length: {}\r\nConnection: close\r\n\r\n",
+                    resp.body.len()
+                ));
+                let mut w = stream;
+                let _ = w.write_all(out.as_bytes());
+                let _ = w.write_all(&resp.body);
+            });
+        }
+    });
+    (url, rx)
+}
