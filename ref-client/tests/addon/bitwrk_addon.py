@@ -4,13 +4,14 @@ towards a BitWrk client, as described in the reference notes on BitWrk
 0.7's client, section 11. Python 3 standard library only.
 
   bitwrk_addon.py buy    --client HOST:PORT --article A --blend FILE
-                         [--save-work FILE] [--out FILE]
+                         [--price MONEY] [--save-work FILE] [--out FILE]
   bitwrk_addon.py worker --client HOST:PORT --article A [--fail]
 
 `buy` probes the client (/id, then /version on the same connection), builds
 a tile's work (the add-on's tagged stream with the .blend as the last
 record), POSTs it to /buy/<article> with chunked transfer encoding and no
-Content-Type, follows the 303 to /file/<sha256> and checks that the bytes
+Content-Type (and, unlike the add-on, with ?price= when --price is given,
+so that no buy mandate is needed), follows the 303 to /file/<sha256> and checks that the bytes
 it gets hash to that name. Exit status 0 on success, 1 with a message on
 stderr otherwise.
 
@@ -122,6 +123,8 @@ def buy(args):
             f.write(work)
     conn = http.client.HTTPConnection(host, port, timeout=600)
     path = "/buy/" + args.article
+    if args.price:
+        path += "?price=" + urllib.parse.quote(args.price)
     conn.putrequest("POST", path, skip_accept_encoding=True)
     conn.putheader("Transfer-Encoding", "chunked")
     conn.endheaders()
@@ -267,6 +270,7 @@ def main():
     b.add_argument("--client", default="localhost:8081")
     b.add_argument("--article", required=True)
     b.add_argument("--blend", required=True)
+    b.add_argument("--price")
     b.add_argument("--save-work")
     b.add_argument("--out")
     w = sub.add_parser("worker")
