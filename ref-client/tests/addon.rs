@@ -134,9 +134,16 @@ fn blender_addon_buys_from_a_blender_worker() {
         String::from_utf8_lossy(&out.stderr)
     );
     let work = std::fs::read(&work_file).expect("work");
-    assert!(work.ends_with(&blend), "the .blend is the work's last record");
+    assert!(
+        work.ends_with(&blend),
+        "the .blend is the work's last record"
+    );
     let result = std::fs::read(&out_file).expect("result");
-    assert_eq!(result, transform(&work), "the worker's result reached the add-on");
+    assert_eq!(
+        result,
+        transform(&work),
+        "the worker's result reached the add-on"
+    );
     let hash = bitwrk_protocol::hash::sha256(&result).to_string();
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),

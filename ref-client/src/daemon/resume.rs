@@ -20,9 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bitwrk_protocol::bid::BidState;
-use bitwrk_protocol::client::{
-    ActivityKey, Answer, Method, RequestId, RequestKind, ServerRequest,
-};
+use bitwrk_protocol::client::{ActivityKey, Answer, Method, RequestId, RequestKind, ServerRequest};
 use bitwrk_protocol::tx::document::sign_tx_form;
 use bitwrk_protocol::tx::{Phase, TxState};
 

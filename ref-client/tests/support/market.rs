@@ -185,14 +185,17 @@ impl Market {
 
 /// The balances after a trade at `mBTC 1` (fee 3 %) from `mBTC 10`:
 /// the seller paid.
-pub const PAID: ((&str, &str), (&str, &str)) =
-    (("mBTC 8.97", "BTC 0"), ("mBTC 1", "BTC 0"));
+pub const PAID: ((&str, &str), (&str, &str)) = (("mBTC 8.97", "BTC 0"), ("mBTC 1", "BTC 0"));
 
 /// The balances when the buyer was refunded.
 pub const REFUNDED: ((&str, &str), (&str, &str)) = (("mBTC 10", "BTC 0"), ("BTC 0", "BTC 0"));
 
 /// Compares balances with one of [`PAID`] and [`REFUNDED`].
-pub fn assert_balances(got: ((String, String), (String, String)), want: ((&str, &str), (&str, &str)), what: &str) {
+pub fn assert_balances(
+    got: ((String, String), (String, String)),
+    want: ((&str, &str), (&str, &str)),
+    what: &str,
+) {
     let got_ref = (
         (got.0.0.as_str(), got.0.1.as_str()),
         (got.1.0.as_str(), got.1.1.as_str()),
@@ -204,7 +207,10 @@ pub fn assert_balances(got: ((String, String), (String, String)), want: ((&str, 
 /// every request except those whose body contains `drop`, which it
 /// answers by closing the connection (a lost answer). Returns the proxy's
 /// URL and a channel that gets a message per dropped request.
-pub fn proxy_dropping(server_url: &str, drop: &'static str) -> (String, std::sync::mpsc::Receiver<()>) {
+pub fn proxy_dropping(
+    server_url: &str,
+    drop: &'static str,
+) -> (String, std::sync::mpsc::Receiver<()>) {
     use std::io::{BufRead, BufReader, Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("proxy listens");
     let url = format!("http://{}/", listener.local_addr().expect("addr"));
