@@ -15,10 +15,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 use support::market::{
-    Market, PAID, REFUNDED, activities, advance, assert_balances, balances, grant, proxy_dropping,
-    start_seller, tx, tx_of, wait_for, wait_tx,
+    Market, PAID, ProxyRules, REFUNDED, activities, advance, assert_balances, balances, grant, tx,
+    tx_of, wait_for, wait_tx,
 };
-use support::worker::fund;
 use support::worker::{Mode, start_worker, start_worker_with, transform};
 use support::{Client, Resp, get, request};
 
@@ -302,86 +301,129 @@ fn multipart(parts: &[(&str, &[u8])]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-#[test]
-fn hostile_requests_at_the_seller_endpoint_change_nothing() {
-    let (go, hold) = mpsc::channel();
-    let (m, jobs) = market(Mode::Hold(hold));
-    let work = work_of(30_000, 4);
-    let answer = buy_in_background(m.buyer.addr, work.clone());
-    assert_eq!(
-        jobs.recv_timeout(Duration::from_secs(20)).expect("pushed"),
-        work
-    );
-    let id = tx_of(m.seller.addr, "SELL");
-    // The worker URL and, once WORKING, the buyer's secret are public.
-    let before = wait_tx(&m.srv.url, &id, "WORKING", false);
-    let url = before["WorkerURL"].as_str().expect("worker URL").to_owned();
-    let published = before["BuyerSecret"].as_str().expect("secret").to_owned();
-    let rest = url.strip_prefix("http://").expect("http URL");
-    let (host, path) = rest.split_at(rest.find('/').expect("path"));
-    let ep: SocketAddr = host.parse().expect("endpoint address");
-    assert_eq!(ep.port(), m.ext);
-    let hash = "ab".repeat(32);
-    let (ct, wrong_secret) =
-        multipart(&[("work", &work), ("buyersecret", "cd".repeat(32).as_bytes())]);
-    let (_, bad_secret) = multipart(&[("work", &work), ("buyersecret", b"zz")]);
-    let (_, replay) = multipart(&[
-        ("work", b"other work"),
-        ("buyersecret", published.as_bytes()),
-    ]);
-    let (_, replay_same) = multipart(&[("work", &work), ("buyersecret", published.as_bytes())]);
-    let (_, no_secret) = multipart(&[("work", &work)]);
-    let form = "application/x-www-form-urlencoded";
-    let receipt = format!("encresulthash={hash}&encresulthashsig=SGVsbG8%3D");
-    // (method, content type, body); all sent to the endpoint's path.
-    let attacks: Vec<(&str, &str, Vec<u8>)> = vec![
-        // Malformed: no multipart, broken multipart.
-        ("POST", "text/plain", b"hello".to_vec()),
-        ("POST", &ct, b"--h0st1le\r\ngarbage".to_vec()),
-        // Without the buyer's proof (BW-C2C-29): a wrong, a malformed and
-        // no secret.
-        ("POST", &ct, wrong_secret),
-        ("POST", &ct, bad_secret),
-        ("POST", &ct, no_secret),
-        // Replays with the secret the seller published: the work is in.
-        ("POST", &ct, replay),
-        ("POST", &ct, replay_same),
-        // A receipt the buyer did not sign (DEP-455).
-        ("POST", form, receipt.into_bytes()),
-        ("GET", "", Vec::new()),
-    ];
-    for (method, content_type, body) in &attacks {
+/// Sends each of `attacks` (method, content type, body) to the endpoint
+/// `ep` at `path` and checks that it is refused and that the transaction
+/// `id` stays as `before` (BW-C2C-30).
+fn assert_refused(
+    srv: &str,
+    id: &str,
+    before: &Value,
+    ep: SocketAddr,
+    path: &str,
+    attacks: &[(&str, &str, Vec<u8>)],
+) {
+    for (method, content_type, body) in attacks {
         let headers: Vec<(&str, &str)> = if content_type.is_empty() {
             Vec::new()
         } else {
             vec![("Content-Type", content_type)]
         };
         let r = request(ep, method, path, &headers, body);
-        eprintln!("{method} {content_type}: {} {}", r.status, r.text());
+        eprintln!(
+            "{} {method} {content_type}: {} {}",
+            before["Phase"],
+            r.status,
+            r.text()
+        );
         assert!(
             r.status >= 400,
             "{method} {content_type} must be refused, got {} {}",
             r.status,
             r.text()
         );
-        // BW-C2C-30: a refused request changes nothing, the endpoint stays.
-        let now = tx(&m.srv.url, &id);
+        let now = tx(srv, id);
         assert_eq!(
-            now["Revision"], before["Revision"],
+            (&now["Revision"], &now["State"]),
+            (&before["Revision"], &before["State"]),
             "{method} {content_type} changed the transaction"
         );
-        assert_eq!(now["State"], 0);
     }
-    assert_eq!(
-        request(ep, "POST", "/00000000", &[("Content-Type", form)], b"x").status,
-        404,
-        "an unknown endpoint"
-    );
     assert_eq!(
         request(ep, "OPTIONS", path, &[], b"").status,
         200,
         "still open"
     );
+}
+
+#[test]
+fn hostile_requests_at_the_seller_endpoint_change_nothing() {
+    // The buyer's requests to the server are held once it has sent its
+    // work hash, so the sale waits in TRANSMITTING for the buyer's work
+    // while its worker URL is public.
+    let (go, hold) = mpsc::channel();
+    let (m, proxy) = Market::start_proxied(Some(ProxyRules {
+        hold_after: Some("workhash"),
+        ..ProxyRules::default()
+    }));
+    let proxy = proxy.expect("proxy");
+    grant(m.seller.addr, "SELL", ARTICLE, "mBTC 1");
+    let jobs = start_worker_with(m.seller.addr, ARTICLE, "w1", Mode::Hold(hold));
+    let work = work_of(30_000, 4);
+    let answer = buy_in_background(m.buyer.addr, work.clone());
+    proxy
+        .holding
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the buyer established");
+    let id = tx_of(m.seller.addr, "SELL");
+    let before = wait_tx(&m.srv.url, &id, "TRANSMITTING", false);
+    let url = before["WorkerURL"].as_str().expect("worker URL").to_owned();
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = rest.split_at(rest.find('/').expect("path"));
+    let ep: SocketAddr = host.parse().expect("endpoint address");
+    assert_eq!(ep.port(), m.ext);
+    let (ct, wrong_secret) =
+        multipart(&[("work", &work), ("buyersecret", "cd".repeat(32).as_bytes())]);
+    let (_, bad_secret) = multipart(&[("work", &work), ("buyersecret", b"zz")]);
+    let (_, no_secret) = multipart(&[("work", &work)]);
+    let form = "application/x-www-form-urlencoded";
+    let receipt = format!(
+        "encresulthash={}&encresulthashsig=SGVsbG8%3D",
+        "ab".repeat(32)
+    );
+    // Before the buyer's work: malformed requests, and work without the
+    // buyer's proof (BW-C2C-29): a wrong, a malformed and no secret; a
+    // receipt the buyer did not sign (DEP-455).
+    let early: Vec<(&str, &str, Vec<u8>)> = vec![
+        ("POST", "text/plain", b"hello".to_vec()),
+        ("POST", &ct, b"--h0st1le\r\ngarbage".to_vec()),
+        ("POST", &ct, wrong_secret),
+        ("POST", &ct, bad_secret),
+        ("POST", &ct, no_secret),
+        ("POST", form, receipt.clone().into_bytes()),
+        ("GET", "", Vec::new()),
+    ];
+    assert_refused(&m.srv.url, &id, &before, ep, path, &early);
+    assert_eq!(
+        request(ep, "POST", "/00000000", &[("Content-Type", form)], b"x").status,
+        404,
+        "an unknown endpoint"
+    );
+    assert!(
+        jobs.try_recv().is_err(),
+        "no hostile work reached the worker"
+    );
+
+    // The buyer goes on; while the worker works, the buyer's secret is
+    // public too: replays with it are refused (the work is in).
+    proxy.release();
+    assert_eq!(
+        jobs.recv_timeout(Duration::from_secs(20)).expect("pushed"),
+        work,
+        "the worker got the buyer's work, not a hostile one"
+    );
+    let before = wait_tx(&m.srv.url, &id, "WORKING", false);
+    let published = before["BuyerSecret"].as_str().expect("secret").to_owned();
+    let (_, replay) = multipart(&[
+        ("work", b"other work"),
+        ("buyersecret", published.as_bytes()),
+    ]);
+    let (_, replay_same) = multipart(&[("work", &work), ("buyersecret", published.as_bytes())]);
+    let late: Vec<(&str, &str, Vec<u8>)> = vec![
+        ("POST", &ct, replay),
+        ("POST", &ct, replay_same),
+        ("POST", form, receipt.into_bytes()),
+    ];
+    assert_refused(&m.srv.url, &id, &before, ep, path, &late);
 
     // The sale completes normally.
     go.send(()).expect("release the worker");
@@ -394,9 +436,8 @@ fn hostile_requests_at_the_seller_endpoint_change_nothing() {
     let location = format!("/file/{}", bitwrk_protocol::hash::sha256(&expected));
     assert_eq!(get(m.buyer.addr, &location).body, expected);
     wait_tx(&m.srv.url, &id, "FINISHED", true);
-    assert_eq!(
-        jobs.try_recv().ok(),
-        None,
+    assert!(
+        jobs.try_recv().is_err(),
         "the hostile requests reached no worker"
     );
     wait_for("the payment", Duration::from_secs(20), || {
@@ -496,15 +537,18 @@ fn tx_of_last(client: SocketAddr) -> String {
 fn buyer_stopped_in_unverified_accepts_after_its_restart_and_keeps_its_result() {
     // The buyer reaches the server through a proxy that loses every
     // acceptresult, so its transaction stays in UNVERIFIED.
-    let srv = conformance::target::start_reference(&[]).expect("reference server");
-    let (via_proxy, dropped) = proxy_dropping(&srv.url, "acceptresult");
-    let (buyer_home, seller_home) = (
-        tempfile::tempdir().expect("home"),
-        tempfile::tempdir().expect("home"),
-    );
-    let buyer = Client::start(buyer_home.path(), &via_proxy, &[]);
-    let (seller, _) = start_seller(seller_home.path(), &srv.url);
-    fund(&srv.url, &buyer.address);
+    let (m, proxy) = Market::start_proxied(Some(ProxyRules {
+        drop: Some("acceptresult"),
+        ..ProxyRules::default()
+    }));
+    let dropped = proxy.expect("proxy").dropped;
+    let Market {
+        srv,
+        buyer_home,
+        buyer,
+        seller,
+        ..
+    } = m;
     grant(seller.addr, "SELL", ARTICLE, "mBTC 1");
     // BW-CLIENT-33: a buy mandate, to be found again after the restart.
     grant(buyer.addr, "BUY", ARTICLE, "mBTC 1");

@@ -2,7 +2,8 @@
 //! buying client daemon, mandates, and what the server says about
 //! transactions and accounts (its public JSON).
 
-use std::net::SocketAddr;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -158,20 +159,29 @@ pub struct Market {
 impl Market {
     /// Starts the server and both clients; the buyer gets `mBTC 10`.
     pub fn start() -> Market {
+        Market::start_proxied(None).0
+    }
+
+    /// [`Market::start`], the buyer reaching the server through a
+    /// [`Proxy`] with `rules` when given.
+    pub fn start_proxied(rules: Option<ProxyRules>) -> (Market, Option<Proxy>) {
         let srv = conformance::target::start_reference(&[]).expect("reference server");
         let buyer_home = tempfile::tempdir().expect("home");
         let seller_home = tempfile::tempdir().expect("home");
-        let buyer = Client::start(buyer_home.path(), &srv.url, &[]);
+        let proxy = rules.map(|r| proxy(&srv.url, r));
+        let buyer_url = proxy.as_ref().map_or(srv.url.as_str(), |p| p.url.as_str());
+        let buyer = Client::start(buyer_home.path(), buyer_url, &[]);
         let (seller, ext) = start_seller(seller_home.path(), &srv.url);
         fund(&srv.url, &buyer.address);
-        Market {
+        let m = Market {
             srv,
             buyer_home,
             seller_home,
             buyer,
             seller,
             ext,
-        }
+        };
+        (m, proxy)
     }
 
     /// The buyer's and the seller's balances.
@@ -203,62 +213,142 @@ pub fn assert_balances(
     assert_eq!(got_ref, want, "balances (buyer, seller) {what}");
 }
 
-/// A loopback proxy in front of the server at `server_url` that forwards
-/// every request except those whose body contains `drop`, which it
-/// answers by closing the connection (a lost answer). Returns the proxy's
-/// URL and a channel that gets a message per dropped request.
-pub fn proxy_dropping(
-    server_url: &str,
-    drop: &'static str,
-) -> (String, std::sync::mpsc::Receiver<()>) {
-    use std::io::{BufRead, BufReader, Read, Write};
+/// What a [`Proxy`] does besides forwarding.
+#[derive(Default, Clone, Copy)]
+pub struct ProxyRules {
+    /// A request whose body contains this is answered by closing the
+    /// connection (a lost answer).
+    pub drop: Option<&'static str>,
+    /// Once a request whose body contains this was forwarded, later
+    /// requests wait until [`Proxy::release`].
+    pub hold_after: Option<&'static str>,
+}
+
+/// A loopback proxy in front of the server (for one client's requests).
+pub struct Proxy {
+    /// `http://127.0.0.1:<port>/`.
+    pub url: String,
+    /// A message per dropped request.
+    pub dropped: std::sync::mpsc::Receiver<()>,
+    /// A message when the hold begins.
+    pub holding: std::sync::mpsc::Receiver<()>,
+    gate: std::sync::Arc<(std::sync::Mutex<Gate>, std::sync::Condvar)>,
+}
+
+#[derive(Default)]
+struct Gate {
+    closed: bool,
+    released: bool,
+}
+
+impl Proxy {
+    /// Ends the hold: waiting and later requests are forwarded.
+    pub fn release(&self) {
+        let (lock, cv) = &*self.gate;
+        let mut g = lock.lock().unwrap_or_else(|p| p.into_inner());
+        g.released = true;
+        cv.notify_all();
+    }
+}
+
+/// A request the proxy forwards.
+struct Forwarded {
+    method: String,
+    target: String,
+    /// Without `Host`, `Connection` and `Content-Length`.
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+/// Reads one request.
+fn read_request(r: &mut BufReader<TcpStream>) -> Option<Forwarded> {
+    let mut line = String::new();
+    r.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let (method, target) = (parts.next()?.to_owned(), parts.next()?.to_owned());
+    let mut headers = Vec::new();
+    let mut len = 0usize;
+    loop {
+        let mut h = String::new();
+        r.read_line(&mut h).ok()?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        let (k, v) = h.split_once(':')?;
+        let (k, v) = (k.trim().to_owned(), v.trim().to_owned());
+        if k.eq_ignore_ascii_case("content-length") {
+            len = v.parse().ok()?;
+        } else if !k.eq_ignore_ascii_case("host") && !k.eq_ignore_ascii_case("connection") {
+            headers.push((k, v));
+        }
+    }
+    let mut body = vec![0; len];
+    r.read_exact(&mut body).ok()?;
+    Some(Forwarded {
+        method,
+        target,
+        headers,
+        body,
+    })
+}
+
+/// Writes `resp` as an answer with a `Content-Length`.
+fn write_response(mut w: TcpStream, resp: &Resp) {
+    let mut out = format!("HTTP/1.1 {} X\r\n", resp.status);
+    for (k, v) in &resp.headers {
+        let skip = ["content-length", "transfer-encoding", "connection"];
+        if !skip.iter().any(|s| k.eq_ignore_ascii_case(s)) {
+            out.push_str(&format!("{k}: {v}\r\n"));
+        }
+    }
+    out.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        resp.body.len()
+    ));
+    let _ = w.write_all(out.as_bytes());
+    let _ = w.write_all(&resp.body);
+}
+
+/// Starts a [`Proxy`] in front of the server at `server_url`.
+pub fn proxy(server_url: &str, rules: ProxyRules) -> Proxy {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("proxy listens");
     let url = format!("http://{}/", listener.local_addr().expect("addr"));
     let upstream = server_addr(server_url);
-    let (tx, rx) = std::sync::mpsc::channel();
+    let (drop_tx, dropped) = std::sync::mpsc::channel();
+    let (hold_tx, holding) = std::sync::mpsc::channel();
+    let gate = std::sync::Arc::new((
+        std::sync::Mutex::new(Gate::default()),
+        std::sync::Condvar::new(),
+    ));
+    let shared = gate.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(stream) = stream else { return };
-            let tx = tx.clone();
+            let (drop_tx, hold_tx, gate) = (drop_tx.clone(), hold_tx.clone(), shared.clone());
             std::thread::spawn(move || {
-                let mut r = BufReader::new(stream.try_clone().expect("clone"));
-                let mut line = String::new();
-                if r.read_line(&mut line).is_err() {
+                let Ok(read_half) = stream.try_clone() else {
                     return;
-                }
-                let mut parts = line.split_whitespace();
-                let (method, target) = (
-                    parts.next().unwrap_or("GET").to_owned(),
-                    parts.next().unwrap_or("/").to_owned(),
-                );
-                let mut headers = Vec::new();
-                let mut len = 0usize;
-                loop {
-                    let mut h = String::new();
-                    if r.read_line(&mut h).is_err() {
-                        return;
-                    }
-                    let h = h.trim_end();
-                    if h.is_empty() {
-                        break;
-                    }
-                    if let Some((k, v)) = h.split_once(':') {
-                        let (k, v) = (k.trim().to_owned(), v.trim().to_owned());
-                        if k.eq_ignore_ascii_case("content-length") {
-                            len = v.parse().unwrap_or(0);
-                        } else if !k.eq_ignore_ascii_case("host")
-                            && !k.eq_ignore_ascii_case("connection")
-                        {
-                            headers.push((k, v));
-                        }
-                    }
-                }
-                let mut body = vec![0; len];
-                if r.read_exact(&mut body).is_err() {
+                };
+                let Some(Forwarded {
+                    method,
+                    target,
+                    headers,
+                    body,
+                }) = read_request(&mut BufReader::new(read_half))
+                else {
                     return;
+                };
+                {
+                    let (lock, cv) = &*gate;
+                    let mut g = lock.lock().unwrap_or_else(|p| p.into_inner());
+                    while g.closed && !g.released {
+                        g = cv.wait(g).unwrap_or_else(|p| p.into_inner());
+                    }
                 }
-                if String::from_utf8_lossy(&body).contains(drop) {
-                    let _ = tx.send(());
+                let text = String::from_utf8_lossy(&body).into_owned();
+                if rules.drop.is_some_and(|d| text.contains(d)) {
+                    let _ = drop_tx.send(());
                     return;
                 }
                 let hs: Vec<(&str, &str)> = headers
@@ -266,22 +356,22 @@ pub fn proxy_dropping(
                     .map(|(k, v)| (k.as_str(), v.as_str()))
                     .collect();
                 let resp = request(upstream, &method, &target, &hs, &body);
-                let mut out = format!("HTTP/1.1 {} X\r\n", resp.status);
-                for (k, v) in &resp.headers {
-                    let skip = ["content-length", "transfer-encoding", "connection"];
-                    if !skip.iter().any(|s| k.eq_ignore_ascii_case(s)) {
-                        out.push_str(&format!("{k}: {v}\r\n"));
+                if rules.hold_after.is_some_and(|h| text.contains(h)) {
+                    let (lock, _) = &*gate;
+                    let mut g = lock.lock().unwrap_or_else(|p| p.into_inner());
+                    if !g.closed {
+                        g.closed = true;
+                        let _ = hold_tx.send(());
                     }
                 }
-                out.push_str(&format!(
-                    "Content-Length: {}\r\nConnection: close\r\n\r\n",
-                    resp.body.len()
-                ));
-                let mut w = stream;
-                let _ = w.write_all(out.as_bytes());
-                let _ = w.write_all(&resp.body);
+                write_response(stream, &resp);
             });
         }
     });
-    (url, rx)
+    Proxy {
+        url,
+        dropped,
+        holding,
+        gate,
+    }
 }
