@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 use support::market::{
-    Market, PAID, ProxyRules, REFUNDED, activities, advance, assert_balances, balances, grant, tx,
-    tx_of, wait_for, wait_tx,
+    Market, PAID, ProxyRules, REFUNDED, activities, advance, assert_balances, balances, grant,
+    start_seller, tx, tx_of, wait_for, wait_tx,
 };
 use support::worker::{Mode, start_worker, start_worker_with, transform};
 use support::{Client, Resp, get, request};
@@ -252,12 +252,7 @@ fn seller_killed_during_the_transfer_fails_the_buy_and_its_restart_refunds_the_b
     // BW-CLIENT-32: the restarted seller cannot serve the transaction any
     // more (its endpoint and result key are gone) and rejects the work,
     // which refunds the buyer now rather than at the timeout.
-    let ext = support::free_port().to_string();
-    let seller = Client::start(
-        seller_home.path(),
-        &srv.url,
-        &support::market::seller_flags(&ext),
-    );
+    let (seller, _) = start_seller(seller_home.path(), &srv.url);
     let t = wait_tx(&srv.url, &id, "WORK_DISPUTED", true);
     assert!(t["ResultDecryptionKey"].is_null());
     assert_eq!(
@@ -595,5 +590,49 @@ fn buyer_stopped_in_unverified_accepts_after_its_restart_and_keeps_its_result() 
         (&m["Type"], &m["Article"], &m["Price"], &m["TradesLeft"]),
         (&0.into(), &ARTICLE.into(), &"mBTC 1".into(), &20.into()),
         "{mandates}"
+    );
+}
+
+#[test]
+fn seller_stopped_with_an_open_bid_follows_it_until_it_expires() {
+    let m = Market::start();
+    grant(m.seller.addr, "SELL", ARTICLE, "mBTC 1");
+    let _jobs = start_worker(m.seller.addr, ARTICLE, "w1");
+    let bid = wait_for("the worker's sell bid", Duration::from_secs(20), || {
+        activities(m.seller.addr, "SELL")
+            .into_iter()
+            .find(|a| a["Info"]["Phase"] == "PLACED")
+    });
+    let bid_id = bid["Info"]["BidId"].as_str().expect("bid id").to_owned();
+    let Market {
+        srv,
+        seller_home,
+        seller,
+        ..
+    } = m;
+    seller.kill();
+    // BW-CLIENT-30: the record of a trade with a bid is followed; no
+    // worker is registered with the new process, so it sells nothing new.
+    let (seller, _) = start_seller(seller_home.path(), &srv.url);
+    let rec = &activities(seller.addr, "SELL")[0];
+    assert_eq!(rec["Info"]["BidId"], bid_id.as_str());
+    assert_eq!(rec["Info"]["Alive"], true, "followed: {rec}");
+    // The bid's lifetime (120 s) passes on the server.
+    advance(&srv.url, 121_000);
+    let bid_json = support::market::server_json(&srv.url, &format!("/bid/{bid_id}"));
+    assert_eq!(bid_json["State"], 3, "expired: {bid_json}");
+    let rec = ended(seller.addr, "SELL");
+    assert_eq!(rec["Info"]["Phase"], "EXPIRED", "{rec}");
+    assert!(
+        rec["Info"]["Info"]
+            .as_str()
+            .unwrap_or("")
+            .contains("expired"),
+        "{rec}"
+    );
+    assert_eq!(
+        activities(seller.addr, "SELL").len(),
+        1,
+        "nothing new was sold"
     );
 }
