@@ -17,22 +17,19 @@
 //! transaction without paying, and the timeouts of §12 settle the rest.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bitwrk_protocol::bid::BidState;
-use bitwrk_protocol::client::{ActivityKey, Answer, Method, RequestId, RequestKind, ServerRequest};
+use bitwrk_protocol::client::backoff::Backoff;
+use bitwrk_protocol::client::{
+    ActivityKey, Answer, ClientConfig, Method, RequestId, RequestKind, ServerRequest,
+};
 use bitwrk_protocol::tx::document::sign_tx_form;
 use bitwrk_protocol::tx::{Phase, TxState};
 
 use super::Daemon;
 use super::error::DaemonError;
 use super::records::{ActivityEntry, ActivityInfo};
-
-/// BW-CLIENT-9's backoff: 0.5 s doubling to 8 s.
-const POLL_INITIAL: Duration = Duration::from_millis(500);
-const POLL_MAX: Duration = Duration::from_secs(8);
-/// BW-CLIENT-13's patience.
-const PATIENCE: Duration = Duration::from_secs(5 * 60);
 
 /// The text of a record while it is followed.
 pub const FOLLOWING: &str =
@@ -94,13 +91,16 @@ async fn follow_one(
     mut f: Followed,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    let mut delay = POLL_INITIAL;
+    // The trading core's polling: BW-CLIENT-9's backoff, BW-CLIENT-13's
+    // patience.
+    let config = ClientConfig::default();
+    let mut backoff = Backoff::new(config.poll_initial, config.poll_max);
     let mut last_success = Instant::now();
     loop {
         let before = f.info.clone();
         match step(&daemon, &mut f).await {
             Ok(()) => last_success = Instant::now(),
-            Err(reason) if last_success.elapsed() >= PATIENCE => {
+            Err(reason) if last_success.elapsed() >= config.patience => {
                 f.info.alive = false;
                 f.info.info = format!(
                     "interrupted: the client stopped during the trade, and the server could not be asked how it ended: {reason}"
@@ -109,13 +109,13 @@ async fn follow_one(
             Err(reason) => tracing::debug!(key = f.key, %reason, "following a trade"),
         }
         if f.info != before {
-            delay = POLL_INITIAL;
+            backoff.reset();
             if let Err(e) = daemon.save_activity(f.key, &f.info) {
                 tracing::warn!(error = %e, "cannot save a followed trade");
             }
-        } else {
-            delay = (delay * 2).min(POLL_MAX);
         }
+        let delay = backoff.delay();
+        backoff.next_after(daemon.now());
         if !f.info.alive {
             return;
         }
