@@ -230,6 +230,7 @@ fn seller_killed_during_the_transfer_fails_the_buy_and_its_restart_refunds_the_b
         .recv_timeout(Duration::from_secs(30))
         .expect("the buy answers")
         .expect("the buy's connection stays up");
+    eprintln!("the interrupted buy answered {status} {text}");
     assert_eq!(status, 500, "{text}");
     assert!(
         text.contains("client.transfer-failed"),
