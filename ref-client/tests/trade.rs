@@ -81,14 +81,16 @@ fn buy_and_sell_between_two_clients_with_a_worker() {
     assert!(buyer.terminate());
     let buyer = Client::start(buyer_home.path(), &srv.url, &[]);
     assert_eq!(get(buyer.addr, &location).body, expected);
-    let acts = get(buyer.addr, "/activities").json();
-    assert!(
+    // A buy stopped before its transaction retired is followed on the
+    // server until it is settled (BW-CLIENT-30, BW-CLIENT-31).
+    support::market::wait_for("the buy to be settled", Duration::from_secs(20), || {
+        let acts = get(buyer.addr, "/activities").json();
         acts.as_array()
             .expect("array")
             .iter()
-            .all(|a| a["Info"]["Alive"] == false),
-        "nothing is alive after a restart: {acts}"
-    );
+            .all(|a| a["Info"]["Alive"] == false && a["Info"]["Phase"] == "FINISHED")
+            .then_some(())
+    });
     let sells = get(seller.addr, "/activities").json();
     assert!(
         sells

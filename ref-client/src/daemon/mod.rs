@@ -13,6 +13,7 @@ pub mod http_util;
 pub mod local;
 pub mod records;
 pub mod relay;
+pub mod resume;
 pub mod sell;
 pub mod server_api;
 pub mod store;
@@ -288,7 +289,7 @@ async fn serve(args: RunArgs, home: Option<&OsStr>) -> Result<(), String> {
         endpoints: Arc::new(Endpoints::default()),
         ext_prefix: RwLock::new(None),
     });
-    trade::recover(&daemon).map_err(|e| fail(&e))?;
+    let followed = trade::recover(&daemon).map_err(|e| fail(&e))?;
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
@@ -359,6 +360,11 @@ async fn serve(args: RunArgs, home: Option<&OsStr>) -> Result<(), String> {
         }));
     }
     tasks.push(tokio::spawn(trade::drive(daemon.clone(), stop_rx.clone())));
+    tasks.push(tokio::spawn(resume::follow(
+        daemon.clone(),
+        followed,
+        stop_rx.clone(),
+    )));
 
     signal.wait().await;
     let _ = stop_tx.send(true);

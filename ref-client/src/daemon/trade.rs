@@ -199,10 +199,13 @@ pub fn persist(daemon: &Daemon) -> Result<(), DaemonError> {
 }
 
 /// At start-up: trades that were live when the client stopped cannot be
-/// resumed; their records say so and their pins are dropped. Mandates are
-/// granted again (under new keys above every old one).
-pub fn recover(daemon: &Daemon) -> Result<(), DaemonError> {
-    for entry in daemon.activities()? {
+/// resumed; those the server knows are followed there until settled
+/// ([`super::resume`], returned), the others' records say they were
+/// interrupted; their pins are dropped. Mandates are granted again (under
+/// new keys above every old one).
+pub fn recover(daemon: &Daemon) -> Result<Vec<super::resume::Followed>, DaemonError> {
+    let (followed, rest) = super::resume::adopt(daemon, daemon.activities()?)?;
+    for entry in rest {
         if entry.info.alive {
             let mut info = entry.info;
             info.alive = false;
@@ -225,7 +228,8 @@ pub fn recover(daemon: &Daemon) -> Result<(), DaemonError> {
             }
         }
     });
-    persist(daemon)
+    persist(daemon)?;
+    Ok(followed)
 }
 
 /// Cancels the buy if its `/buy` request goes away first.

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod market;
 pub mod worker;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -64,6 +65,12 @@ impl Client {
             addr: url.parse().expect("address"),
             address: address.to_owned(),
         }
+    }
+
+    /// Kills the daemon (SIGKILL): it stops without any chance to clean up.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// Stops the daemon with SIGTERM; returns whether it exited 0.

@@ -15,11 +15,33 @@ pub fn transform(input: &[u8]) -> Vec<u8> {
 
 /// A worker program: serves `POST /work` with [`transform`], then tells
 /// the client it is idle again by registering anew (BitWrk 0.7's worker
-/// protocol). Returns how many jobs it did through the channel.
+/// protocol). The channel gets the work of each job.
 pub fn start_worker(
     client: std::net::SocketAddr,
     article: &'static str,
     id: &'static str,
+) -> std::sync::mpsc::Receiver<Vec<u8>> {
+    start_worker_with(client, article, id, Mode::Transform)
+}
+
+/// How a worker of [`start_worker_with`] answers.
+pub enum Mode {
+    /// 200 with [`transform`] of the work.
+    Transform,
+    /// 500, as Blender's worker does when rendering fails.
+    Fail,
+    /// Reports the work through the channel first, then waits for the
+    /// test's go (or for the sender to be dropped) before answering 200.
+    Hold(std::sync::mpsc::Receiver<()>),
+}
+
+/// [`start_worker`] with a chosen [`Mode`]; the channel gets each job's
+/// work as soon as it has arrived.
+pub fn start_worker_with(
+    client: std::net::SocketAddr,
+    article: &'static str,
+    id: &'static str,
+    mode: Mode,
 ) -> std::sync::mpsc::Receiver<Vec<u8>> {
     let listener = TcpListener::bind("127.0.0.1:0").expect("worker listens");
     let port = listener.local_addr().expect("addr").port();
@@ -65,14 +87,22 @@ pub fn start_worker(
                 continue;
             }
             let result = transform(&body);
+            let _ = tx.send(body);
+            let status = match &mode {
+                Mode::Transform => "200 OK",
+                Mode::Fail => "500 Internal Server Error",
+                Mode::Hold(go) => {
+                    let _ = go.recv();
+                    "200 OK"
+                }
+            };
             let head = format!(
-                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
                 result.len()
             );
             let _ = w.write_all(head.as_bytes());
             let _ = w.write_all(&result);
             drop(w);
-            let _ = tx.send(body);
             // Idle again.
             post_form(client, "/registerworker", &form);
         }
