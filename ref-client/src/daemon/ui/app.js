@@ -255,6 +255,8 @@
         setText(cellOf(tr, "id"), w.Info.Id);
         setText(cellOf(tr, "article"), w.Info.Article);
         setText(cellOf(tr, "state"), state);
+        cellOf(tr, "state").title = w.Blockers > 0 && w.Idle
+          ? "an offered sell waiting for a buyer, or a failed sell holding the worker back for 20 s" : "";
         setText(cellOf(tr, "error"), w.LastError || "");
       });
   }
@@ -314,6 +316,9 @@
       setText(result, "Refused: " + e.message);
     }).then(function () { button.disabled = false; });
   });
+
+  // A result of the last submission goes once the user edits the form.
+  $("permit").addEventListener("input", function () { setText($("permit-result"), ""); });
 
   function motd() {
     getJSON("/motd").then(renderMotd, function () {});
