@@ -10,7 +10,8 @@
 //! chromedriver binary (`BITWRK_CHROMIUM` the browser, default
 //! `/usr/bin/chromium`). `BITWRK_BROWSER_BREAK_FORM=1` renames the permit
 //! form's article field in the page before it is submitted, which must
-//! make the scenario fail; the second test shows that it does.
+//! make the scenario fail; the second test shows that it does, and that
+//! the page shows the client's refusal beside the form.
 
 mod support;
 
@@ -137,7 +138,11 @@ async fn wait_for(b: &Browser, what: &str, secs: u64, probe: &str) -> Outcome<Va
         }
         if Instant::now() > deadline {
             let status = b
-                .execute("return document.getElementById('status') ? document.getElementById('status').textContent : document.body.innerText.slice(0, 400);", vec![])
+                .execute(
+                    "var s = document.getElementById('status'), f = document.getElementById('permit-result'); \
+                     return s ? s.textContent + (f && f.textContent ? ' / form: ' + f.textContent : '') : document.body.innerText.slice(0, 400);",
+                    vec![],
+                )
                 .await
                 .unwrap_or(Value::Null);
             return Err(format!(
@@ -729,7 +734,9 @@ fn a_broken_mandate_form_fails_the_scenario() {
     match scenario(true) {
         Ok(()) => panic!("the scenario passed with a broken mandate form"),
         Err(e) => assert!(
-            e.contains("the granted mandate in the page"),
+            // The client refused the form, and the page says so.
+            e.contains("the granted mandate in the page")
+                && e.contains("form: Refused: 400 parameter"),
             "failed elsewhere: {e}"
         ),
     }
