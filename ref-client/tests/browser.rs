@@ -687,8 +687,9 @@ async fn check_finished_sell(b: &Browser, seller: &Client) -> Outcome<()> {
     let record = records
         .as_array()
         .and_then(|l| {
-            l.iter()
-                .find(|a| a["Key"].to_string() == row["key"].as_str().unwrap_or(""))
+            l.iter().find(|a| {
+                a["Key"].as_u64().map(|k| k.to_string()).as_deref() == row["key"].as_str()
+            })
         })
         .ok_or_else(|| format!("the page's sell {row} is not in the seller's {records}"))?;
     let info = &record["Info"];
