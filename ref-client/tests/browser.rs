@@ -10,7 +10,8 @@
 //! chromedriver binary (`BITWRK_CHROMIUM` the browser, default
 //! `/usr/bin/chromium`). `BITWRK_BROWSER_BREAK_FORM=1` renames the permit
 //! form's article field in the page before it is submitted, which must
-//! make the scenario fail; the second test shows that it does.
+//! make the scenario fail; the second test shows that it does, and that
+//! the page shows the client's refusal beside the form.
 
 mod support;
 
@@ -137,7 +138,11 @@ async fn wait_for(b: &Browser, what: &str, secs: u64, probe: &str) -> Outcome<Va
         }
         if Instant::now() > deadline {
             let status = b
-                .execute("return document.getElementById('status') ? document.getElementById('status').textContent : document.body.innerText.slice(0, 400);", vec![])
+                .execute(
+                    "var s = document.getElementById('status'), f = document.getElementById('permit-result'); \
+                     return s ? s.textContent + (f && f.textContent ? ' / form: ' + f.textContent : '') : document.body.innerText.slice(0, 400);",
+                    vec![],
+                )
                 .await
                 .unwrap_or(Value::Null);
             return Err(format!(
@@ -353,6 +358,7 @@ async fn drive(
         "var t = document.getElementById('available').textContent; return t === '…' ? null : t;",
     )
     .await?;
+    check_transfer_view(b).await?;
 
     // A deposit address, asked for with the page's button.
     b.find(Locator::Css("#request-deposit-button"))
@@ -393,6 +399,7 @@ async fn drive(
         ));
     }
     screenshot(b, &format!("{prefix}-buyer-mandate")).await?;
+    typing_survives_the_updates(b).await?;
 
     // The buy, as the Blender add-on sends it: no Origin, no price (the
     // mandate's price).
@@ -408,8 +415,10 @@ async fn drive(
         "var r = document.querySelector('#activities tbody tr'); \
          if (!r || r.className === 'alive') return null; \
          var p = r.querySelector('progress'); \
+         var t = r.querySelector('td.transfer'); \
          return {cls: r.className, phase: r.querySelector('.phase').textContent, amount: r.querySelector('.amount').textContent, \
-                 value: p ? p.value : -1, max: p ? p.max : -1, info: r.querySelector('.info').textContent};",
+                 value: p ? p.value : -1, max: p ? p.max : -1, info: r.querySelector('.info').textContent, \
+                 state: t.dataset.state, caption: t.querySelector('.caption').textContent};",
     )
     .await?;
     let answer = tokio::task::spawn_blocking(move || buy.join())
@@ -436,6 +445,9 @@ async fn drive(
     let total = work.len() as f64;
     if finished["cls"] != "finished"
         || finished["amount"] != "mBTC 1"
+        || finished["phase"] != "FINISHED"
+        || finished["state"] != "done"
+        || finished["caption"] != "292.97 KiB of 292.97 KiB sent"
         || finished["value"].as_f64() != Some(total)
         || finished["max"].as_f64() != Some(total)
     {
@@ -499,6 +511,7 @@ async fn drive(
                     "expected the worker browser-worker, the page shows {id}"
                 ));
             }
+            check_finished_sell(b, seller).await?;
         }
         screenshot(b, &format!("{prefix}-{who}-ui")).await?;
         b.goto(&format!("http://{server}/account/{}", client.address))
@@ -530,6 +543,180 @@ async fn drive(
     Ok(())
 }
 
+/// The page's transfer logic (`BitWrkUI.transferView`, a pure function)
+/// on the cases the daemon's records can show.
+async fn check_transfer_view(b: &Browser) -> Outcome<()> {
+    let cases = [
+        // (Info, state, value, max, caption)
+        (
+            json!({"Type": "BUY", "Alive": true, "BytesTotal": 0, "BytesToTransfer": 0, "BytesTransferred": 0}),
+            json!(["none", null, null, "not yet"]),
+        ),
+        (
+            json!({"Type": "BUY", "Alive": false, "Info": "", "BytesTotal": 0, "BytesToTransfer": 0, "BytesTransferred": 0}),
+            json!(["none", null, null, "—"]),
+        ),
+        (
+            json!({"Type": "BUY", "Alive": true, "Phase": "TRANSMITTING", "BytesTotal": 4096, "BytesToTransfer": 4096, "BytesTransferred": 1024}),
+            json!(["running", 1024, 4096, "1.00 KiB of 4.00 KiB sent"]),
+        ),
+        // Deduplication: only part must be sent; both numbers are shown.
+        (
+            json!({"Type": "BUY", "Alive": false, "Info": "", "Phase": "FINISHED", "BytesTotal": 3000, "BytesToTransfer": 1000, "BytesTransferred": 1000}),
+            json!([
+                "done",
+                1000,
+                1000,
+                "1000 B of 1000 B sent (1.95 KiB of 2.93 KiB at the seller already)"
+            ]),
+        ),
+        (
+            json!({"Type": "SELL", "Alive": true, "Phase": "TRANSMITTING", "BytesTotal": 3000, "BytesToTransfer": 2000, "BytesTransferred": 500}),
+            json!([
+                "running",
+                500,
+                2000,
+                "500 B of 1.95 KiB received (1000 B of 2.93 KiB here already)"
+            ]),
+        ),
+        // The size is known, what to send not yet; then nothing was to send.
+        (
+            json!({"Type": "BUY", "Alive": true, "Phase": "TRANSMITTING", "BytesTotal": 2048, "BytesToTransfer": 0, "BytesTransferred": 0}),
+            json!([
+                "pending",
+                null,
+                null,
+                "2.00 KiB in all; what to transfer is not known yet"
+            ]),
+        ),
+        (
+            json!({"Type": "BUY", "Alive": true, "Phase": "WORKING", "BytesTotal": 2048, "BytesToTransfer": 0, "BytesTransferred": 0}),
+            json!([
+                "done",
+                1,
+                1,
+                "nothing to transfer: all 2.00 KiB at the seller already"
+            ]),
+        ),
+        // Ended by a failure half-way; more sent than announced is capped.
+        (
+            json!({"Type": "BUY", "Alive": false, "Info": "client.tx-inactive: …", "Phase": "TRANSMITTING", "BytesTotal": 2048, "BytesToTransfer": 2048, "BytesTransferred": 100}),
+            json!(["stopped", 100, 2048, "100 B of 2.00 KiB sent"]),
+        ),
+        (
+            json!({"Type": "BUY", "Alive": true, "Phase": "WORKING", "BytesTotal": 10, "BytesToTransfer": 10, "BytesTransferred": 12}),
+            json!(["done", 10, 10, "10 B of 10 B sent"]),
+        ),
+    ];
+    for (info, expected) in cases {
+        let got = b
+            .execute(
+                "var v = window.BitWrkUI.transferView(arguments[0]); return [v.state, v.value, v.max, v.text];",
+                vec![info.clone()],
+            )
+            .await
+            .map_err(cmd("transferView"))?;
+        if got != expected {
+            return Err(format!(
+                "transferView({info}): expected {expected}, got {got}"
+            ));
+        }
+    }
+    let sizes = b
+        .execute(
+            "var f = window.BitWrkUI.formatBytes; return [f(0), f(1023), f(1024), f(300000), f(3 * 1048576)];",
+            vec![],
+        )
+        .await
+        .map_err(cmd("formatBytes"))?;
+    let expected = json!(["0 B", "1023 B", "1.00 KiB", "292.97 KiB", "3.00 MiB"]);
+    if sizes != expected {
+        return Err(format!("formatBytes: expected {expected}, got {sizes}"));
+    }
+    Ok(())
+}
+
+/// While the user types in the permit form, the live update (every
+/// second) neither takes the text or the focus away nor re-makes rows.
+async fn typing_survives_the_updates(b: &Browser) -> Outcome<()> {
+    let field = b
+        .find(Locator::Css("#permit-article"))
+        .await
+        .map_err(cmd("article field"))?;
+    field.clear().await.map_err(cmd("article field"))?;
+    field.send_keys("half-typ").await.map_err(cmd("typing"))?;
+    b.execute(
+        "document.querySelector('#mandates tbody tr').bitwrkMark = 1; \
+         document.querySelector('#available').bitwrkMark = document.querySelector('#available').firstChild;",
+        vec![],
+    )
+    .await
+    .map_err(cmd("marking"))?;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let kept = b
+        .execute(
+            "var f = document.getElementById('permit-article'); var a = document.getElementById('available'); \
+             return [f.value, document.activeElement === f, \
+                     document.querySelector('#mandates tbody tr').bitwrkMark === 1, a.bitwrkMark === a.firstChild];",
+            vec![],
+        )
+        .await
+        .map_err(cmd("reading the form"))?;
+    if kept != json!(["half-typ", true, true, true]) {
+        return Err(format!(
+            "expected the typed text, the focus, the mandate row and the balance text node to survive the updates, got {kept}"
+        ));
+    }
+    field.clear().await.map_err(cmd("article field"))?;
+    Ok(())
+}
+
+/// The seller's page shows its paid sell FINISHED (BW-CLIENT-35) with the
+/// transfer as its record has it: a full bar of the bytes that had to be
+/// received when the record counts them, else no bar.
+async fn check_finished_sell(b: &Browser, seller: &Client) -> Outcome<()> {
+    let probe = "var rows = document.querySelectorAll('#activities tbody tr'); \
+                 for (var i = 0; i < rows.length; i++) { var r = rows[i]; \
+                   if (r.className !== 'finished' || r.querySelector('.phase').textContent !== 'FINISHED') continue; \
+                   var t = r.querySelector('td.transfer'), p = t.querySelector('progress'); \
+                   return {key: r.dataset.key, state: t.dataset.state, value: p ? p.value : null, max: p ? p.max : null, \
+                           caption: t.querySelector('.caption').textContent}; } \
+                 return null;";
+    let row = wait_for(b, "the seller's sell FINISHED in the page", 40, probe).await?;
+    let records = get(seller.addr, "/activities").json();
+    let record = records
+        .as_array()
+        .and_then(|l| {
+            l.iter().find(|a| {
+                a["Key"].as_u64().map(|k| k.to_string()).as_deref() == row["key"].as_str()
+            })
+        })
+        .ok_or_else(|| format!("the page's sell {row} is not in the seller's {records}"))?;
+    let info = &record["Info"];
+    if info["Type"] != "SELL" || info["Phase"] != "FINISHED" || info["Alive"] != false {
+        return Err(format!("expected a finished SELL record, got {record}"));
+    }
+    let to_transfer = info["BytesToTransfer"].as_f64().unwrap_or(0.0);
+    let ok = if to_transfer > 0.0 {
+        row["state"] == "done"
+            && row["value"].as_f64() == Some(to_transfer)
+            && row["max"].as_f64() == Some(to_transfer)
+    } else if info["BytesTotal"].as_f64().unwrap_or(0.0) > 0.0 {
+        row["state"] == "done"
+            && row["caption"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("nothing"))
+    } else {
+        row["state"] == "none" && row["value"].is_null() && row["caption"] == "—"
+    };
+    if !ok {
+        return Err(format!(
+            "the sell's transfer cell {row} does not show its record {record}"
+        ));
+    }
+    Ok(())
+}
+
 #[test]
 fn trade_through_the_browser_ui() {
     let broken = std::env::var("BITWRK_BROWSER_BREAK_FORM").is_ok_and(|v| v == "1");
@@ -548,7 +735,9 @@ fn a_broken_mandate_form_fails_the_scenario() {
     match scenario(true) {
         Ok(()) => panic!("the scenario passed with a broken mandate form"),
         Err(e) => assert!(
-            e.contains("the granted mandate in the page"),
+            // The client refused the form, and the page says so.
+            e.contains("the granted mandate in the page")
+                && e.contains("form: Refused: 400 parameter"),
             "failed elsewhere: {e}"
         ),
     }

@@ -30,6 +30,8 @@ fn page_and_assets_are_built_in() {
         "id=\"permit\"",
         "id=\"workers\"",
         "name=\"validminutes\"",
+        "id=\"permit-result\"",
+        "id=\"motd\"",
     ] {
         assert!(text.contains(id), "{id} missing from the page");
     }
@@ -39,7 +41,19 @@ fn page_and_assets_are_built_in() {
     assert_eq!(support::ui_token(c.addr), token, "one token per process");
     let js = get(c.addr, "/ui/app.js");
     assert_eq!(js.status, 200);
-    assert!(js.text().contains("/activities"));
+    for route in [
+        "/activities",
+        "/mandates",
+        "/workers",
+        "/myaccount",
+        "/motd",
+    ] {
+        assert!(
+            js.text().contains(route),
+            "the script does not poll {route}"
+        );
+    }
+    assert!(js.text().contains("transferView"));
     assert!(
         js.header("Content-Type")
             .is_some_and(|t| t.starts_with("text/javascript"))

@@ -11,9 +11,11 @@ use crate::key::PrivateKey;
 use crate::money::Money;
 use crate::signature::Signature;
 use crate::time::Timestamp;
+use crate::tx::TxState;
 
 use super::buyer::BuyTrade;
 use super::mandate::{Mandate, Mandates};
+use super::remote::Remote;
 use super::seller::SellTrade;
 use super::trade::{Clearance, TradeBase};
 use super::worker::{WorkerAnswer, WorkerId, WorkerInfo, Workers};
@@ -107,6 +109,9 @@ pub struct ActivityManager {
     next_key: u64,
     live: BTreeMap<ActivityKey, Activity>,
     history: VecDeque<ActivityInfo>,
+    /// Sells that ended paid while their transaction was still active:
+    /// polled on until it retires, for the listing's phase (BW-CLIENT-35).
+    followed: BTreeMap<ActivityKey, Remote>,
     mandates: Mandates,
     workers: Workers,
     events: VecDeque<Event>,
@@ -124,6 +129,7 @@ impl ActivityManager {
             next_key: 1,
             live: BTreeMap::new(),
             history: VecDeque::new(),
+            followed: BTreeMap::new(),
             mandates: Mandates::default(),
             workers: Workers::default(),
             events: VecDeque::new(),
@@ -375,15 +381,38 @@ impl ActivityManager {
             .collect();
         for key in ended {
             if let Some(a) = self.live.remove(&key) {
-                if let Activity::Sell(s) = &a {
-                    self.sell_ended(now, s);
-                }
                 self.history.push_back(a.info());
+                if let Activity::Sell(s) = a {
+                    self.sell_ended(now, &s);
+                    if let (Some(Ok(())), Some(mut r)) = (s.base.outcome, s.base.remote)
+                        && r.tx().is_some_and(|t| t.state == TxState::Active)
+                    {
+                        r.resume();
+                        self.followed.insert(key, r);
+                    }
+                }
                 while self.history.len() > self.config.history {
                     self.history.pop_front();
                 }
             }
         }
+        self.follow_up();
+    }
+
+    /// Copies the followed transactions' phases into the history and
+    /// stops following those retired or no longer listed (BW-CLIENT-35).
+    fn follow_up(&mut self) {
+        let history = &mut self.history;
+        self.followed.retain(|key, r| {
+            let Some(entry) = history.iter_mut().find(|i| i.key == *key) else {
+                return false;
+            };
+            let Some(tx) = r.tx() else {
+                return false;
+            };
+            entry.phase = tx.phase.as_str().to_owned();
+            tx.state == TxState::Active
+        });
     }
 
     /// A failed sell holds its worker back (BW-CLIENT-20).
@@ -403,6 +432,7 @@ impl ActivityManager {
         self.live
             .values_mut()
             .filter_map(|a| a.base_mut().remote.as_mut())
+            .chain(self.followed.values_mut())
             .find_map(|r| r.poll_transmit(now))
     }
 
@@ -419,7 +449,16 @@ impl ActivityManager {
         let result = match self.live.get_mut(&id.activity) {
             Some(Activity::Buy(b)) => b.handle_answer(now, id, answer),
             Some(Activity::Sell(s)) => s.handle_answer(now, id, answer),
-            None => Err(ClientError::UnknownRequest),
+            None => match self.followed.get_mut(&id.activity) {
+                Some(r) if r.expects(id) => {
+                    // A failure only ends the following: the sell is over.
+                    if r.handle_answer(now, id, answer).is_err() {
+                        self.followed.remove(&id.activity);
+                    }
+                    Ok(())
+                }
+                _ => Err(ClientError::UnknownRequest),
+            },
         };
         self.settle(now);
         result
@@ -434,7 +473,9 @@ impl ActivityManager {
         let polls = self
             .live
             .values()
-            .filter_map(|a| a.base().remote.as_ref().and_then(|r| r.poll_timeout()));
+            .filter_map(|a| a.base().remote.as_ref())
+            .chain(self.followed.values())
+            .filter_map(Remote::poll_timeout);
         // The watchdog and the seller's wait look at the tx's timeout.
         let tx_timeouts = self.live.values().filter_map(|a| {
             a.base()

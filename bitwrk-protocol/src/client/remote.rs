@@ -178,6 +178,12 @@ impl Remote {
         self.messages.retain(|_, m| m.delivery != Delivery::Queued);
     }
 
+    /// Polls the transaction again after [`stop`](Self::stop), sending
+    /// nothing (a paid sell followed to the end, BW-CLIENT-35).
+    pub(crate) fn resume(&mut self) {
+        self.polling = true;
+    }
+
     /// Polls again as soon as possible, with the initial delay after.
     pub(crate) fn poll_soon(&mut self, now: Timestamp) {
         self.backoff.reset();

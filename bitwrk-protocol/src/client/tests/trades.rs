@@ -163,6 +163,47 @@ fn buyer_vanishing_after_the_result_pays_the_seller() {
     });
     assert_eq!(code(w.buyer.finished(buy)), Some("ok"));
     assert_eq!(w.server.balance(&addr(&w.seller.identity)), (100_000, 0));
+    // BW-CLIENT-35: the seller followed the transaction until it retired
+    // (in UNVERIFIED, by timeout), then stopped polling.
+    assert_eq!(seller_phase(&w), "UNVERIFIED");
+    let later = w.now.saturating_add(Duration::from_secs(3600));
+    assert!(w.seller.mgr.poll_transmit(later).is_none());
+}
+
+/// The phase the seller's listing shows for its only activity.
+fn seller_phase(w: &World) -> String {
+    let info = w.seller.mgr.activities();
+    assert_eq!(info.len(), 1, "{info:?}");
+    assert!(!info[0].alive);
+    info[0].phase.clone()
+}
+
+/// A sell ends at UNVERIFIED, before the buyer accepts; the seller goes on
+/// polling the transaction so that its listing shows FINISHED once the
+/// buyer accepted, and stops when the transaction is retired.
+#[test]
+fn paid_sell_shows_the_final_phase() {
+    // BW-CLIENT-35, BW-CLIENT-22, BW-CLIENT-23
+    let mut w = World::new(ClientConfig::default());
+    let sell = w.start_seller("mBTC 1");
+    let buy = w.start_buyer("mBTC 1");
+    w.run_until(Duration::from_secs(600), |w| {
+        w.seller.finished(sell).is_some()
+    });
+    assert_eq!(code(w.seller.finished(sell)), Some("ok"));
+    assert_eq!(seller_phase(&w), "UNVERIFIED");
+    assert!(
+        w.buyer.finished(buy).is_none(),
+        "the buyer has not accepted yet"
+    );
+    w.run_until(Duration::from_secs(600), |w| {
+        w.buyer.finished(buy).is_some() && seller_phase(w) == "FINISHED"
+    });
+    assert_eq!(seller_phase(&w), "FINISHED");
+    // Retired: nothing more is polled for the ended sell.
+    let later = w.now.saturating_add(Duration::from_secs(3600));
+    assert!(w.seller.mgr.poll_transmit(later).is_none());
+    assert_eq!(w.seller.mgr.poll_timeout(), None);
 }
 
 /// A forged receipt is refused without ending the sell; the genuine one
