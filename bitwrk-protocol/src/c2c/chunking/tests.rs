@@ -208,7 +208,7 @@ fn filter_never_misses_a_boundary() {
         .filter(|&(s1, s2)| may_be_boundary(s1, s2))
         .count();
     let total = (0..max2).step_by(7).count() * (1..=max1).step_by(101).count();
-    assert!(passed * 25 < total, "{passed} of {total}");
+    assert!(passed * 150 < total, "{passed} of {total}");
 }
 
 #[test]
@@ -218,7 +218,7 @@ fn dense_candidates_match_the_rule() {
     for (seed, gap) in [(1, 0), (2, 40), (3, 90), (4, 200), (5, 3000)] {
         let data = dense(seed, 300_000, gap);
         let want = naive_boundaries(&data);
-        assert!(want.len() > 100, "seed {seed}: {}", want.len());
+        assert!(want.len() > 40, "seed {seed}: {}", want.len());
         assert_eq!(boundaries(&data), want, "seed {seed}");
         let splits: Vec<usize> = (1..data.len())
             .step_by(1 + gap % 61 + seed as usize * 13)
