@@ -31,19 +31,19 @@ const ADLER_MOD: u32 = 65_521;
 
 /// The incremental boundary scanner.
 ///
-/// It keeps the Adler-32 sums of the window *exactly* (`s1 ≤ 1 + 48·255`
-/// and `s2 ≤ 48 + 255·48·49/2` both fit in `u32` without reduction), so the
-/// rolling update needs no modular arithmetic; only the boundary test
-/// reduces.
+/// The checksum of a full window depends on the window's 48 bytes alone,
+/// not on where the chunk started, so the scanner keeps only the number of
+/// bytes scanned in the current chunk and the last (up to) 48 of them; the
+/// hot loop ([`find_candidate`]) rolls the Adler-32 sums over the caller's
+/// slice itself, never tests the first 128 bytes of a chunk (no boundary can
+/// fall there) and never looks past the forced cut at [`MAX_CHUNK`].
 #[derive(Clone, Debug)]
 pub struct Chunker {
-    s1: u32,
-    s2: u32,
     /// Bytes scanned in the current chunk.
     n: usize,
-    /// The last `WINDOW` bytes; the oldest at `pos` once full.
-    ring: [u8; WINDOW],
-    pos: usize,
+    /// The last `min(n, WINDOW)` bytes of the chunk, right-aligned (the
+    /// newest byte last).
+    tail: [u8; WINDOW],
 }
 
 impl Default for Chunker {
@@ -56,96 +56,149 @@ impl Chunker {
     /// A scanner at the start of a chunk.
     pub const fn new() -> Chunker {
         Chunker {
-            s1: 1,
-            s2: 0,
             n: 0,
-            ring: [0; WINDOW],
-            pos: 0,
+            tail: [0; WINDOW],
         }
     }
 
     /// The Adler-32 value of the current window (equal to zlib's `adler32`
-    /// over the last `WINDOW` bytes once the window is full).
+    /// over the last `WINDOW` bytes once the window is full, over the bytes
+    /// of the chunk so far before).
     pub fn checksum(&self) -> u32 {
-        ((self.s2 % ADLER_MOD) << 16) | self.s1
+        let (s1, s2) = window_sums(&self.tail[WINDOW - self.n.min(WINDOW)..]);
+        ((s2 % ADLER_MOD) << 16) | s1
     }
 
     /// Scans `data`, the continuation of the current chunk. Returns
     /// `Some(i)` when a boundary lies before `data[i]` (the bytes before it
     /// end the chunk; the scanner has been reset and `data[i..]` must be
     /// scanned next), or `None` when all of `data` belongs to the chunk.
-    #[inline]
     pub fn scan(&mut self, data: &[u8]) -> Option<usize> {
-        let mut start = 0;
-        if self.n < WINDOW {
-            let take = (WINDOW - self.n).min(data.len());
-            for &x in &data[..take] {
-                self.s1 += u32::from(x);
-                self.s2 += self.s1;
-            }
-            self.ring[self.n..self.n + take].copy_from_slice(&data[..take]);
-            self.n += take;
-            start = take;
-            if start == data.len() {
-                return None;
-            }
-        }
-        let rest = &data[start..];
-        let head = WINDOW.min(rest.len());
-        for (i, &x) in rest[..head].iter().enumerate() {
-            let out = self.ring[(self.pos + i) % WINDOW];
-            if self.step(x, out) {
+        // `data[i]` is byte number `self.n + i + 1` of the chunk: it may be
+        // a boundary from `lo` on and is one at `cut` at the latest.
+        let lo = (MIN_CHUNK - self.n.min(MIN_CHUNK)).min(data.len());
+        let cut = MAX_CHUNK - self.n;
+        let end = cut.min(data.len());
+        let found = self
+            .find_across(data, lo, end)
+            .or_else(|| find_candidate(data, lo.max(WINDOW - 1), end))
+            .or((cut < data.len()).then_some(cut));
+        match found {
+            Some(i) => {
                 *self = Chunker::new();
-                return Some(start + i);
+                Some(i)
+            }
+            None => {
+                self.push_tail(data);
+                self.n += data.len();
+                None
             }
         }
-        if let Some(i) = self.scan_tail(rest) {
-            *self = Chunker::new();
-            return Some(start + i);
+    }
+
+    /// Candidates in `lo..end` below `WINDOW - 1`, whose windows reach back
+    /// into the previous call's bytes.
+    fn find_across(&self, data: &[u8], lo: usize, end: usize) -> Option<usize> {
+        let end = end.min(WINDOW - 1);
+        if lo >= end {
+            return None;
         }
-        if rest.len() >= WINDOW {
-            self.ring.copy_from_slice(&rest[rest.len() - WINDOW..]);
-            self.pos = 0;
+        // Testable positions have more than `MIN_CHUNK` bytes before them in
+        // the chunk, so `tail` is full.
+        debug_assert!(self.n >= WINDOW);
+        let mut buf = [0u8; 2 * WINDOW];
+        buf[..WINDOW].copy_from_slice(&self.tail);
+        buf[WINDOW..WINDOW + end].copy_from_slice(&data[..end]);
+        find_candidate(&buf[..WINDOW + end], WINDOW + lo, WINDOW + end).map(|i| i - WINDOW)
+    }
+
+    fn push_tail(&mut self, data: &[u8]) {
+        if data.len() >= WINDOW {
+            self.tail.copy_from_slice(&data[data.len() - WINDOW..]);
         } else {
-            for &x in rest {
-                self.ring[self.pos] = x;
-                self.pos = (self.pos + 1) % WINDOW;
-            }
+            self.tail.copy_within(data.len().., 0);
+            self.tail[WINDOW - data.len()..].copy_from_slice(data);
         }
-        None
-    }
-
-    /// The hot loop: bytes whose outgoing byte lies in `rest` itself.
-    #[inline]
-    fn scan_tail(&mut self, rest: &[u8]) -> Option<usize> {
-        let (mut s1, mut s2, mut n) = (self.s1, self.s2, self.n);
-        for i in WINDOW..rest.len() {
-            let (x, out) = (u32::from(rest[i]), u32::from(rest[i - WINDOW]));
-            s1 = s1 + x - out;
-            s2 = s2 + s1 - WINDOW as u32 * out - 1;
-            n += 1;
-            if (n > MIN_CHUNK && boundary(s1, s2)) || n > MAX_CHUNK {
-                return Some(i);
-            }
-        }
-        (self.s1, self.s2, self.n) = (s1, s2, n);
-        None
-    }
-
-    #[inline(always)]
-    fn step(&mut self, x: u8, out: u8) -> bool {
-        let (x, out) = (u32::from(x), u32::from(out));
-        self.s1 = self.s1 + x - out;
-        self.s2 = self.s2 + self.s1 - WINDOW as u32 * out - 1;
-        self.n += 1;
-        (self.n > MIN_CHUNK && boundary(self.s1, self.s2)) || self.n > MAX_CHUNK
     }
 }
 
+/// Adler-32's sums `(s1, s2)` over `window` (at most `WINDOW` bytes), kept
+/// exact: `s1 ≤ 1 + 48·255` and `s2 ≤ 48 + 255·48·49/2` both fit in `u32`.
+fn window_sums(window: &[u8]) -> (u32, u32) {
+    let (mut s1, mut s2) = (1u32, 0u32);
+    for &x in window {
+        s1 += u32::from(x);
+        s2 += s1;
+    }
+    (s1, s2)
+}
+
+/// The first `j` in `from..to` whose window `data[j + 1 - WINDOW..=j]` has
+/// the boundary checksum (BW-C2C-1); `from ≥ WINDOW - 1`, `to ≤ data.len()`.
+///
+/// The sums roll exactly (no reduction), and the exact test runs only when
+/// a cheap necessary condition holds; see [`may_be_boundary`].
+#[inline]
+fn find_candidate(data: &[u8], from: usize, to: usize) -> Option<usize> {
+    if from >= to {
+        return None;
+    }
+    let (mut s1, mut s2) = window_sums(&data[from + 1 - WINDOW..=from]);
+    if is_boundary(s1, s2) {
+        return Some(from);
+    }
+    let incoming = &data[from + 1..to];
+    let outgoing = &data[from + 1 - WINDOW..to - WINDOW];
+    for (k, (&x, &out)) in incoming.iter().zip(outgoing).enumerate() {
+        s1 = s1 + u32::from(x) - u32::from(out);
+        s2 = s2 + s1 - LEAVING[usize::from(out)];
+        if may_be_boundary(s1, s2) && is_boundary(s1, s2) {
+            return Some(from + 1 + k);
+        }
+    }
+    None
+}
+
+/// The boundary test as 0.7 states it: zlib's Adler-32 value of the window,
+/// `((s2 mod 65521) << 16) | s1`, is `BOUNDARY_RESIDUE` modulo
+/// `BOUNDARY_MODULUS` (`s1 < 65521` needs no reduction).
 #[inline(always)]
-fn boundary(s1: u32, s2: u32) -> bool {
+fn is_boundary(s1: u32, s2: u32) -> bool {
     (((s2 % ADLER_MOD) << 16) | s1) % BOUNDARY_MODULUS == BOUNDARY_RESIDUE
 }
+
+/// A necessary condition for [`is_boundary`], true at 29 of 8191 residues
+/// (about 0.35 % of positions, so the branch is predictable) and cheap: no
+/// division, no multiplication.
+///
+/// `BOUNDARY_MODULUS` is the Mersenne prime 2¹³ − 1, so 2¹⁶ ≡ 8 and
+/// 8 · 65521 ≡ −56 modulo it. With `q = s2 / 65521 ∈ 0..=4` the Adler
+/// value is ≡ `h + 56·q` where `h = 8·s2 + s1 < 2²²`; one fold
+/// `f = (h mod 2¹³) + (h >> 13) ≡ h` lies in `0..=8485`, so `f + 56·q` lies
+/// below `BOUNDARY_RESIDUE + BOUNDARY_MODULUS` and the test is
+/// `f + 56·q == 4159`. That needs `t = f − 3935` to be a multiple of 8 in
+/// `0..=224`; rotating `t` right by 3 maps exactly those to `0..=28` and
+/// every other `u32` (a set low bit lands in bits 29..31) above 28.
+#[inline(always)]
+fn may_be_boundary(s1: u32, s2: u32) -> bool {
+    const SPAN: u32 = 56 * 4;
+    let h = 8 * s2 + s1;
+    let f = (h & BOUNDARY_MODULUS) + (h >> 13);
+    f.wrapping_sub(BOUNDARY_RESIDUE - SPAN).rotate_right(3) <= SPAN / 8
+}
+
+/// What a byte `b` leaving the window takes from `s2`: it was counted
+/// `WINDOW` times, and the initial 1 of `s1` once more per step (a table
+/// load is cheaper in the hot loop than the multiplication).
+const LEAVING: [u32; 256] = {
+    let mut t = [0u32; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = WINDOW as u32 * b as u32 + 1;
+        b += 1;
+    }
+    t
+};
 
 /// A chunk's key (SHA-256 of its bytes) and size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
