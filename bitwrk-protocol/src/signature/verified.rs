@@ -77,6 +77,34 @@ impl<T: SignedDocument> Verified<T> {
     }
 }
 
+/// Someone a driver trusts to have verified signed documents itself: the
+/// other node of a cluster that checked a document's signature before
+/// handing the document on, over a channel the driver authenticated. The
+/// core never creates witnesses; a driver implements this for the proof it
+/// holds (ref-server: a verdict under the cluster's MAC), and only
+/// [`Verified::witnessed`] consumes it.
+pub trait Witness {
+    /// Whether this witness saw `signature` by `signer` over `document`
+    /// verified (in the mode of the driver that trusts it).
+    fn vouches(&self, signer: &Address, document: &str, signature: &str) -> bool;
+}
+
+impl<T: SignedDocument> Verified<T> {
+    /// `doc` as verified on the word of `witness`, if the witness vouches
+    /// for this very signed document (signer, document text, signature
+    /// text); otherwise `doc` comes back, to be verified here. Where a
+    /// verification came from is thus visible in the code that makes one:
+    /// [`verify_document_in`] and the batch check verify here, this takes
+    /// a check done elsewhere.
+    pub fn witnessed<W: Witness + ?Sized>(witness: &W, doc: T) -> Result<Verified<T>, T> {
+        if witness.vouches(doc.signer(), &doc.document(), doc.signature()) {
+            Ok(Verified { inner: doc })
+        } else {
+            Err(doc)
+        }
+    }
+}
+
 impl<T> Deref for Verified<T> {
     type Target = T;
     fn deref(&self) -> &T {
