@@ -388,7 +388,7 @@ fn follower_refuses_a_bad_signature_itself() {
     assert_eq!(bids, 1, "only the good bid is stored");
 }
 
-// BW-HTTP-52, BW-HTTP-53, BW-HTTP-54: the leader refuses a forwarded
+// BW-HTTP-52, BW-HTTP-53, BW-HTTP-54, BW-HTTP-55: the leader refuses a forwarded
 // request without the cluster's MAC, with a wrong one, or with one over
 // another request, with `node.bad-mac` (and stores nothing); a verdict
 // under the real key is trusted without verifying again (shown with a
