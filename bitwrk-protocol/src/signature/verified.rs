@@ -206,3 +206,64 @@ impl<'de, T: serde::Deserialize<'de> + SignedDocument> serde::Deserialize<'de> f
         verify_document(inner).map_err(serde::de::Error::custom)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::address::Network;
+    use crate::key::PrivateKey;
+
+    struct Doc {
+        signer: Address,
+        text: &'static str,
+        signature: &'static str,
+    }
+
+    impl SignedDocument for Doc {
+        fn document(&self) -> String {
+            self.text.to_owned()
+        }
+        fn signer(&self) -> &Address {
+            &self.signer
+        }
+        fn signature(&self) -> &str {
+            self.signature
+        }
+    }
+
+    /// Vouches for the one (signer, text, signature) it saw.
+    struct Saw(Address, &'static str, &'static str);
+
+    impl Witness for Saw {
+        fn vouches(&self, signer: &Address, document: &str, signature: &str) -> bool {
+            (*signer, document, signature) == (self.0, self.1, self.2)
+        }
+    }
+
+    /// A witness makes a `Verified` only of the very document it vouches
+    /// for; anything else comes back unverified.
+    #[test]
+    fn witnessed_takes_only_what_the_witness_vouches_for() {
+        let key = |b| {
+            PrivateKey::from_secret_bytes(&[b; 32], true, Network::Mainnet)
+                .unwrap()
+                .public_key()
+                .address(Network::Mainnet)
+        };
+        let (a, b) = (key(1), key(2));
+        let saw = Saw(a, "x=1", "c2ln");
+        let doc = |signer, text, signature| Doc {
+            signer,
+            text,
+            signature,
+        };
+        assert!(Verified::witnessed(&saw, doc(a, "x=1", "c2ln")).is_ok());
+        for other in [
+            doc(b, "x=1", "c2ln"),
+            doc(a, "x=2", "c2ln"),
+            doc(a, "x=1", "c2lo"),
+        ] {
+            assert!(Verified::witnessed(&saw, other).is_err());
+        }
+    }
+}
