@@ -7,14 +7,17 @@
 # build from before followers verified) the last figure is taken with it
 # too, for comparison. Release builds; needs BITWRK_TEST_POSTGRES
 # (eval "$(.ci/postgres.sh start)"). Prints the load average before each.
+# KEYS sets the signing keys of the last figure (above the server's key
+# cache of 4096, every verification recovers a key); FOLLOWERS_ONLY=1 takes
+# only the last figure.
 #
 #   cargo build --release -p ref-server -p bitwrk-benches --bin bitwrk-server --bin bitwrk-loadgen
 #   benches/scripts/cluster-figures.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 : "${BITWRK_TEST_POSTGRES:?set it, e.g. eval \"\$(.ci/postgres.sh start)\"}"
-server=./target/release/bitwrk-server
-loadgen=./target/release/bitwrk-loadgen
+server="${BITWRK_SERVER_BIN:-./target/release/bitwrk-server}"
+loadgen="${BITWRK_LOADGEN_BIN:-./target/release/bitwrk-loadgen}"
 clients="${CLIENTS:-32}"
 requests="${REQUESTS:-200}"
 work=$(mktemp -d)
@@ -59,8 +62,10 @@ start() {
 # waits until a write goes through URL
 writable() {
   for _ in $(seq 1 200); do
-    curl -sf -X POST "$1nonce" >/dev/null && return 0
-    sleep 0.05
+    # Each attempt at most 0.2 s: a follower still forwarding to a paused
+    # leader holds a request until its answer timeout.
+    curl -sf -m 0.2 -X POST "$1nonce" >/dev/null && return 0
+    sleep 0.02
   done
   return 1
 }
@@ -71,6 +76,7 @@ load() { echo "   (load average: $(cut -d' ' -f1-3 /proc/loadavg))"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
+if [ -z "${FOLLOWERS_ONLY:-}" ]; then
 echo "== accepted bids/s, one node ($clients clients x $requests bids)"
 start sqlite "$work/sqlite.db"
 url=$URL
@@ -140,6 +146,8 @@ for how in KILL STOP; do
   pids=()
 done
 
+fi # FOLLOWERS_ONLY
+
 # through_followers BINARY LABEL: 3 nodes; bids sent to the two followers
 # only; accepted bids/s in all and the leader's CPU time per bid
 through_followers() {
@@ -159,7 +167,7 @@ through_followers() {
   t0=$(now_ms)
   local outs=() i=0
   for u in "${furls[@]}"; do
-    "$loadgen" --server "$u" --mode bids --clients "$((clients / 2))" --requests "$requests" --json >"$work/fol-$2-$i.json" &
+    "$loadgen" --server "$u" --mode bids --clients "$((clients / 2))" --requests "$requests" --keys "${KEYS:-1000}" --json >"$work/fol-$2-$i.json" &
     outs+=($!)
     i=$((i + 1))
   done
@@ -171,14 +179,16 @@ through_followers() {
   for f in "$work"/fol-"$2"-*.json; do
     bids=$((bids + $(field bids_accepted <"$f")))
   done
-  awk -v b="$bids" -v ms="$((t1 - t0))" -v ticks="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" -v l="$2" \
-    'BEGIN { printf "%s: %d bids accepted, %.0f bids/s; leader CPU %.0f us per bid\n", l, b, b * 1000 / ms, ticks / hz * 1e6 / b }'
+  local verify
+  verify=$(field k256_verify_us <"$work/fol-$2-0.json")
+  awk -v b="$bids" -v ms="$((t1 - t0))" -v ticks="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" -v l="$2" -v v="$verify" \
+    'BEGIN { printf "%s: %d bids accepted, %.0f bids/s; leader CPU %.0f us per bid (one k256 verification: %.0f us)\n", l, b, b * 1000 / ms, ticks / hz * 1e6 / b, v }'
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   pids=()
   unset SERVER
 }
 
-echo "== bids/s through the two followers of 3 nodes ($clients clients in all), leader CPU per bid"
+echo "== bids/s through the two followers of 3 nodes ($clients clients in all, ${KEYS:-1000} keys), leader CPU per bid"
 if [ -n "${SERVER_BEFORE:-}" ]; then
   through_followers "$SERVER_BEFORE" before
 fi
