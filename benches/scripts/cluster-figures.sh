@@ -72,6 +72,8 @@ writable() {
 
 field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
 
+# leader_of DB: the node name in the lease row
+leader_of() { psql -qAt "$1" -c "SELECT node FROM leader"; }
 load() { echo "   (load average: $(cut -d' ' -f1-3 /proc/loadavg))"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
@@ -117,9 +119,6 @@ for n in 1 2 3; do
 done
 for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 pids=()
-
-# leader_of DB: the node name in the lease row
-leader_of() { psql -qAt "$1" -c "SELECT node FROM leader"; }
 
 echo "== failover: time from killing / pausing the leader to the first write through a survivor (lease ${LEASE_MS:-2000} ms)"
 for how in KILL STOP; do
