@@ -258,6 +258,15 @@ fn paused_leader_is_fenced() {
             thread::spawn(move || deposit(addr, &k, &format!("to-paused-{i}")))
         })
         .collect();
+    // An input through the follower, handed on to the paused leader: the
+    // follower answers once b took over (not after its answer timeout).
+    let via_b = {
+        let (k, addr) = (keys(), b.server.addr);
+        thread::spawn(move || {
+            let sent = Instant::now();
+            (deposit(addr, &k, "via-follower"), sent.elapsed())
+        })
+    };
     let taken = Instant::now();
     while db.leader().1 != "b" {
         assert!(taken.elapsed() < FAILOVER_BOUND, "b did not take over");
@@ -268,6 +277,11 @@ fn paused_leader_is_fenced() {
     assert!(
         deposit(b.server.addr, &k, "after-takeover"),
         "the new leader takes writes"
+    );
+    let (stored_via_b, took) = via_b.join().unwrap();
+    assert!(
+        took < FAILOVER_BOUND,
+        "the write through the follower waited {took:?}"
     );
     a.server.signal("CONT");
     for t in stuck {
@@ -304,6 +318,16 @@ fn paused_leader_is_fenced() {
         .unwrap()
         .get(0);
     assert_eq!(leaked, 0, "a deposit sent to the paused leader was stored");
+    // Refused (node.leader-lost, nothing stored), or applied by b if it
+    // reached b after the takeover.
+    let via: i64 = c
+        .query_one(
+            "SELECT COUNT(*) FROM deposits WHERE uid = 'via-follower'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(via, i64::from(stored_via_b));
     for uid in ["before-pause", "after-takeover"] {
         let r = request(b.server.addr, "GET", &format!("/deposit/{uid}"), "").unwrap();
         assert_eq!(r.status, 200, "{uid}: {}", r.body);

@@ -34,6 +34,9 @@ use crate::http::router::Route;
 const CONNECT: Duration = Duration::from_secs(1);
 /// How long the leader may take to answer.
 const ANSWER: Duration = Duration::from_secs(30);
+/// How often a follower waiting for the leader's answer looks whether
+/// another node took the lead.
+const MOVED_POLL: Duration = Duration::from_millis(25);
 /// How long a follower waits for its market to reach the leader's log.
 const CATCH_UP: Duration = Duration::from_secs(2);
 
@@ -58,6 +61,17 @@ fn leader_lost(why: impl core::fmt::Display) -> ApiError {
             "the leader went away while handling the input ({why}); it may or may not have been applied, retry"
         ),
     )
+}
+
+/// Resolves once the lead is no longer with the node at `url` (another
+/// node leads, this one does, or no lease is valid).
+async fn leader_moved(cluster: &Cluster, url: &str) {
+    loop {
+        tokio::time::sleep(MOVED_POLL).await;
+        if cluster.is_leader() || cluster.leader_url().as_deref() != Some(url) {
+            return;
+        }
+    }
 }
 
 /// `host:port` of an advertised `http://host:port/` URL.
@@ -185,10 +199,15 @@ pub async fn forward(
         parts.headers.insert(MAC_HEADER, v);
     }
     let request = Request::from_parts(parts, Full::new(body));
-    let response = tokio::time::timeout(ANSWER, sender.send_request(request))
-        .await
-        .map_err(|_| leader_lost("no answer in time"))?
-        .map_err(leader_lost)?;
+    let answer = tokio::time::timeout(ANSWER, sender.send_request(request));
+    let response = tokio::select! {
+        r = answer => r.map_err(|_| leader_lost("no answer in time"))?.map_err(leader_lost)?,
+        // A paused or cut-off leader was replaced: its answer would come
+        // only with the timeout, and it can commit nothing any more.
+        () = leader_moved(cluster, &url) => {
+            return Err(leader_lost("another node took the lead meanwhile"));
+        }
+    };
     let (mut parts, body) = response.into_parts();
     let body = body.collect().await.map_err(leader_lost)?.to_bytes();
     let seq = parts
