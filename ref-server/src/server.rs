@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::clock::Clock;
+use crate::cluster::attest::ClusterKey;
 use crate::cluster::lease::Lease;
 use crate::cluster::{Cluster, ClusterConfig};
 use crate::config::{Args, LogFormat};
@@ -129,9 +130,18 @@ pub async fn run_on(
     let network = config.bids.network;
     let db = args.db.to_string_lossy().into_owned();
     let db_for_open = db.clone();
-    let (opened, market, last_seq) = tokio::task::spawn_blocking(move || {
+    let (opened, market, last_seq, key) = tokio::task::spawn_blocking(move || {
         let db = db_for_open;
         let opened = open_store(&db)?;
+        // The cluster's key of forwarded requests (cluster::attest).
+        let key = match &opened {
+            Opened::Postgres(pg) => Some(
+                pg.cluster_secret()
+                    .map_err(|e| format!("reading the cluster secret: {e}"))
+                    .and_then(ClusterKey::new)?,
+            ),
+            Opened::Sqlite(_) => None,
+        };
         let started = std::time::Instant::now();
         let (market, last_seq) = driver::recover(&*opened.store(), config)?;
         tracing::info!(
@@ -140,7 +150,7 @@ pub async fn run_on(
             db = %redact(&db),
             "market recovered"
         );
-        Ok::<_, String>((opened, market, last_seq))
+        Ok::<_, String>((opened, market, last_seq, key))
     })
     .await
     .map_err(|e| format!("opening the store: {e}"))??;
@@ -157,8 +167,8 @@ pub async fn run_on(
         .local_addr()
         .map_err(|e| format!("local address: {e}"))?;
     let store = opened.store();
-    let cluster = match &opened {
-        Opened::Postgres(_) => Some(Arc::new(Cluster::new(
+    let cluster = match key {
+        Some(key) => Some(Arc::new(Cluster::new(
             ClusterConfig {
                 node: args.node.clone().unwrap_or_else(random_node),
                 advertise: args
@@ -169,8 +179,9 @@ pub async fn run_on(
                 db: db.clone(),
             },
             last_seq,
+            key,
         ))),
-        Opened::Sqlite(_) => None,
+        None => None,
     };
     let fail = fail_tx.clone();
     let running = driver::start_node(

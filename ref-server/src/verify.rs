@@ -15,9 +15,15 @@
 //! verified on the market thread, since parsing a bid reads the nonce
 //! registry; the bids of one market batch are verified together
 //! ([`verify_many`]).
+//!
+//! A [`Claim`] is the signed part of a document known before the market
+//! sees it (signer, document text, signature): what a replay verifies in
+//! batches ahead of the events, and what a follower of a cluster verifies
+//! before it hands an input to the leader (`cluster::attest`).
 
 mod batch;
 
+use bitwrk_protocol::address::Address;
 use bitwrk_protocol::relation::SignedRelation;
 use bitwrk_protocol::signature::{
     SignatureError, SignedDocument, Verified, Verifier, VerifyMode, verify_document_in,
@@ -38,6 +44,57 @@ pub const KEY_CACHE: usize = 4096;
 
 /// Documents verified together at most.
 const MAX_BATCH: usize = 256;
+
+/// The signed part of a document, known before the market reaches it: the
+/// signer, the document text and the signature as received or logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    /// The claimed signer.
+    pub signer: Address,
+    /// The signed text.
+    pub document: String,
+    /// The signature, base64 as received.
+    pub signature: String,
+}
+
+impl SignedDocument for Claim {
+    fn document(&self) -> String {
+        self.document.clone()
+    }
+    fn signer(&self) -> &Address {
+        &self.signer
+    }
+    fn signature(&self) -> &str {
+        &self.signature
+    }
+}
+
+impl Claim {
+    /// The claim of a signed document.
+    pub fn of(doc: &impl SignedDocument) -> Claim {
+        Claim {
+            signer: *doc.signer(),
+            document: doc.document(),
+            signature: doc.signature().to_owned(),
+        }
+    }
+
+    /// SHA-256 over the three parts, each preceded by its length (so no two
+    /// claims share a digest unless they are the same).
+    pub fn digest(signer: &Address, document: &str, signature: &str) -> [u8; 32] {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        for part in [
+            signer.to_string().as_bytes(),
+            document.as_bytes(),
+            signature.as_bytes(),
+        ] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part);
+        }
+        h.finalize().into()
+    }
+}
 
 /// Verifies `doc`'s signature over its document in [`MODE`].
 pub fn verify<T: SignedDocument>(doc: T) -> Result<Verified<T>, SignatureError> {
@@ -79,12 +136,14 @@ pub fn verify_many<T: SignedDocument>(
 enum Doc {
     Tx(TxMessage),
     Relation(SignedRelation),
+    Claim(Claim),
 }
 
 /// A document's verdict, of the same kind as the document.
 enum Verdict {
     Tx(Result<Verified<TxMessage>, SignatureError>),
     Relation(Result<Verified<SignedRelation>, SignatureError>),
+    Claim(Result<Verified<Claim>, SignatureError>),
 }
 
 /// Verifies one document here.
@@ -92,6 +151,7 @@ fn verify_doc(doc: Doc) -> Verdict {
     match doc {
         Doc::Tx(m) => Verdict::Tx(verify(m)),
         Doc::Relation(r) => Verdict::Relation(verify(r)),
+        Doc::Claim(c) => Verdict::Claim(verify(c)),
     }
 }
 
@@ -100,25 +160,33 @@ fn verify_doc(doc: Doc) -> Verdict {
 /// document and the later ones are answered as lost (see [`batch`]), never
 /// with another document's verdict.
 fn verify_batch(verifier: &mut Verifier, rng: &mut StdRng, docs: Vec<Doc>) -> Vec<Verdict> {
-    let mut is_tx = Vec::with_capacity(docs.len());
-    let (mut txs, mut rels) = (Vec::new(), Vec::new());
+    let mut kinds = Vec::with_capacity(docs.len());
+    let (mut txs, mut rels, mut claims) = (Vec::new(), Vec::new(), Vec::new());
     for doc in docs {
-        is_tx.push(matches!(doc, Doc::Tx(_)));
-        match doc {
-            Doc::Tx(m) => txs.push(m),
-            Doc::Relation(r) => rels.push(r),
-        }
+        kinds.push(match doc {
+            Doc::Tx(m) => {
+                txs.push(m);
+                0
+            }
+            Doc::Relation(r) => {
+                rels.push(r);
+                1
+            }
+            Doc::Claim(c) => {
+                claims.push(c);
+                2
+            }
+        });
     }
     let mut txs = verify_many(verifier, rng, txs).into_iter();
     let mut rels = verify_many(verifier, rng, rels).into_iter();
-    is_tx
+    let mut claims = verify_many(verifier, rng, claims).into_iter();
+    kinds
         .into_iter()
-        .map_while(|tx| {
-            if tx {
-                txs.next().map(Verdict::Tx)
-            } else {
-                rels.next().map(Verdict::Relation)
-            }
+        .map_while(|kind| match kind {
+            0 => txs.next().map(Verdict::Tx),
+            1 => rels.next().map(Verdict::Relation),
+            _ => claims.next().map(Verdict::Claim),
         })
         .collect()
 }
@@ -163,7 +231,7 @@ impl Pipeline {
     pub async fn tx_message(&self, m: TxMessage) -> Result<Verified<TxMessage>, ApiError> {
         match self.run(Doc::Tx(m)).await? {
             Verdict::Tx(v) => v.map_err(|e| ApiError::from_core(&e)),
-            Verdict::Relation(_) => Err(lost()),
+            _ => Err(lost()),
         }
     }
 
@@ -171,7 +239,19 @@ impl Pipeline {
     pub async fn relation(&self, r: SignedRelation) -> Result<Verified<SignedRelation>, ApiError> {
         match self.run(Doc::Relation(r)).await? {
             Verdict::Relation(v) => v.map_err(|e| ApiError::from_core(&e)),
-            Verdict::Tx(_) => Err(lost()),
+            _ => Err(lost()),
+        }
+    }
+
+    /// Verifies a claim (a follower's check before it forwards an input);
+    /// the signature's own error on refusal.
+    pub async fn claim(
+        &self,
+        c: Claim,
+    ) -> Result<Result<Verified<Claim>, SignatureError>, ApiError> {
+        match self.run(Doc::Claim(c)).await? {
+            Verdict::Claim(v) => Ok(v),
+            _ => Err(lost()),
         }
     }
 }

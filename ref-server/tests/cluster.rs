@@ -258,6 +258,15 @@ fn paused_leader_is_fenced() {
             thread::spawn(move || deposit(addr, &k, &format!("to-paused-{i}")))
         })
         .collect();
+    // An input through the follower, handed on to the paused leader: the
+    // follower answers once b took over (not after its answer timeout).
+    let via_b = {
+        let (k, addr) = (keys(), b.server.addr);
+        thread::spawn(move || {
+            let sent = Instant::now();
+            (deposit(addr, &k, "via-follower"), sent.elapsed())
+        })
+    };
     let taken = Instant::now();
     while db.leader().1 != "b" {
         assert!(taken.elapsed() < FAILOVER_BOUND, "b did not take over");
@@ -268,6 +277,11 @@ fn paused_leader_is_fenced() {
     assert!(
         deposit(b.server.addr, &k, "after-takeover"),
         "the new leader takes writes"
+    );
+    let (stored_via_b, took) = via_b.join().unwrap();
+    assert!(
+        took < FAILOVER_BOUND,
+        "the write through the follower waited {took:?}"
     );
     a.server.signal("CONT");
     for t in stuck {
@@ -304,8 +318,205 @@ fn paused_leader_is_fenced() {
         .unwrap()
         .get(0);
     assert_eq!(leaked, 0, "a deposit sent to the paused leader was stored");
+    // Refused (node.leader-lost, nothing stored), or applied by b if it
+    // reached b after the takeover.
+    let via: i64 = c
+        .query_one(
+            "SELECT COUNT(*) FROM deposits WHERE uid = 'via-follower'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(via, i64::from(stored_via_b));
     for uid in ["before-pause", "after-takeover"] {
         let r = request(b.server.addr, "GET", &format!("/deposit/{uid}"), "").unwrap();
         assert_eq!(r.status, 200, "{uid}: {}", r.body);
     }
+}
+
+/// A bid of `who` (type `kind`, nonce `n`), signed by `signer`: the form
+/// body, the signed document and the signature.
+fn bid_form(
+    who: &bitwrk_protocol::key::PrivateKey,
+    signer: &bitwrk_protocol::key::PrivateKey,
+    kind: &str,
+    n: &str,
+) -> (String, String, String) {
+    let doc = format!(
+        "article={}&type={kind}&price={}&address={}&nonce={n}",
+        query_escape(support::load::ARTICLE),
+        normalize("mBTC 0.01"),
+        address(who)
+    );
+    let signature = bitwrk_protocol::signature::sign_message(signer, doc.as_bytes()).to_base64();
+    (
+        format!("{doc}&signature={}", query_escape(&signature)),
+        doc,
+        signature,
+    )
+}
+
+// BW-HTTP-50, BW-HTTP-51: a follower verifies the signature of a write
+// itself. A good bid through it is accepted; a bid with a bad signature is
+// refused by the follower with the signature's code while the leader is
+// paused (so the leader never saw it), and no bid of it is stored.
+#[test]
+fn follower_refuses_a_bad_signature_itself() {
+    let Some(db) = TestDb::new("fverify") else {
+        return;
+    };
+    let k = keys();
+    let flags = flags(&k);
+    let a = start_node(&db, "a", &flags);
+    until_writable(&a.server, FAILOVER_BOUND);
+    let b = start_node(&db, "b", &flags);
+    until_writable(&b.server, FAILOVER_BOUND);
+    assert_eq!(db.leader().1, "a");
+    let (seller, other) = (&k.sellers[0], &k.buyers[0]);
+    let n = nonce(b.server.addr).unwrap();
+    let (good, _, _) = bid_form(seller, seller, "SELL", &n);
+    let r = request(b.server.addr, "POST", "/bid", &good).unwrap();
+    assert_eq!(r.status, 303, "a good bid through the follower: {}", r.body);
+    let n = nonce(b.server.addr).unwrap();
+    let (bad, _, _) = bid_form(seller, other, "SELL", &n);
+    // The follower must have applied the nonce before it can parse the bid.
+    thread::sleep(Duration::from_millis(200));
+    a.server.signal("STOP");
+    let addr = b.server.addr;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let sender = thread::spawn(move || {
+        let _ = tx.send(request(addr, "POST", "/bid", &bad));
+    });
+    // Well within the lease: the leader is still the leader, and paused.
+    let answer = rx.recv_timeout(Duration::from_millis(400));
+    let still_a = db.leader().1 == "a";
+    a.server.signal("CONT");
+    sender.join().unwrap();
+    let r = answer
+        .expect("the follower answered while the leader was paused")
+        .unwrap();
+    assert!(still_a, "no takeover happened meanwhile");
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(
+        r.header("x-bitwrk-error")
+            .is_some_and(|c| c.starts_with("sig.")),
+        "a signature code, got {:?}: {}",
+        r.header("x-bitwrk-error"),
+        r.body
+    );
+    let bids: i64 = db
+        .client()
+        .query_one("SELECT COUNT(*) FROM bids", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(bids, 1, "only the good bid is stored");
+}
+
+// BW-HTTP-52, BW-HTTP-53, BW-HTTP-54, BW-HTTP-55: the leader refuses a forwarded
+// request without the cluster's MAC, with a wrong one, or with one over
+// another request, with `node.bad-mac` (and stores nothing); a verdict
+// under the real key is trusted without verifying again (shown with a
+// signature that does not verify), and a follower's replay of the log
+// (BW-MARKET-4) still refuses that event and stops the follower.
+#[test]
+fn leader_refuses_forged_forwarded_requests() {
+    use ref_server::cluster::attest::{ClusterKey, Covered, hex};
+    use ref_server::verify::Claim;
+    let Some(db) = TestDb::new("forged") else {
+        return;
+    };
+    let k = keys();
+    let flags = flags(&k);
+    let a = start_node(&db, "a", &flags);
+    until_writable(&a.server, FAILOVER_BOUND);
+    let mut b = start_node(&db, "b", &flags);
+    until_writable(&b.server, FAILOVER_BOUND);
+    assert_eq!(db.leader().1, "a");
+    let (seller, other) = (&k.sellers[0], &k.buyers[0]);
+    let n = nonce(a.server.addr).unwrap();
+    let (bad, doc, signature) = bid_form(seller, other, "SELL", &n);
+    let signer = bitwrk_protocol::address::Address::parse(&address(seller)).unwrap();
+    let digest = Claim::digest(&signer, &doc, &signature);
+    let secret: Vec<u8> = db
+        .client()
+        .query_one("SELECT secret FROM cluster_secret", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(secret.len(), 32);
+    let real = ClusterKey::new(secret).unwrap();
+    let stranger = ClusterKey::new(vec![0x42; 32]).unwrap();
+    fn covered<'a>(digest: &'a [u8; 32], body: &'a str) -> Covered<'a> {
+        Covered {
+            node: "b",
+            verified: Some(digest),
+            method: "POST",
+            target: "/bid",
+            body: body.as_bytes(),
+        }
+    }
+    let digest_hex = hex(&digest);
+    let forgeries: Vec<Vec<(&str, String)>> = vec![
+        vec![("x-bitwrk-forwarded-by", "b".into())],
+        vec![
+            ("x-bitwrk-forwarded-by", "b".into()),
+            ("x-bitwrk-verified", digest_hex.clone()),
+            ("x-bitwrk-mac", "00".repeat(32)),
+        ],
+        vec![
+            ("x-bitwrk-forwarded-by", "b".into()),
+            ("x-bitwrk-verified", digest_hex.clone()),
+            ("x-bitwrk-mac", stranger.sign(&covered(&digest, &bad))),
+        ],
+        vec![
+            ("x-bitwrk-forwarded-by", "b".into()),
+            ("x-bitwrk-verified", digest_hex.clone()),
+            ("x-bitwrk-mac", real.sign(&covered(&digest, "another=body"))),
+        ],
+        vec![
+            ("x-bitwrk-forwarded-by", "b".into()),
+            ("x-bitwrk-verified", "not hex".into()),
+            ("x-bitwrk-mac", real.sign(&covered(&digest, &bad))),
+        ],
+    ];
+    for headers in &forgeries {
+        let h: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = a.server.post_form("/bid", &h, &bad);
+        assert_eq!(r.status, 403, "{headers:?}: {}", r.text());
+        assert_eq!(r.code(), Some("node.bad-mac"), "{headers:?}: {}", r.text());
+    }
+    // The same request from a client (no forwarding headers): the leader
+    // verifies it and refuses the signature.
+    let r = a.server.post_form("/bid", &[], &bad);
+    assert!(
+        r.code().is_some_and(|c| c.starts_with("sig.")),
+        "{:?}",
+        r.code()
+    );
+    let bids = |db: &TestDb| -> i64 {
+        db.client()
+            .query_one("SELECT COUNT(*) FROM bids", &[])
+            .unwrap()
+            .get(0)
+    };
+    assert_eq!(bids(&db), 0, "no forgery stored a bid");
+    // Under the real key the verdict is trusted: the leader does not verify
+    // again (what the key is worth; it is the database's).
+    let mac = real.sign(&covered(&digest, &bad));
+    let r = a.server.post_form(
+        "/bid",
+        &[
+            ("x-bitwrk-forwarded-by", "b"),
+            ("x-bitwrk-verified", &digest_hex),
+            ("x-bitwrk-mac", &mac),
+        ],
+        &bad,
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(bids(&db), 1);
+    // Replay verifies every signature again: the follower cannot apply the
+    // event and stops.
+    assert!(
+        b.server.exited_within(Duration::from_secs(5)),
+        "the follower applied a bid whose signature does not verify"
+    );
 }

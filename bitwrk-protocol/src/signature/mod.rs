@@ -31,7 +31,7 @@ pub mod verifier;
 
 pub use legacy::{VerifyMode, compact_size_07, legacy_07_differs, legacy_07_digest};
 pub use verified::{
-    SignedDocument, Verified, verify_document, verify_document_in, verify_documents,
+    SignedDocument, Verified, Witness, verify_document, verify_document_in, verify_documents,
 };
 pub use verifier::{KeyCache, SignedMessage, Verifier};
 

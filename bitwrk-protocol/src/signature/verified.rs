@@ -77,6 +77,34 @@ impl<T: SignedDocument> Verified<T> {
     }
 }
 
+/// Someone a driver trusts to have verified signed documents itself: the
+/// other node of a cluster that checked a document's signature before
+/// handing the document on, over a channel the driver authenticated. The
+/// core never creates witnesses; a driver implements this for the proof it
+/// holds (ref-server: a verdict under the cluster's MAC), and only
+/// [`Verified::witnessed`] consumes it.
+pub trait Witness {
+    /// Whether this witness saw `signature` by `signer` over `document`
+    /// verified (in the mode of the driver that trusts it).
+    fn vouches(&self, signer: &Address, document: &str, signature: &str) -> bool;
+}
+
+impl<T: SignedDocument> Verified<T> {
+    /// `doc` as verified on the word of `witness`, if the witness vouches
+    /// for this very signed document (signer, document text, signature
+    /// text); otherwise `doc` comes back, to be verified here. Where a
+    /// verification came from is thus visible in the code that makes one:
+    /// [`verify_document_in`] and the batch check verify here, this takes
+    /// a check done elsewhere.
+    pub fn witnessed<W: Witness + ?Sized>(witness: &W, doc: T) -> Result<Verified<T>, T> {
+        if witness.vouches(doc.signer(), &doc.document(), doc.signature()) {
+            Ok(Verified { inner: doc })
+        } else {
+            Err(doc)
+        }
+    }
+}
+
 impl<T> Deref for Verified<T> {
     type Target = T;
     fn deref(&self) -> &T {
@@ -176,5 +204,66 @@ impl<'de, T: serde::Deserialize<'de> + SignedDocument> serde::Deserialize<'de> f
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let inner = T::deserialize(d)?;
         verify_document(inner).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::address::Network;
+    use crate::key::PrivateKey;
+
+    struct Doc {
+        signer: Address,
+        text: &'static str,
+        signature: &'static str,
+    }
+
+    impl SignedDocument for Doc {
+        fn document(&self) -> String {
+            self.text.to_owned()
+        }
+        fn signer(&self) -> &Address {
+            &self.signer
+        }
+        fn signature(&self) -> &str {
+            self.signature
+        }
+    }
+
+    /// Vouches for the one (signer, text, signature) it saw.
+    struct Saw(Address, &'static str, &'static str);
+
+    impl Witness for Saw {
+        fn vouches(&self, signer: &Address, document: &str, signature: &str) -> bool {
+            (*signer, document, signature) == (self.0, self.1, self.2)
+        }
+    }
+
+    /// A witness makes a `Verified` only of the very document it vouches
+    /// for; anything else comes back unverified.
+    #[test]
+    fn witnessed_takes_only_what_the_witness_vouches_for() {
+        let key = |b| {
+            PrivateKey::from_secret_bytes(&[b; 32], true, Network::Mainnet)
+                .unwrap()
+                .public_key()
+                .address(Network::Mainnet)
+        };
+        let (a, b) = (key(1), key(2));
+        let saw = Saw(a, "x=1", "c2ln");
+        let doc = |signer, text, signature| Doc {
+            signer,
+            text,
+            signature,
+        };
+        assert!(Verified::witnessed(&saw, doc(a, "x=1", "c2ln")).is_ok());
+        for other in [
+            doc(b, "x=1", "c2ln"),
+            doc(a, "x=2", "c2ln"),
+            doc(a, "x=1", "c2lo"),
+        ] {
+            assert!(Verified::witnessed(&saw, other).is_err());
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! A follower hands writes to the leader: the request as received (method,
 //! target, headers, body) goes to the leader's advertised URL over HTTP/1.1,
-//! and the leader's answer comes back as it is. Before answering, the
+//! with the follower's verdict on its signature and the cluster's MAC
+//! ([`super::attest`]), and the leader's answer comes back as it is. A
+//! write whose signature does not verify is refused here. Before answering, the
 //! follower waits until its own market has applied the log up to the
 //! leader's [`LOG_SEQ_HEADER`], so a read through the same node right after
 //! a write sees it.
@@ -11,7 +13,7 @@
 //! sent (the input may or may not have been applied: a retry of an applied
 //! bid or message is refused as a replay by its nonce or phase).
 
-use std::net::IpAddr;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -21,15 +23,20 @@ use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
+use super::attest::{self, Covered, MAC_HEADER, VERIFIED_HEADER};
 use super::{Cluster, FORWARDED_HEADER, LOG_SEQ_HEADER};
-use crate::config::HttpLimits;
 use crate::driver::Driver;
+use crate::http::AppState;
 use crate::http::errors::ApiError;
+use crate::http::router::Route;
 
 /// How long connecting to the leader may take.
 const CONNECT: Duration = Duration::from_secs(1);
 /// How long the leader may take to answer.
 const ANSWER: Duration = Duration::from_secs(30);
+/// How often a follower waiting for the leader's answer looks whether
+/// another node took the lead.
+const MOVED_POLL: Duration = Duration::from_millis(25);
 /// How long a follower waits for its market to reach the leader's log.
 const CATCH_UP: Duration = Duration::from_secs(2);
 
@@ -56,20 +63,46 @@ fn leader_lost(why: impl core::fmt::Display) -> ApiError {
     )
 }
 
+/// Resolves once the lead is no longer with the node at `url` (another
+/// node leads, this one does, or no lease is valid).
+async fn leader_moved(cluster: &Cluster, url: &str) {
+    loop {
+        tokio::time::sleep(MOVED_POLL).await;
+        if cluster.is_leader() || cluster.leader_url().as_deref() != Some(url) {
+            return;
+        }
+    }
+}
+
 /// `host:port` of an advertised `http://host:port/` URL.
 fn authority(url: &str) -> Option<&str> {
     let rest = url.strip_prefix("http://")?;
     Some(rest.split('/').next().unwrap_or(rest)).filter(|a| !a.is_empty())
 }
 
+/// The route of a write whose signature this follower verifies: a POST of
+/// a bid, transaction message or relation whose head passes the checks the
+/// leader makes first (BW-HTTP-46) and whose body is a form.
+fn verdict_route(state: &AppState, peer: SocketAddr, req: &Request<Incoming>) -> Option<Route> {
+    let route = crate::http::check_head(state, peer, req).ok().map(|h| h.0);
+    let route = attest::verdict_route(req.method(), route)?;
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let form = !crate::http::has_body(req.headers()) || crate::http::is_form_type(content_type);
+    form.then_some(route)
+}
+
 /// Hands `req` to the leader and returns its answer.
 pub async fn forward(
-    driver: &Driver,
+    state: &AppState,
     cluster: &Cluster,
-    limits: &HttpLimits,
-    client: IpAddr,
+    peer: SocketAddr,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, ApiError> {
+    let (driver, limits, client) = (&state.driver, &state.limits, peer.ip());
     if req.headers().contains_key(FORWARDED_HEADER) {
         return Err(ApiError::new(
             "node.not-leader",
@@ -83,6 +116,7 @@ pub async fn forward(
         .ok_or_else(|| no_leader(format!("the leader's URL {url:?} is not http://host:port/")))?
         .to_owned();
     let clock_post = req.uri().path() == crate::http::test_clock::PATH;
+    let route = verdict_route(state, peer, &req);
     let (mut parts, body) = req.into_parts();
     let body = tokio::time::timeout(
         limits.body_timeout,
@@ -98,6 +132,14 @@ pub async fn forward(
             ),
         )
     })??;
+    // BW-HTTP-50, BW-HTTP-51: verified here; a bad signature ends here.
+    let verified = match &route {
+        Some(route) => {
+            let query = parts.uri.query().unwrap_or("");
+            attest::verdict(state, route, query, &body).await?
+        }
+        None => None,
+    };
     let stream = tokio::time::timeout(CONNECT, TcpStream::connect(&addr))
         .await
         .map_err(|_| no_leader(format!("connecting to the leader at {addr} timed out")))?
@@ -112,6 +154,9 @@ pub async fn forward(
     for hop in [header::CONNECTION, header::TRANSFER_ENCODING, header::HOST] {
         parts.headers.remove(hop);
     }
+    // Only this node's verdict and MAC travel (BW-HTTP-52).
+    parts.headers.remove(VERIFIED_HEADER);
+    parts.headers.remove(MAC_HEADER);
     parts.headers.remove("keep-alive");
     if let Ok(v) = HeaderValue::from_str(&addr) {
         parts.headers.insert(header::HOST, v);
@@ -134,11 +179,35 @@ pub async fn forward(
     parts
         .headers
         .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    let target = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| parts.uri.path(), |pq| pq.as_str());
+    let mac = cluster.key().sign(&Covered {
+        node: &cluster.config().node,
+        verified: verified.as_ref(),
+        method: parts.method.as_str(),
+        target,
+        body: &body,
+    });
+    if let Some(digest) = &verified
+        && let Ok(v) = HeaderValue::from_str(&attest::hex(digest))
+    {
+        parts.headers.insert(VERIFIED_HEADER, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&mac) {
+        parts.headers.insert(MAC_HEADER, v);
+    }
     let request = Request::from_parts(parts, Full::new(body));
-    let response = tokio::time::timeout(ANSWER, sender.send_request(request))
-        .await
-        .map_err(|_| leader_lost("no answer in time"))?
-        .map_err(leader_lost)?;
+    let answer = tokio::time::timeout(ANSWER, sender.send_request(request));
+    let response = tokio::select! {
+        r = answer => r.map_err(|_| leader_lost("no answer in time"))?.map_err(leader_lost)?,
+        // A paused or cut-off leader was replaced: its answer would come
+        // only with the timeout, and it can commit nothing any more.
+        () = leader_moved(cluster, &url) => {
+            return Err(leader_lost("another node took the lead meanwhile"));
+        }
+    };
     let (mut parts, body) = response.into_parts();
     let body = body.collect().await.map_err(leader_lost)?.to_bytes();
     let seq = parts

@@ -16,7 +16,12 @@
 //! deposed leader (paused, partitioned) commits nothing after the bump. A
 //! node that learns it was deposed stops (crash-only): restarted, it
 //! recovers from the log and joins as a follower.
+//!
+//! Followers verify the signatures of the writes they forward, and the
+//! leader takes their verdict under the cluster's MAC instead of verifying
+//! again ([`attest`]).
 
+pub mod attest;
 pub mod forward;
 pub mod lease;
 
@@ -26,6 +31,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use self::attest::ClusterKey;
 use crate::store::Seq;
 
 /// The header carrying the last logged sequence number on a leader's
@@ -44,6 +50,7 @@ pub const NODE_CODES: &[&str] = &[
     "node.leader-lost",
     "node.not-leader",
     "node.deposed",
+    "node.bad-mac",
 ];
 
 /// How a node takes part in a cluster.
@@ -63,6 +70,7 @@ pub struct ClusterConfig {
 #[derive(Debug)]
 pub struct Cluster {
     config: ClusterConfig,
+    key: ClusterKey,
     leading: AtomicBool,
     looked: AtomicBool,
     epoch: AtomicU64,
@@ -73,10 +81,11 @@ pub struct Cluster {
 
 impl Cluster {
     /// A node that does not lead (yet), having applied the log up to
-    /// `applied`.
-    pub fn new(config: ClusterConfig, applied: Seq) -> Cluster {
+    /// `applied`; `key` authenticates forwarded requests ([`attest`]).
+    pub fn new(config: ClusterConfig, applied: Seq, key: ClusterKey) -> Cluster {
         Cluster {
             config,
+            key,
             leading: AtomicBool::new(false),
             looked: AtomicBool::new(false),
             epoch: AtomicU64::new(0),
@@ -89,6 +98,11 @@ impl Cluster {
     /// The configuration.
     pub fn config(&self) -> &ClusterConfig {
         &self.config
+    }
+
+    /// The key of forwarded requests.
+    pub fn key(&self) -> &ClusterKey {
+        &self.key
     }
 
     /// Whether this node leads and has caught up with the log.

@@ -31,6 +31,7 @@ use tokio::sync::oneshot;
 use self::commit::{Batch, Committer, Release};
 use crate::clock::Clock;
 use crate::cluster::Cluster;
+use crate::cluster::attest::{PeerVerdict, witnessed};
 use crate::http::errors::ApiError;
 use crate::store::commit_queue::CommitError;
 use crate::store::recovery::{self, SnapshotPolicy, SnapshotWriter};
@@ -46,7 +47,9 @@ pub type ReadFn = Box<dyn FnOnce(&Market) + Send>;
 /// An input for the market task.
 enum Command {
     Nonce(Reply<String>),
-    Bid(Box<BidForm>, Reply<BidId>),
+    /// A bid form, with a follower's verdict on its signature if it came
+    /// through one ([`crate::cluster::attest`]).
+    Bid(Box<BidForm>, Option<PeerVerdict>, Reply<BidId>),
     TxMessage(Box<Verified<TxMessage>>, Reply<Accepted>),
     Deposit(Vec<(String, String)>, Reply<String>),
     Relation(
@@ -240,9 +243,16 @@ impl Driver {
         self.call(Command::Nonce).await
     }
 
-    /// Places a bid; resolves once it is durable.
-    pub async fn bid(&self, form: BidForm) -> Result<BidId, ApiError> {
-        self.call(|r| Command::Bid(Box::new(form), r)).await
+    /// Places a bid; resolves once it is durable. With `witness`, a
+    /// follower's verdict, the bid's signature is not verified again if the
+    /// verdict vouches for the document parsed here (BW-HTTP-53).
+    pub async fn bid(
+        &self,
+        form: BidForm,
+        witness: Option<PeerVerdict>,
+    ) -> Result<BidId, ApiError> {
+        self.call(|r| Command::Bid(Box::new(form), witness, r))
+            .await
     }
 
     /// Applies a verified transaction message; resolves once it is durable.
@@ -466,7 +476,8 @@ impl Task {
     }
 
     /// Parses the batch's bids at `now` and verifies them together (one
-    /// entry per command, `Some` for bids). Placing them later at the same
+    /// entry per command, `Some` for bids), except those a follower's
+    /// verdict vouches for. Placing them later at the same
     /// `now` re-checks the nonce (BW-NONCE-4), so a bid whose nonce an
     /// earlier input of the batch spent is refused exactly as if it had
     /// been parsed in its turn.
@@ -476,12 +487,15 @@ impl Task {
         let mut slots = Vec::new();
         for (i, cmd) in commands.iter().enumerate() {
             out.push(None);
-            if let Command::Bid(form, _) = cmd {
+            if let Command::Bid(form, witness, _) = cmd {
                 match self.market.parse_bid(now, form) {
-                    Ok(request) => {
-                        docs.push(request);
-                        slots.push(i);
-                    }
+                    Ok(request) => match witnessed(witness.as_ref(), request) {
+                        Ok(verified) => out[i] = Some(Ok(verified)),
+                        Err(request) => {
+                            docs.push(request);
+                            slots.push(i);
+                        }
+                    },
                     Err(e) => out[i] = Some(Err(e)),
                 }
             }
@@ -612,7 +626,7 @@ impl Task {
             Command::Nonce(reply) if !self.leading => {
                 let _ = reply.send(Err(not_leader()));
             }
-            Command::Bid(_, reply) if !self.leading => {
+            Command::Bid(_, _, reply) if !self.leading => {
                 let _ = reply.send(Err(not_leader()));
             }
             Command::TxMessage(_, reply) if !self.leading => {
@@ -641,7 +655,7 @@ impl Task {
                     }
                 }
             }
-            Command::Bid(form, reply) => {
+            Command::Bid(form, _, reply) => {
                 #[cfg(feature = "conformance-faults")]
                 if let Some(e) = crate::faults::bid_before(&form.nonce) {
                     let _ = reply.send(Err(e));

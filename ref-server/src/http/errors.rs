@@ -54,6 +54,7 @@ pub fn status_for(code: &str) -> StatusCode {
         ("http", "uri-too-long") => StatusCode::URI_TOO_LONG,
         ("http", "unsupported-media-type") => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ("http", "headers-too-large") => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        ("node", "bad-mac") => StatusCode::FORBIDDEN,
         ("http", "overloaded")
         | ("node", _)
         | ("nonce", "capacity" | "collision")

@@ -18,6 +18,7 @@ use super::negotiate::{Repr, none_match};
 use super::router::Route;
 use super::views::{html, json};
 use super::{AppState, Req};
+use crate::cluster::attest::witnessed;
 use crate::store::{HistoryQuery, StoreError};
 
 /// A response.
@@ -164,7 +165,7 @@ async fn create_bid(state: &AppState, req: &mut Req) -> Result<Resp, ApiError> {
         nonce: form.single("nonce")?.to_owned(),
         signature: form.single("signature")?.to_owned(),
     };
-    let id = state.driver.bid(bid).await?;
+    let id = state.driver.bid(bid, req.witness.take()).await?;
     let mut r = redirect(StatusCode::SEE_OTHER, &format!("/bid/{id}"));
     if let Ok(v) = HeaderValue::from_str(&id.to_string()) {
         r.headers_mut().insert("x-bid-key", v);
@@ -172,7 +173,7 @@ async fn create_bid(state: &AppState, req: &mut Req) -> Result<Resp, ApiError> {
     Ok(r)
 }
 
-fn parse_id(text: &str, what: &str) -> Result<u64, ApiError> {
+pub(crate) fn parse_id(text: &str, what: &str) -> Result<u64, ApiError> {
     // Only canonical decimal ids exist: no sign, no leading zeros.
     let canonical = !text.is_empty()
         && text.bytes().all(|b| b.is_ascii_digit())
@@ -246,7 +247,10 @@ async fn post_tx(state: &AppState, req: &mut Req, id: &str) -> Result<Resp, ApiE
     let txid = TxId(parse_id(id, "transaction")?);
     let form = req.form().await?;
     let message = TxMessage::from_form(txid, form.pairs()).map_err(|e| ApiError::from_core(&e))?;
-    let verified = state.verifier.tx_message(message).await?;
+    let verified = match witnessed(req.witness.as_ref(), message) {
+        Ok(v) => v,
+        Err(message) => state.verifier.tx_message(message).await?,
+    };
     if let Some(url) = verified.argument("workerurl") {
         check_worker_origin(url, &remote_addr_text(req.client))
             .map_err(|e| ApiError::from_core(&e))?;
@@ -293,7 +297,10 @@ async fn create_relation(state: &AppState, req: &mut Req) -> Result<Resp, ApiErr
     let pairs = form.pairs().to_vec();
     let relation = SignedRelation::from_form_for(&pairs, state.network)
         .map_err(|e| ApiError::from_core(&e))?;
-    let verified = state.verifier.relation(relation).await?;
+    let verified = match witnessed(req.witness.as_ref(), relation) {
+        Ok(v) => v,
+        Err(relation) => state.verifier.relation(relation).await?,
+    };
     let stored = state.driver.relation(verified, pairs).await?;
     Ok(redirect(
         StatusCode::FOUND,

@@ -83,14 +83,35 @@ pub struct Req {
     pub query: String,
     /// The client's address (after the trusted-proxy rule).
     pub client: IpAddr,
+    /// A follower's verdict on the request's signed document, under the
+    /// cluster's MAC (a forwarded request on the leader, BW-HTTP-52).
+    pub witness: Option<crate::cluster::attest::PeerVerdict>,
     body: Option<Incoming>,
+    read: Option<Bytes>,
     limits: HttpLimits,
 }
 
 impl Req {
     /// A header as text (non-text values read as absent).
     pub fn header(&self, name: header::HeaderName) -> Option<&str> {
+        self.header_named(name.as_str())
+    }
+
+    /// [`Req::header`] by name.
+    pub fn header_named(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Reads the body now (content type 415, limit 413, timeout 408) and
+    /// keeps it for [`Req::form`].
+    pub async fn read_body(&mut self) -> Result<Bytes, ApiError> {
+        let body = match (self.read.take(), self.body.take()) {
+            (Some(read), _) => read,
+            (None, Some(body)) => read_body(&self.headers, body, &self.limits).await?,
+            (None, None) => Bytes::new(),
+        };
+        self.read = Some(body.clone());
+        Ok(body)
     }
 
     /// The negotiated representation, or 406 (BW-HTTP-12).
@@ -111,10 +132,7 @@ impl Req {
     /// The form: body pairs, then query pairs (BW-HTTP-6). Checks the
     /// content type (415), the body limit (413) and the body timeout (408).
     pub async fn form(&mut self) -> Result<Form, ApiError> {
-        let body = match self.body.take() {
-            Some(body) => read_body(&self.headers, body, &self.limits).await?,
-            None => Bytes::new(),
-        };
+        let body = self.read_body().await?;
         Ok(Form::parse(&body, self.query.as_bytes())?)
     }
 }
@@ -136,7 +154,7 @@ fn errors_as_json(headers: &HeaderMap) -> bool {
 }
 
 /// Whether a body may follow the head.
-fn has_body(headers: &HeaderMap) -> bool {
+pub(crate) fn has_body(headers: &HeaderMap) -> bool {
     headers.contains_key(header::TRANSFER_ENCODING)
         || headers
             .get(header::CONTENT_LENGTH)
@@ -216,7 +234,7 @@ pub(crate) async fn collect_body(body: Incoming, limit: usize) -> Result<Bytes, 
 
 /// `application/x-www-form-urlencoded`, optionally with `charset=utf-8`
 /// (BW-HTTP-7).
-fn is_form_type(content_type: &str) -> bool {
+pub(crate) fn is_form_type(content_type: &str) -> bool {
     let mut parts = content_type.split(';');
     let media = parts.next().unwrap_or("").trim();
     media.eq_ignore_ascii_case("application/x-www-form-urlencoded")
@@ -232,6 +250,31 @@ fn is_form_type(content_type: &str) -> bool {
 /// Checks the request head in the order of BW-HTTP-46 — target and header
 /// limits, route, method — and the peer address.
 fn prepare(state: &AppState, peer: SocketAddr, req: Request<Incoming>) -> Result<Req, ApiError> {
+    let (route, target, client) = check_head(state, peer, &req)?;
+    let limits = &state.limits;
+    let query = req.uri().query().unwrap_or("").to_owned();
+    let (parts, body) = req.into_parts();
+    Ok(Req {
+        method: parts.method,
+        route,
+        target,
+        query,
+        headers: parts.headers,
+        client,
+        witness: None,
+        body: Some(body),
+        read: None,
+        limits: limits.clone(),
+    })
+}
+
+/// The checks of [`prepare`] (BW-HTTP-46): the route, the request target
+/// and the client's address.
+pub(crate) fn check_head(
+    state: &AppState,
+    peer: SocketAddr,
+    req: &Request<Incoming>,
+) -> Result<(Route, String, IpAddr), ApiError> {
     if state.shutting_down.load(Ordering::Relaxed) {
         return Err(ApiError::overloaded("the server is shutting down"));
     }
@@ -291,18 +334,7 @@ fn prepare(state: &AppState, peer: SocketAddr, req: Request<Incoming>) -> Result
             ),
         )
     })?;
-    let query = req.uri().query().unwrap_or("").to_owned();
-    let (parts, body) = req.into_parts();
-    Ok(Req {
-        method: parts.method,
-        route,
-        target,
-        query,
-        headers: parts.headers,
-        client,
-        body: Some(body),
-        limits: limits.clone(),
-    })
+    Ok((route, target, client))
 }
 
 /// Serves one request: prepare, dispatch, log.
@@ -319,13 +351,15 @@ async fn serve_request(
     let response = if let Some(cluster) = follower
         && crate::cluster::forward::needs_leader(&req)
     {
-        crate::cluster::forward::forward(&state.driver, cluster, &state.limits, peer.ip(), req)
-            .await
+        crate::cluster::forward::forward(&state, cluster, peer, req).await
     } else if test_clock::applies(&state, &req) {
         test_clock::handle(&state, req).await
     } else {
         match prepare(&state, peer, req) {
-            Ok(req) => handlers::dispatch(&state, req).await,
+            Ok(mut req) => match crate::cluster::attest::admit(&state, &mut req).await {
+                Ok(()) => handlers::dispatch(&state, req).await,
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         }
     };

@@ -15,7 +15,6 @@
 //! ahead of its turn, deposits) goes through [`Market::apply`] and so gets
 //! single verification's exact verdict.
 
-use bitwrk_protocol::address::Address;
 use bitwrk_protocol::market::{Event, Market, MarketConfig, MarketError};
 use bitwrk_protocol::relation::SignedRelation;
 use bitwrk_protocol::signature::{
@@ -24,39 +23,10 @@ use bitwrk_protocol::signature::{
 use rand::rngs::StdRng;
 
 use super::{LoggedEvent, Seq};
+use crate::verify::Claim;
 
 /// Events applied together; their signatures are verified in one batch.
 pub const CHUNK: usize = 512;
-
-/// The signed part of an event, known before the market reaches it: the
-/// signer, the document text and the signature as logged.
-struct Claim {
-    signer: Address,
-    document: String,
-    signature: String,
-}
-
-impl SignedDocument for Claim {
-    fn document(&self) -> String {
-        self.document.clone()
-    }
-    fn signer(&self) -> &Address {
-        &self.signer
-    }
-    fn signature(&self) -> &str {
-        &self.signature
-    }
-}
-
-impl Claim {
-    fn of(doc: &impl SignedDocument) -> Claim {
-        Claim {
-            signer: *doc.signer(),
-            document: doc.document(),
-            signature: doc.signature().to_owned(),
-        }
-    }
-}
 
 /// What `event` will have verified, if that can be told without the
 /// market's state.
@@ -162,6 +132,7 @@ pub fn apply_chunk(
 mod tests {
     use std::time::Duration;
 
+    use bitwrk_protocol::address::Address;
     use bitwrk_protocol::bid::{BidForm, BidType};
     use bitwrk_protocol::hash::{sha256, sha256_concat};
     use bitwrk_protocol::ids::TxId;

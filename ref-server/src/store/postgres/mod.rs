@@ -135,7 +135,33 @@ pub const MIGRATIONS: &[Migration] = &[
     ",
         backfill: Some(backfill_price_slots),
     },
+    // The cluster's shared secret, which authenticates the requests a
+    // follower forwards to the leader (cluster::attest, BW-HTTP-54): 32
+    // random bytes, made once by the migration. Not copied by a backup.
+    Migration {
+        version: 3,
+        sql: "
+        CREATE TABLE cluster_secret (
+            id     INTEGER PRIMARY KEY CHECK (id = 1),
+            secret BYTEA NOT NULL
+        );
+    ",
+        backfill: Some(make_cluster_secret),
+    },
 ];
+
+/// Schema 3: the cluster secret, from the operating system's randomness.
+fn make_cluster_secret(tx: &mut postgres::Transaction<'_>) -> Result<(), StoreError> {
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret)
+        .map_err(|e| StoreError::Backend(format!("no randomness for the cluster secret: {e}")))?;
+    tx.execute(
+        "INSERT INTO cluster_secret (id, secret) VALUES (1, $1)",
+        &[&&secret[..]],
+    )
+    .map_err(backend)?;
+    Ok(())
+}
 
 /// The schema version this program writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].version;
@@ -304,6 +330,18 @@ impl PostgresStore {
             writer: Mutex::new(Some(writer)),
             readers: Mutex::new(Vec::new()),
             epoch: AtomicU64::new(NO_EPOCH),
+        })
+    }
+
+    /// The cluster's shared secret (schema 3).
+    pub fn cluster_secret(&self) -> Result<Vec<u8>, StoreError> {
+        self.with_reader(|c| {
+            let row = c
+                .client
+                .query_opt("SELECT secret FROM cluster_secret WHERE id = 1", &[])
+                .map_err(backend)?
+                .ok_or_else(|| StoreError::Corrupt("no cluster secret".into()))?;
+            Ok(row.get::<_, Vec<u8>>(0))
         })
     }
 
