@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod args;
+pub mod cas;
 pub mod error;
 pub mod external;
 pub mod http_util;
