@@ -106,11 +106,6 @@ impl FileWriter {
         self.size
     }
 
-    /// Whether nothing was written yet.
-    pub fn is_empty(&self) -> bool {
-        self.size == 0
-    }
-
     fn end_chunk(&mut self) {
         let data = std::mem::replace(&mut self.current, Vec::with_capacity(16 * 1024));
         self.batch_bytes += data.len();
@@ -120,23 +115,20 @@ impl FileWriter {
     fn flush(&mut self, store: &Store) -> Result<(), DaemonError> {
         let batch = std::mem::take(&mut self.batch);
         self.batch_bytes = 0;
-        let mut inner = store.lock();
-        let Inner {
-            conn,
-            bytes,
-            budget,
-        } = &mut *inner;
-        let tx = conn.transaction().map_err(db)?;
-        for (key, data) in &batch {
-            insert_chunk(&tx, bytes, *budget, key, data)?;
-            tx.execute(
-                "INSERT INTO file_chunks(file, idx, chunk, size) VALUES (?1, ?2, ?3, ?4)",
-                params![self.id, self.idx, key.to_string(), data.len() as i64],
-            )
-            .map_err(db)?;
-            self.idx += 1;
-        }
-        tx.commit().map_err(db)?;
+        let id = self.id;
+        let first = self.idx;
+        in_tx(&mut store.lock(), |tx, bytes, budget| {
+            for (i, (key, data)) in batch.iter().enumerate() {
+                insert_chunk(tx, bytes, budget, key, data)?;
+                tx.execute(
+                    "INSERT INTO file_chunks(file, idx, chunk, size) VALUES (?1, ?2, ?3, ?4)",
+                    params![id, first + i as i64, key.to_string(), data.len() as i64],
+                )
+                .map_err(db)?;
+            }
+            Ok(())
+        })?;
+        self.idx += batch.len() as i64;
         Ok(())
     }
 
@@ -161,6 +153,26 @@ impl FileWriter {
     pub fn abort(self, store: &Store) {
         let _ = store.abort(self.id);
     }
+}
+
+/// Runs `f` in one transaction with the byte count; if it fails, the
+/// transaction is rolled back and the count read again from the table.
+fn in_tx<R>(
+    inner: &mut Inner,
+    f: impl FnOnce(&Connection, &mut u64, u64) -> Result<R, DaemonError>,
+) -> Result<R, DaemonError> {
+    let Inner {
+        conn,
+        bytes,
+        budget,
+    } = inner;
+    let before = *bytes;
+    let tx = conn.transaction().map_err(db)?;
+    let r = f(&tx, bytes, *budget).and_then(|r| tx.commit().map_err(db).map(|()| r));
+    if r.is_err() {
+        *bytes = stored_bytes(conn).unwrap_or(before);
+    }
+    r
 }
 
 fn hash256(h: Sha256) -> Hash256 {
@@ -304,16 +316,17 @@ impl Store {
         Ok(id)
     }
 
-    /// Stores a verified chunk (a no-op when present).
-    pub fn put_chunk(&self, key: &Hash256, data: &[u8]) -> Result<(), DaemonError> {
-        let mut inner = self.lock();
-        let Inner {
-            conn,
-            bytes,
-            budget,
-        } = &mut *inner;
-        insert_chunk(conn, bytes, *budget, key, data)?;
-        Ok(())
+    /// Stores verified chunks in one transaction.
+    pub fn put_chunks(&self, chunks: &[(Hash256, Vec<u8>)]) -> Result<(), DaemonError> {
+        if chunks.is_empty() {
+            return Ok(());
+        }
+        in_tx(&mut self.lock(), |tx, bytes, budget| {
+            for (key, data) in chunks {
+                insert_chunk(tx, bytes, budget, key, data)?;
+            }
+            Ok(())
+        })
     }
 
     /// Whether the chunk `key` is stored.
@@ -525,7 +538,8 @@ impl Store {
         Ok(out)
     }
 
-    /// The whole file `hash` (small files and tests only).
+    /// The whole file `hash` (tests).
+    #[cfg(test)]
     pub fn get(&self, hash: &Hash256) -> Result<Option<Vec<u8>>, DaemonError> {
         let Some(f) = self.file(hash)? else {
             return Ok(None);

@@ -13,6 +13,27 @@ pub fn transform(input: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Reads a body in chunked transfer encoding.
+pub fn read_chunked(r: &mut impl BufRead) -> Vec<u8> {
+    let mut body = Vec::new();
+    loop {
+        let mut size = String::new();
+        r.read_line(&mut size).expect("chunk size");
+        let size = usize::from_str_radix(size.trim().split(';').next().unwrap_or(""), 16)
+            .expect("chunk size in hex");
+        if size == 0 {
+            let mut end = String::new();
+            r.read_line(&mut end).expect("last line");
+            return body;
+        }
+        let at = body.len();
+        body.resize(at + size, 0);
+        r.read_exact(&mut body[at..]).expect("chunk");
+        let mut crlf = [0u8; 2];
+        r.read_exact(&mut crlf).expect("chunk end");
+    }
+}
+
 /// A worker program: serves `POST /work` with [`transform`], then tells
 /// the client it is idle again by registering anew (BitWrk 0.7's worker
 /// protocol). Returns how many jobs it did through the channel.
@@ -39,6 +60,7 @@ pub fn start_worker(
                 continue;
             }
             let mut len = 0usize;
+            let mut chunked = false;
             let mut content_type = String::new();
             loop {
                 let mut h = String::new();
@@ -54,9 +76,19 @@ pub fn start_worker(
                 if let Some(v) = lower.strip_prefix("content-type:") {
                     content_type = v.trim().to_owned();
                 }
+                if lower.starts_with("transfer-encoding:") && lower.contains("chunked") {
+                    chunked = true;
+                }
             }
-            let mut body = vec![0; len];
-            r.read_exact(&mut body).expect("work body");
+            // BitWrk 0.7 pushes work with chunked encoding, as the
+            // reference client does.
+            let body = if chunked {
+                read_chunked(&mut r)
+            } else {
+                let mut body = vec![0; len];
+                r.read_exact(&mut body).expect("work body");
+                body
+            };
             let mut w = stream;
             if !line.starts_with("POST /work ") || content_type != "application/octet-stream" {
                 let _ = w.write_all(
