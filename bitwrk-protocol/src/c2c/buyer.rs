@@ -7,11 +7,11 @@
 
 use rand_core::CryptoRng;
 
-use super::chunking::{ChunkedWork, MAX_CHUNKS};
+use super::chunking::ChunkedWork;
 use super::crypt::{ResultCipher, ResultKey};
 use super::probe::{Capabilities, Mode};
 use super::shuffle::{BUYER_PERMUTATION, Permutation};
-use super::syncinfo::SyncInfo;
+use super::syncinfo::{MAX_TRANSFER_CHUNKS, SyncInfo};
 use super::{C2cError, MAX_LINEAR_WORK, StreamDigest, chunkstream, wishlist};
 use crate::hash::Hash256;
 use crate::key::PrivateKey;
@@ -105,14 +105,16 @@ impl BuyerTransfer {
     /// A transfer of `work` (chunked by the buyer) under `buyer_secret`,
     /// accepting a result of at most `result_limit` bytes. Refused if the
     /// work can travel in no mode: unchunked and 16 MiB or more, or more
-    /// than [`MAX_CHUNKS`] chunks.
+    /// than [`MAX_TRANSFER_CHUNKS`] chunks.
     pub fn new(
         work: ChunkedWork,
         buyer_secret: Hash256,
         result_limit: u64,
     ) -> Result<BuyerTransfer, C2cError> {
-        if work.chunks.len() > MAX_CHUNKS {
-            return Err(C2cError::TooManyChunks { limit: MAX_CHUNKS });
+        if work.chunks.len() > MAX_TRANSFER_CHUNKS {
+            return Err(C2cError::TooManyChunks {
+                limit: MAX_TRANSFER_CHUNKS,
+            });
         }
         if !work.is_chunked() && work.size > MAX_LINEAR_WORK {
             return Err(C2cError::TooLarge {

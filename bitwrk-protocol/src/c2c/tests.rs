@@ -246,7 +246,7 @@ fn syncinfo_refusals() {
             key: sha256(b"x"),
             size: 1
         };
-        chunking::MAX_CHUNKS + 1
+        syncinfo::MAX_TRANSFER_CHUNKS + 1
     ];
     assert_eq!(
         SyncInfo::new(many, Permutation::trivial())
@@ -838,9 +838,9 @@ fn buyer_refusals() {
             .code(),
         "c2c.unexpected"
     );
-    // BW-C2C-4: work of more than 98 304 chunks does not start.
+    // BW-C2C-4: work of more than 262 144 chunks does not start.
     let mut many = ChunkedWork::of(b"x");
-    many.chunks = vec![many.chunks[0]; chunking::MAX_CHUNKS + 1];
+    many.chunks = vec![many.chunks[0]; syncinfo::MAX_TRANSFER_CHUNKS + 1];
     assert_eq!(
         BuyerTransfer::new(many, w.secret, 10).unwrap_err().code(),
         "c2c.too-many-chunks"
@@ -917,11 +917,11 @@ fn limits_are_the_spec_table() {
             key: sha256(b"x"),
             size: 1
         };
-        chunking::MAX_CHUNKS + 1
+        syncinfo::MAX_TRANSFER_CHUNKS + 1
     ];
     check(
         "chunks per work",
-        chunking::MAX_CHUNKS as u64,
+        syncinfo::MAX_TRANSFER_CHUNKS as u64,
         SyncInfo::new(many, Permutation::trivial())
             .unwrap_err()
             .code(),
