@@ -70,6 +70,18 @@ fn permit_sells(seller: &Client, article: &str) {
     assert_eq!(post_form(seller.addr, "/", &permit).status, 303);
 }
 
+/// The newest buy in the client's `/activities`.
+fn last_buy(client: &Client) -> serde_json::Value {
+    let acts = get(client.addr, "/activities").json();
+    acts.as_array()
+        .expect("array")
+        .iter()
+        .filter(|a| a["Info"]["Type"] == "BUY")
+        .max_by_key(|a| a["Key"].as_u64().unwrap_or(0))
+        .expect("a buy")
+        .clone()
+}
+
 /// Buys `work`, checks the result and returns the buy's progress figures
 /// (`BytesTotal`, `BytesToTransfer`, `BytesTransferred`).
 fn buy(buyer: &Client, article: &str, work: &[u8]) -> (u64, u64, u64) {
@@ -88,15 +100,7 @@ fn buy(buyer: &Client, article: &str, work: &[u8]) -> (u64, u64, u64) {
         file.body == transform(work),
         "the buyer got the worker's result"
     );
-    let acts = get(buyer.addr, "/activities").json();
-    let last = acts
-        .as_array()
-        .expect("array")
-        .iter()
-        .filter(|a| a["Info"]["Type"] == "BUY")
-        .max_by_key(|a| a["Key"].as_u64().unwrap_or(0))
-        .expect("a buy")
-        .clone();
+    let last = last_buy(buyer);
     let n = |k: &str| last["Info"][k].as_u64().unwrap_or(u64::MAX);
     (n("BytesTotal"), n("BytesToTransfer"), n("BytesTransferred"))
 }
@@ -218,4 +222,158 @@ fn every_mode_with_and_without_gzip() {
         assert!(seller.terminate());
         assert!(buyer.terminate());
     }
+}
+
+/// A worker that reads the pushed work as it streams (chunked encoding)
+/// and answers with its length and a checksum, so that measuring the work's
+/// way from buyer to seller is not disturbed by a large result.
+fn start_streaming_worker(
+    client: std::net::SocketAddr,
+    article: &'static str,
+) -> std::sync::mpsc::Receiver<(u64, u64)> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let (listener, form) = support::worker::listen_and_register(client, article, "streaming");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            let mut r = BufReader::with_capacity(1 << 20, stream.try_clone().expect("clone"));
+            loop {
+                let mut h = String::new();
+                if r.read_line(&mut h).unwrap_or(0) == 0 || h.trim_end().is_empty() {
+                    break;
+                }
+            }
+            let (mut len, mut sum) = (0u64, 0xcbf2_9ce4_8422_2325u64);
+            let mut buf = vec![0u8; 1 << 20];
+            loop {
+                let mut size = String::new();
+                r.read_line(&mut size).expect("chunk size");
+                let mut left = usize::from_str_radix(size.trim(), 16).expect("hex size");
+                if left == 0 {
+                    let mut end = String::new();
+                    let _ = r.read_line(&mut end);
+                    break;
+                }
+                while left > 0 {
+                    let n = left.min(buf.len());
+                    r.read_exact(&mut buf[..n]).expect("chunk");
+                    for &b in &buf[..n] {
+                        sum = (sum ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+                    }
+                    len += n as u64;
+                    left -= n;
+                }
+                let mut crlf = [0u8; 2];
+                r.read_exact(&mut crlf).expect("crlf");
+            }
+            let result = format!("{len}:{sum:016x}");
+            let mut w = stream;
+            let _ = w.write_all(
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{result}",
+                    result.len()
+                )
+                .as_bytes(),
+            );
+            drop(w);
+            let _ = tx.send((len, sum));
+            post_form(client, "/registerworker", &form);
+        }
+    });
+    rx
+}
+
+/// Peak resident memory of process `pid` in KiB (`VmHWM`).
+fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// The figures of issue 10: a package (default 1 GiB; `BITWRK_FIGURES_MIB`
+/// sets another size) bought end to end — the local `/buy` upload, the
+/// chunked transfer to the seller, the push to a worker — then bought again
+/// with 1 % of its bytes changed in 64 scattered places; prints the time,
+/// the throughput, the bytes transferred and each client's peak RSS.
+/// Bounded by the transfer's own timeouts; run it in release:
+///
+/// ```text
+/// cargo test --release -p ref-client --test transfer -- --ignored --nocapture figures
+/// ```
+#[test]
+#[ignore = "a measurement: run it in release with --ignored (see its docs)"]
+fn figures() {
+    let mib: usize = std::env::var("BITWRK_FIGURES_MIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1024);
+    let size = mib << 20;
+    let m = Market::new();
+    let seller_home = tempfile::tempdir().expect("home");
+    let buyer_home = tempfile::tempdir().expect("home");
+    let store = ["--store-bytes", "3221225472"];
+    let seller = Client::start(
+        seller_home.path(),
+        &m.srv.url,
+        &[
+            "-extport",
+            &m.ext,
+            "-extaddr",
+            "127.0.0.1",
+            "-extiface",
+            "127.0.0.1",
+            store[0],
+            store[1],
+        ],
+    );
+    let buyer = m.buyer(&buyer_home, &store);
+    let article = "fnord";
+    permit_sells(&seller, article);
+    let jobs = start_streaming_worker(seller.addr, article);
+    let mut work = noise(99, size);
+    let mut run = |work: &[u8], what: &str| {
+        let started = std::time::Instant::now();
+        let r = request(
+            buyer.addr,
+            "POST",
+            &format!("/buy/{article}?price=mBTC%201"),
+            &[],
+            work,
+        );
+        let took = started.elapsed();
+        assert_eq!(r.status, 303, "buy failed: {}", r.text());
+        let (len, _) = jobs
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the worker ran");
+        assert_eq!(len, work.len() as u64);
+        let last = last_buy(&buyer);
+        let sent = last["Info"]["BytesTransferred"].as_u64().unwrap_or(0);
+        println!(
+            "{what}: {mib} MiB end to end in {:.2} s = {:.0} MB/s; transferred {sent} bytes ({:.2} %)",
+            took.as_secs_f64(),
+            work.len() as f64 / took.as_secs_f64() / 1e6,
+            sent as f64 * 100.0 / work.len() as f64
+        );
+        sent
+    };
+    run(&work, "first");
+    let places = 64;
+    let region = size / 100 / places;
+    for i in 0..places {
+        let at = i * (size / places) + 4_321;
+        for b in &mut work[at..at + region] {
+            *b ^= 0x5a;
+        }
+    }
+    let sent = run(&work, "1 % changed");
+    println!(
+        "peak RSS: buyer {} MiB, seller {} MiB",
+        peak_rss_kib(buyer.pid()) / 1024,
+        peak_rss_kib(seller.pid()) / 1024
+    );
+    assert!(sent <= size as u64 * 3 / 100);
 }

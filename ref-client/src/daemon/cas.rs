@@ -143,9 +143,14 @@ impl FileWriter {
         if !self.current.is_empty() {
             self.end_chunk();
         }
-        self.flush(store)?;
         let hash = hash256(std::mem::take(&mut self.hash));
-        store.complete(self.id, &hash, self.size, owner)?;
+        let done = self
+            .flush(store)
+            .and_then(|()| store.complete(self.id, &hash, self.size, owner));
+        if let Err(e) = done {
+            let _ = store.abort(self.id);
+            return Err(e);
+        }
         Ok((hash, self.size))
     }
 
@@ -577,4 +582,111 @@ pub fn stored_bytes(conn: &Connection) -> Result<u64, DaemonError> {
         })
         .map_err(db)?;
     Ok(u64::try_from(total).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use bitwrk_protocol::c2c::ChunkedWork;
+
+    use super::*;
+
+    fn store(budget: u64) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("dir");
+        let s = Store::open(&dir.path().join("t.db"), budget).expect("open");
+        (dir, s)
+    }
+
+    /// Pseudo-random bytes with many chunk boundaries.
+    fn noise(seed: u8, len: usize) -> Vec<u8> {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64 ^ u64::from(seed);
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn files_are_the_transfer_chunks_and_shared_chunks_are_stored_once() {
+        let (_d, s) = store(10 << 20);
+        let a = noise(1, 300_000);
+        let mut b = a.clone();
+        b.extend(noise(2, 50_000));
+        // Written in odd pieces: the chunks do not depend on them.
+        let mut w = s.writer(None).expect("writer");
+        for piece in a.chunks(7_777) {
+            w.write(&s, piece).expect("write");
+        }
+        let (ha, len) = w.finish(&s, None).expect("finish");
+        assert_eq!((ha, len), (sha256(&a), a.len() as u64));
+        let fa = s.file(&ha).expect("file").expect("present");
+        let work = ChunkedWork::of(&a);
+        assert!(work.chunks.len() > 5);
+        assert_eq!(s.chunk_list(fa.id).expect("list"), work.chunks);
+        assert_eq!(s.stored_bytes().expect("bytes"), a.len() as u64);
+        // b shares all of a's chunks but the last.
+        let hb = s.put(&b, None).expect("b");
+        let extra = s.stored_bytes().expect("bytes") - a.len() as u64;
+        assert!(extra < 50_000 + 140_000, "b stored {extra} new bytes");
+        assert_eq!(s.get(&hb).expect("get").expect("b"), b);
+        assert_eq!(s.get(&ha).expect("get").expect("a"), a);
+        // The same file again is stored once.
+        s.put(&a, None).expect("again");
+        assert_eq!(s.get(&ha).expect("get").expect("a"), a);
+    }
+
+    #[test]
+    fn listed_files_fill_with_chunks_and_pending_ones_are_never_evicted() {
+        let (_d, s) = store(1 << 20);
+        let data = noise(3, 200_000);
+        let work = ChunkedWork::of(&data);
+        let id = s
+            .begin_listed(&work.chunks, Some("trade:7"))
+            .expect("listed");
+        let offs = work.offsets();
+        let mut batch = Vec::new();
+        for (c, o) in work.chunks.iter().zip(&offs) {
+            assert!(!s.has_chunk(&c.key).expect("has"));
+            batch.push((
+                c.key,
+                data[*o as usize..*o as usize + c.size as usize].to_vec(),
+            ));
+        }
+        s.put_chunks(&batch).expect("chunks");
+        assert!(s.has_chunk(&work.chunks[0].key).expect("has"));
+        // A full store evicts nothing pending: the new file does not fit.
+        let e = s.put(&noise(4, 900_000), None).expect_err("must not fit");
+        assert_eq!(bitwrk_protocol::ErrorCode::code(&e), "daemon.store-full");
+        assert_eq!(s.stored_bytes().expect("bytes"), data.len() as u64);
+        s.complete(id, &work.key, work.size, Some("trade:7"))
+            .expect("complete");
+        assert_eq!(s.get(&work.key).expect("get").expect("file"), data);
+        // Unpinned, it gives way; its chunks go with it.
+        s.unpin_owner("trade:7").expect("unpin");
+        s.put(&noise(4, 900_000), None).expect("fits now");
+        assert!(s.get(&work.key).expect("get").is_none());
+        assert!(!s.has_chunk(&work.chunks[0].key).expect("has"));
+    }
+
+    #[test]
+    fn unfinished_files_are_dropped_by_owner_or_at_start() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("t.db");
+        {
+            let s = Store::open(&path, 10 << 20).expect("open");
+            let mut w = s.writer(Some("trade:1")).expect("w");
+            w.write(&s, &noise(5, 6 << 20)).expect("write");
+            assert!(s.stored_bytes().expect("bytes") > 0, "batches are written");
+            s.abort_owner(Some("trade:1")).expect("abort");
+            assert_eq!(s.stored_bytes().expect("bytes"), 0);
+            let mut w = s.writer(Some("trade:2")).expect("w");
+            w.write(&s, &noise(6, 6 << 20)).expect("write");
+            // The client stops here.
+        }
+        let s = Store::open(&path, 10 << 20).expect("reopen");
+        assert_eq!(s.stored_bytes().expect("bytes"), 0);
+    }
 }

@@ -13,6 +13,25 @@ pub fn transform(input: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A worker's listener on loopback, registered at `client` as `id` for
+/// `article`; returns it and the registration form (sent again when the
+/// worker is idle).
+pub fn listen_and_register(
+    client: std::net::SocketAddr,
+    article: &str,
+    id: &str,
+) -> (TcpListener, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("worker listens");
+    let port = listener.local_addr().expect("addr").port();
+    let push_url = format!("http://127.0.0.1:{port}/work");
+    let form = format!(
+        "id={id}&article={article}&pushurl={}",
+        bitwrk_protocol::document::query_escape(&push_url)
+    );
+    assert_eq!(post_form(client, "/registerworker", &form).status, 200);
+    (listener, form)
+}
+
 /// Reads a body in chunked transfer encoding.
 pub fn read_chunked(r: &mut impl BufRead) -> Vec<u8> {
     let mut body = Vec::new();
@@ -42,14 +61,7 @@ pub fn start_worker(
     article: &'static str,
     id: &'static str,
 ) -> std::sync::mpsc::Receiver<Vec<u8>> {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("worker listens");
-    let port = listener.local_addr().expect("addr").port();
-    let push_url = format!("http://127.0.0.1:{port}/work");
-    let form = format!(
-        "id={id}&article={article}&pushurl={}",
-        bitwrk_protocol::document::query_escape(&push_url)
-    );
-    assert_eq!(post_form(client, "/registerworker", &form).status, 200);
+    let (listener, form) = listen_and_register(client, article, id);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
