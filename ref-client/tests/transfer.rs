@@ -335,7 +335,7 @@ fn figures() {
     permit_sells(&seller, article);
     let jobs = start_streaming_worker(seller.addr, article);
     let mut work = noise(99, size);
-    let mut run = |work: &[u8], what: &str| {
+    let run = |work: &[u8], what: &str| {
         let started = std::time::Instant::now();
         let r = request(
             buyer.addr,
