@@ -120,10 +120,17 @@ impl FileWriter {
         in_tx(&mut store.lock(), |tx, bytes, budget| {
             for (i, (key, data)) in batch.iter().enumerate() {
                 insert_chunk(tx, bytes, budget, key, data)?;
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT INTO file_chunks(file, idx, chunk, size) VALUES (?1, ?2, ?3, ?4)",
-                    params![id, first + i as i64, key.to_string(), data.len() as i64],
                 )
+                .and_then(|mut st| {
+                    st.execute(params![
+                        id,
+                        first + i as i64,
+                        key.to_string(),
+                        data.len() as i64
+                    ])
+                })
                 .map_err(db)?;
             }
             Ok(())
@@ -196,20 +203,16 @@ fn insert_chunk(
 ) -> Result<bool, DaemonError> {
     let k = key.to_string();
     let present: Option<i64> = conn
-        .query_row("SELECT 1 FROM chunks WHERE key = ?1", params![k], |r| {
-            r.get(0)
-        })
-        .optional()
+        .prepare_cached("SELECT 1 FROM chunks WHERE key = ?1")
+        .and_then(|mut st| st.query_row(params![k], |r| r.get(0)).optional())
         .map_err(db)?;
     if present.is_some() {
         return Ok(false);
     }
     make_room(conn, bytes, budget, data.len() as u64)?;
-    conn.execute(
-        "INSERT INTO chunks(key, data, size) VALUES (?1, ?2, ?3)",
-        params![k, data, data.len() as i64],
-    )
-    .map_err(db)?;
+    conn.prepare_cached("INSERT INTO chunks(key, data, size) VALUES (?1, ?2, ?3)")
+        .and_then(|mut st| st.execute(params![k, data, data.len() as i64]))
+        .map_err(db)?;
     *bytes += data.len() as u64;
     Ok(true)
 }
@@ -339,12 +342,11 @@ impl Store {
         let inner = self.lock();
         let found: Option<i64> = inner
             .conn
-            .query_row(
-                "SELECT 1 FROM chunks WHERE key = ?1",
-                params![key.to_string()],
-                |r| r.get(0),
-            )
-            .optional()
+            .prepare_cached("SELECT 1 FROM chunks WHERE key = ?1")
+            .and_then(|mut st| {
+                st.query_row(params![key.to_string()], |r| r.get(0))
+                    .optional()
+            })
             .map_err(db)?;
         Ok(found.is_some())
     }
@@ -354,12 +356,11 @@ impl Store {
         let inner = self.lock();
         let data: Option<Vec<u8>> = inner
             .conn
-            .query_row(
-                "SELECT data FROM chunks WHERE key = ?1",
-                params![key.to_string()],
-                |r| r.get(0),
-            )
-            .optional()
+            .prepare_cached("SELECT data FROM chunks WHERE key = ?1")
+            .and_then(|mut st| {
+                st.query_row(params![key.to_string()], |r| r.get(0))
+                    .optional()
+            })
             .map_err(db)?;
         Ok(data.map(Bytes::from))
     }
