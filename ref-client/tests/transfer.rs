@@ -295,7 +295,7 @@ fn peak_rss_kib(pid: u32) -> u64 {
 }
 
 /// The figures of issue 10: a package (default 1 GiB; `BITWRK_FIGURES_MIB`
-/// sets another size) bought end to end — the local `/buy` upload, the
+/// sets another size, `BITWRK_FIGURES_GZIP=false` turns gzip off) bought end to end — the local `/buy` upload, the
 /// chunked transfer to the seller, the push to a worker — then bought again
 /// with 1 % of its bytes changed in 64 scattered places; prints the time,
 /// the throughput, the bytes transferred and each client's peak RSS.
@@ -322,7 +322,9 @@ fn figures() {
     let m = Market::new();
     let seller_home = tempfile::tempdir().expect("home");
     let buyer_home = tempfile::tempdir().expect("home");
-    let store = ["--store-bytes", "3221225472"];
+    // `BITWRK_FIGURES_GZIP=false`: the buyer sends uncompressed.
+    let gzip = std::env::var("BITWRK_FIGURES_GZIP").unwrap_or_else(|_| "true".to_owned());
+    let store = ["--store-bytes", "3221225472", "--c2c-gzip", gzip.as_str()];
     let seller = Client::start(
         seller_home.path(),
         &m.srv.url,
