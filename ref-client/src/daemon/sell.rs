@@ -365,7 +365,8 @@ impl SellEndpoint {
     ) -> Result<Response<Body>, Refusal> {
         if got.chunkdata {
             let tx = self.tx_view(daemon).await?;
-            let hash = self.assemble(daemon, &tx)?;
+            // Reads the whole work from the store: off the async threads.
+            let hash = tokio::task::block_in_place(|| self.assemble(daemon, &tx))?;
             return self.run_work(daemon, &tx, hash).await;
         }
         if got.work.is_none() && got.syncinfo.is_none() && got.a32chunks.is_none() {
