@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 /// Requirements no vector can test, with the reason (INDEX.md lists them;
 /// the traceability test reads that list).
-const NOT_VECTOR_TESTABLE: [(&str, &str); 20] = [
+const NOT_VECTOR_TESTABLE: [(&str, &str); 21] = [
     (
         "BW-BID-14",
         "an obligation of the client's signing code (sign exactly the texts it sends); a vector can give inputs to a verifier, not observe what a client signs. The document construction it relies on is tested by `bid_document.json` (BW-BID-10, BW-BID-11).",
@@ -86,6 +86,10 @@ const NOT_VECTOR_TESTABLE: [(&str, &str); 20] = [
     (
         "BW-C2C-34",
         "content types are HTTP headers; tests in `bitwrk-protocol/src/c2c/tests.rs` (`content_types`).",
+    ),
+    (
+        "BW-C2C-35",
+        "when chunk data is sent relative to the wishlist's arrival is the driver's timing; tests in `bitwrk-protocol/src/c2c/tests.rs` (`chunked_transfers`, `buyer_refusals`) check the streamed release.",
     ),
 ];
 

@@ -7,11 +7,11 @@
 
 use rand_core::CryptoRng;
 
-use super::chunking::{ChunkedWork, MAX_CHUNKS};
+use super::chunking::ChunkedWork;
 use super::crypt::{ResultCipher, ResultKey};
 use super::probe::{Capabilities, Mode};
 use super::shuffle::{BUYER_PERMUTATION, Permutation};
-use super::syncinfo::SyncInfo;
+use super::syncinfo::{MAX_TRANSFER_CHUNKS, SyncInfo};
 use super::{C2cError, MAX_LINEAR_WORK, StreamDigest, chunkstream, wishlist};
 use crate::hash::Hash256;
 use crate::key::PrivateKey;
@@ -95,6 +95,7 @@ pub struct BuyerTransfer {
     mode: Option<Mode>,
     shuffled: Vec<Option<usize>>,
     wishlist: Vec<u8>,
+    released: usize,
     result: Option<StreamDigest>,
     result_limit: u64,
     receipt_hash: Option<Hash256>,
@@ -104,14 +105,16 @@ impl BuyerTransfer {
     /// A transfer of `work` (chunked by the buyer) under `buyer_secret`,
     /// accepting a result of at most `result_limit` bytes. Refused if the
     /// work can travel in no mode: unchunked and 16 MiB or more, or more
-    /// than [`MAX_CHUNKS`] chunks.
+    /// than [`MAX_TRANSFER_CHUNKS`] chunks.
     pub fn new(
         work: ChunkedWork,
         buyer_secret: Hash256,
         result_limit: u64,
     ) -> Result<BuyerTransfer, C2cError> {
-        if work.chunks.len() > MAX_CHUNKS {
-            return Err(C2cError::TooManyChunks { limit: MAX_CHUNKS });
+        if work.chunks.len() > MAX_TRANSFER_CHUNKS {
+            return Err(C2cError::TooManyChunks {
+                limit: MAX_TRANSFER_CHUNKS,
+            });
         }
         if !work.is_chunked() && work.size > MAX_LINEAR_WORK {
             return Err(C2cError::TooLarge {
@@ -126,6 +129,7 @@ impl BuyerTransfer {
             mode: None,
             shuffled: Vec::new(),
             wishlist: Vec::new(),
+            released: 0,
             result: None,
             result_limit,
             receipt_hash: None,
@@ -247,6 +251,37 @@ impl BuyerTransfer {
         }
         self.wishlist.extend_from_slice(bytes);
         Ok(())
+    }
+
+    /// Bytes of the wishlist answer, as they arrive: the chunks (indices
+    /// into the work's chunks, in stream order) that the wishlist's
+    /// complete bytes so far newly request. A driver sends them at once: a
+    /// BitWrk 0.7 seller writes its wishlist only a window ahead of the
+    /// chunk data it has received (BW-C2C-8, BW-C2C-35). All or nothing;
+    /// [`handle_wishlist_end`](Self::handle_wishlist_end) still checks
+    /// length and padding and lists every requested chunk.
+    pub fn handle_wishlist_streaming(&mut self, bytes: &[u8]) -> Result<Vec<usize>, C2cError> {
+        self.handle_wishlist(bytes)?;
+        let mut out = Vec::new();
+        let slots = self.shuffled.len();
+        for (at, &byte) in self.wishlist.iter().enumerate().skip(self.released) {
+            for bit in 0..8 {
+                let position = at * 8 + bit;
+                if position >= slots || byte & (0x80 >> bit) == 0 {
+                    continue;
+                }
+                match self.shuffled[position] {
+                    Some(i) => out.push(i),
+                    None => {
+                        // Nothing released from this call: drop its bytes.
+                        self.wishlist.truncate(self.wishlist.len() - bytes.len());
+                        return Err(C2cError::WishlistPlaceholder { position });
+                    }
+                }
+            }
+        }
+        self.released = self.wishlist.len();
+        Ok(out)
     }
 
     /// The end of the wishlist: the chunk-data request (BW-C2C-15,

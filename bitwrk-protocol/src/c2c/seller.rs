@@ -246,6 +246,18 @@ impl SellerTransfer {
         Ok(SellerAnswer::Wishlist(wishlist::encode(&bits)))
     }
 
+    /// The work's chunks in file order, from the accepted SyncInfo or
+    /// chunk list (empty before one): the list a driver's store keeps
+    /// while the chunks arrive.
+    pub fn work_chunks(&self) -> &[ChunkInfo] {
+        self.sync.as_ref().map(SyncInfo::chunks).unwrap_or_default()
+    }
+
+    /// The work's length by the accepted SyncInfo (0 before one).
+    pub fn work_size(&self) -> u64 {
+        self.sync.as_ref().map_or(0, SyncInfo::total_size)
+    }
+
     /// The chunks the wishlist requested, in stream order.
     pub fn requested(&self) -> &[ChunkInfo] {
         &self.requested

@@ -7,14 +7,22 @@ use core::str::FromStr;
 use serde::Deserialize;
 
 use super::C2cError;
-use super::chunking::{ChunkInfo, MAX_CHUNK, MAX_CHUNKS};
+use super::chunking::{ChunkInfo, MAX_CHUNK};
 use super::shuffle::{self, Permutation};
 use super::varint;
 use crate::hash::Hash256;
 
-/// Read limit of a `syncinfojson` part (BitWrk 0.7's: room for
-/// [`MAX_CHUNKS`] entries of at most 100 bytes plus 64 KiB).
-pub const MAX_SYNCINFO_JSON: usize = 100 * MAX_CHUNKS + 65_536;
+/// The most chunks of a work file in a chunked transfer (BW-C2C-4):
+/// 262 144, room for about 2 GiB at the chunker's 8 KiB average. BitWrk
+/// 0.7 stops at [`MAX_CHUNKS`](super::chunking::MAX_CHUNKS) (98 304, about
+/// 800 MiB); a 0.7 seller refuses more, which ends the transfer as a
+/// refusal by the buyer would have (DEP-408).
+pub const MAX_TRANSFER_CHUNKS: usize = 262_144;
+
+/// Read limit of a `syncinfojson` part: room for [`MAX_TRANSFER_CHUNKS`]
+/// entries of at most 100 bytes plus 64 KiB (BitWrk 0.7's rule, applied
+/// to its 98 304 chunks).
+pub const MAX_SYNCINFO_JSON: usize = 100 * MAX_TRANSFER_CHUNKS + 65_536;
 
 /// Read limit of an `a32chunks` part (256 KiB, as BitWrk 0.7).
 pub const MAX_LEGACY_STREAM: usize = 256 * 1024;
@@ -54,8 +62,10 @@ fn check_chunk(key: Hash256, size: u64) -> Result<ChunkInfo, C2cError> {
 }
 
 fn check_count(n: usize) -> Result<(), C2cError> {
-    if n > MAX_CHUNKS {
-        return Err(C2cError::TooManyChunks { limit: MAX_CHUNKS });
+    if n > MAX_TRANSFER_CHUNKS {
+        return Err(C2cError::TooManyChunks {
+            limit: MAX_TRANSFER_CHUNKS,
+        });
     }
     if n == 0 {
         return Err(C2cError::BadSyncInfo {
@@ -66,7 +76,7 @@ fn check_count(n: usize) -> Result<(), C2cError> {
 }
 
 impl SyncInfo {
-    /// Checks the chunk count (1 ..= [`MAX_CHUNKS`]) and sizes.
+    /// Checks the chunk count (1 ..= [`MAX_TRANSFER_CHUNKS`]) and sizes.
     pub fn new(chunks: Vec<ChunkInfo>, perm: Permutation) -> Result<SyncInfo, C2cError> {
         check_count(chunks.len())?;
         for c in &chunks {
@@ -125,7 +135,7 @@ impl SyncInfo {
 
     /// Parses a `syncinfojson` part (BW-C2C-9, BW-C2C-10): at most
     /// [`MAX_SYNCINFO_JSON`] bytes; keys of 64 lower-case hex characters,
-    /// sizes 1 ..= 131072, 1 ..= [`MAX_CHUNKS`] chunks, a valid `Perm`.
+    /// sizes 1 ..= 131072, 1 ..= [`MAX_TRANSFER_CHUNKS`] chunks, a valid `Perm`.
     /// Unknown fields are ignored, as BitWrk 0.7 does.
     pub fn from_json(bytes: &[u8]) -> Result<SyncInfo, C2cError> {
         if bytes.len() > MAX_SYNCINFO_JSON {

@@ -246,7 +246,7 @@ fn syncinfo_refusals() {
             key: sha256(b"x"),
             size: 1
         };
-        chunking::MAX_CHUNKS + 1
+        syncinfo::MAX_TRANSFER_CHUNKS + 1
     ];
     assert_eq!(
         SyncInfo::new(many, Permutation::trivial())
@@ -578,18 +578,26 @@ fn transfer(
                 r.a32chunks = Some(&body);
             }
             let snapshot = store.clone();
+            assert!(seller.work_chunks().is_empty());
             let SellerAnswer::Wishlist(wl) = seller
                 .handle_work_request(&w.tx, r, &mut |k| have(&snapshot, k))
                 .unwrap()
             else {
                 panic!("wishlist expected")
             };
+            // The driver's store keeps the file's chunk list meanwhile.
+            assert_eq!(seller.work_chunks(), &chunked.chunks[..]);
+            assert_eq!(seller.work_size(), w.work.len() as u64);
+            // BW-C2C-35: chunks are released as the wishlist arrives, and
+            // the streamed release is exactly the final list.
+            let mut streamed = Vec::new();
             for b in wl.chunks(3) {
-                buyer.handle_wishlist(b).unwrap();
+                streamed.extend(buyer.handle_wishlist_streaming(b).unwrap());
             }
             let BuyerRequest::ChunkData { chunks } = buyer.handle_wishlist_end().unwrap() else {
                 panic!("chunk data expected")
             };
+            assert_eq!(streamed, chunks);
             sent = chunks.len();
             let offs = chunked.offsets();
             for &i in &chunks {
@@ -801,6 +809,14 @@ fn buyer_refusals() {
     );
     // The first slot of a 256-permutation shuffle is a placeholder unless
     // p[0] = 0; ask for every slot so a placeholder is requested.
+    // BW-C2C-35: streamed, the placeholder is refused at once and the
+    // refused bytes are not kept.
+    assert_eq!(
+        b.handle_wishlist_streaming(&vec![0xff; wishlist::byte_len(slots) - 1])
+            .unwrap_err()
+            .code(),
+        "c2c.wishlist-placeholder"
+    );
     b.handle_wishlist(&vec![0xff; wishlist::byte_len(slots) - 1])
         .unwrap();
     b.handle_wishlist(&[0]).unwrap();
@@ -822,9 +838,9 @@ fn buyer_refusals() {
             .code(),
         "c2c.unexpected"
     );
-    // BW-C2C-4: work of more than 98 304 chunks does not start.
+    // BW-C2C-4: work of more than 262 144 chunks does not start.
     let mut many = ChunkedWork::of(b"x");
-    many.chunks = vec![many.chunks[0]; chunking::MAX_CHUNKS + 1];
+    many.chunks = vec![many.chunks[0]; syncinfo::MAX_TRANSFER_CHUNKS + 1];
     assert_eq!(
         BuyerTransfer::new(many, w.secret, 10).unwrap_err().code(),
         "c2c.too-many-chunks"
@@ -901,11 +917,11 @@ fn limits_are_the_spec_table() {
             key: sha256(b"x"),
             size: 1
         };
-        chunking::MAX_CHUNKS + 1
+        syncinfo::MAX_TRANSFER_CHUNKS + 1
     ];
     check(
         "chunks per work",
-        chunking::MAX_CHUNKS as u64,
+        syncinfo::MAX_TRANSFER_CHUNKS as u64,
         SyncInfo::new(many, Permutation::trivial())
             .unwrap_err()
             .code(),

@@ -79,6 +79,15 @@ pub struct RunArgs {
     /// created when missing.
     #[arg(long, value_name = "PATH")]
     pub key_file: Option<PathBuf>,
+    /// What this client's sells offer buyers in the capability probe:
+    /// `all` (as BitWrk 0.7), `legacy` (chunk lists without SyncInfo) or
+    /// `linear` (DEP-509).
+    #[arg(long, default_value = "all", value_parser = ["all", "legacy", "linear"])]
+    pub c2c_offer: String,
+    /// Whether this client's buys gzip chunked requests when a seller
+    /// offers it (BitWrk 0.7 always does; DEP-509).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub c2c_gzip: bool,
 }
 
 impl RunArgs {

@@ -12,7 +12,6 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 
@@ -20,13 +19,10 @@ use bitwrk_protocol::c2c::endpoint::route;
 use bitwrk_protocol::c2c::{EndpointKey, Route};
 
 use super::error::DaemonError;
-use super::http_util::{Body, read_body, text};
+use super::http_util::{Body, text};
 
-/// Largest request a buyer may send to an endpoint: linear work is below
-/// 16 MiB (§6.2), plus room for the multipart framing and the secret.
-pub const REQUEST_LIMIT: usize = (1 << 24) + 64 * 1024;
-
-/// A request to an endpoint with its body read.
+/// A request to an endpoint; its body streams (the endpoint applies the
+/// limits of BW-C2C-31 part by part).
 #[derive(Debug)]
 pub struct EndpointRequest {
     /// The method.
@@ -34,7 +30,7 @@ pub struct EndpointRequest {
     /// The headers.
     pub headers: http::HeaderMap,
     /// The body.
-    pub body: Bytes,
+    pub body: Incoming,
 }
 
 /// A boxed future answering an endpoint request.
@@ -105,8 +101,8 @@ pub async fn handle(
     _peer: SocketAddr,
 ) -> Response<Body> {
     let path = req.uri().path().to_owned();
-    // Assist tickets (BW-C2C-27) are not served: this seller offers no
-    // chunked transfers, so it never hands any out.
+    // Assist tickets (BW-C2C-27) are not served: this seller never hands
+    // any out (it sends no `X-AssistiveDownloadTicket` header).
     let Ok(Route::Main(key)) = route(&path) else {
         return text(StatusCode::NOT_FOUND, "404 page not found");
     };
@@ -114,10 +110,6 @@ pub async fn handle(
         return text(StatusCode::NOT_FOUND, "404 page not found");
     };
     let (parts, body) = req.into_parts();
-    let body = match read_body(body, REQUEST_LIMIT).await {
-        Ok(b) => b,
-        Err(e) => return text(StatusCode::PAYLOAD_TOO_LARGE, e.to_string()),
-    };
     endpoint
         .handle(EndpointRequest {
             method: parts.method,

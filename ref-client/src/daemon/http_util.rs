@@ -10,15 +10,39 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode, Uri, header};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full, Limited, StreamBody};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 
 use super::error::DaemonError;
 
-/// Every response body is complete before it is sent.
-pub type Body = Full<Bytes>;
+/// A response body: complete ([`full`]) or streamed ([`channel_body`]).
+pub type Body = UnsyncBoxBody<Bytes, BoxError>;
+
+/// The error of a streamed body.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A complete body.
+pub fn full(data: impl Into<Bytes>) -> Body {
+    Full::new(data.into())
+        .map_err(|e| match e {})
+        .boxed_unsync()
+}
+
+/// A body streamed from a channel: send the data (or an error that cuts
+/// the body off) through the sender; dropping it ends the body. At most
+/// `depth` pieces wait in the channel.
+pub fn channel_body(depth: usize) -> (tokio::sync::mpsc::Sender<Result<Bytes, BoxError>>, Body) {
+    let (tx, rx) = tokio::sync::mpsc::channel(depth);
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|item: Result<Bytes, BoxError>| (item.map(hyper::body::Frame::data), rx))
+    });
+    (tx, StreamBody::new(stream).boxed_unsync())
+}
 
 /// The User-Agent of requests to the server (BitWrk 0.7 sends
 /// `BitWrkGoClient/0.7.0`; the server's motd parses that prefix).
@@ -26,7 +50,7 @@ pub const USER_AGENT: &str = "BitWrkGoClient/0.7.0";
 
 /// A response with a `text/plain` body.
 pub fn text(status: StatusCode, body: impl Into<Bytes>) -> Response<Body> {
-    let mut r = Response::new(Full::new(body.into()));
+    let mut r = Response::new(full(body));
     *r.status_mut() = status;
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -38,7 +62,7 @@ pub fn text(status: StatusCode, body: impl Into<Bytes>) -> Response<Body> {
 /// A response with a body and no Content-Type (BitWrk 0.7 leaves it to
 /// the reader for `/file/…`, `/id` and `/version`).
 pub fn raw(status: StatusCode, body: impl Into<Bytes>) -> Response<Body> {
-    let mut r = Response::new(Full::new(body.into()));
+    let mut r = Response::new(full(body));
     *r.status_mut() = status;
     r
 }
@@ -123,51 +147,6 @@ pub fn multipart_boundary(content_type: &str) -> Option<String> {
     })
 }
 
-fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    if needle.is_empty() || from > haystack.len() {
-        return None;
-    }
-    haystack[from..]
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
-}
-
-/// The content of the part whose `Content-Disposition` names `name`, in a
-/// multipart body with `boundary` (RFC 7578). `None` when the body is not
-/// well-formed or has no such part.
-pub fn multipart_part(body: &[u8], boundary: &str, name: &str) -> Option<Bytes> {
-    let delimiter = format!("--{boundary}");
-    let mut pos = find(body, delimiter.as_bytes(), 0)? + delimiter.len();
-    loop {
-        if body.get(pos..pos + 2)? == b"--" {
-            return None;
-        }
-        pos = find(body, b"\r\n", pos)? + 2;
-        let head_end = find(body, b"\r\n\r\n", pos)?;
-        let head = std::str::from_utf8(&body[pos..head_end]).ok()?;
-        let content_start = head_end + 4;
-        let next = find(body, format!("\r\n{delimiter}").as_bytes(), content_start)?;
-        if disposition_name(head).as_deref() == Some(name) {
-            return Some(Bytes::copy_from_slice(&body[content_start..next]));
-        }
-        pos = next + 2 + delimiter.len();
-    }
-}
-
-fn disposition_name(head: &str) -> Option<String> {
-    head.split("\r\n").find_map(|line| {
-        let (k, v) = line.split_once(':')?;
-        if !k.trim().eq_ignore_ascii_case("content-disposition") {
-            return None;
-        }
-        v.split(';').find_map(|p| {
-            let (pk, pv) = p.split_once('=')?;
-            (pk.trim() == "name").then(|| pv.trim().trim_matches('"').to_owned())
-        })
-    })
-}
-
 /// Serves HTTP/1.1 (with keep-alive) on `listener` until `shutdown`
 /// completes; `handle` gets each request and the peer's address.
 pub async fn serve<H, F>(listener: TcpListener, handle: Arc<H>, shutdown: impl Future<Output = ()>)
@@ -234,15 +213,51 @@ pub struct Fetched {
 /// connection and reads the whole answer (at most `limit` body bytes).
 /// Redirects are never followed: a 3xx is an answer like any other.
 pub async fn send(
-    mut req: Request<Body>,
+    req: Request<Full<Bytes>>,
     limit: usize,
     timeouts: Timeouts,
     action: &str,
 ) -> Result<Fetched, DaemonError> {
-    let transport = |detail: String| DaemonError::ServerTransport {
+    let work = async {
+        let resp = open(req, timeouts, action).await?;
+        let (parts, body) = resp.into_parts();
+        let body = Limited::new(body, limit)
+            .collect()
+            .await
+            .map_err(|e| transport_error(action, format!("reading the answer: {e}")))?
+            .to_bytes();
+        Ok(Fetched {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        })
+    };
+    tokio::time::timeout(timeouts.total, work)
+        .await
+        .map_err(|_| transport_error(action, "no complete answer in time".to_owned()))?
+}
+
+fn transport_error(action: &str, detail: String) -> DaemonError {
+    DaemonError::ServerTransport {
         action: action.to_owned(),
         detail,
-    };
+    }
+}
+
+/// Sends `req` (absolute `http://` URI, any body, streamed) on a new
+/// connection within `timeouts.connect`, and returns the answer as soon as
+/// its headers are in; the caller reads (and times) the body.
+pub async fn open<B>(
+    mut req: Request<B>,
+    timeouts: Timeouts,
+    action: &str,
+) -> Result<Response<Incoming>, DaemonError>
+where
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    let transport = |detail: String| transport_error(action, detail);
     let uri = req.uri().clone();
     let (host, port) = authority(&uri).ok_or_else(|| transport(format!("bad URL {uri}")))?;
     let origin_form: Uri = uri
@@ -257,37 +272,21 @@ pub async fn send(
     {
         req.headers_mut().insert(header::HOST, v);
     }
-    let work = async {
-        let stream =
-            tokio::time::timeout(timeouts.connect, TcpStream::connect((host.as_str(), port)))
-                .await
-                .map_err(|_| transport(format!("connecting to {host}:{port} timed out")))?
-                .map_err(|e| transport(format!("connecting to {host}:{port}: {e}")))?;
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|e| transport(e.to_string()))?;
-        tokio::spawn(async move {
-            let _ = conn.await;
-        });
-        let resp = sender
-            .send_request(req)
-            .await
-            .map_err(|e| transport(e.to_string()))?;
-        let (parts, body) = resp.into_parts();
-        let body = Limited::new(body, limit)
-            .collect()
-            .await
-            .map_err(|e| transport(format!("reading the answer: {e}")))?
-            .to_bytes();
-        Ok(Fetched {
-            status: parts.status,
-            headers: parts.headers,
-            body,
-        })
-    };
-    tokio::time::timeout(timeouts.total, work)
+    let stream = tokio::time::timeout(timeouts.connect, TcpStream::connect((host.as_str(), port)))
         .await
-        .map_err(|_| transport("no complete answer in time".to_owned()))?
+        .map_err(|_| transport(format!("connecting to {host}:{port} timed out")))?
+        .map_err(|e| transport(format!("connecting to {host}:{port}: {e}")))?;
+    let _ = stream.set_nodelay(true);
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| transport(e.to_string()))?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    sender
+        .send_request(req)
+        .await
+        .map_err(|e| transport(e.to_string()))
 }
 
 fn authority(uri: &Uri) -> Option<(String, u16)> {
@@ -307,21 +306,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn multipart_part_by_name() {
-        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nnope\r\n--XyZ\r\nContent-Disposition: form-data; name=\"data\"; filename=\"w.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n\x00\x01\r\n\x02\r\n--XyZ--\r\n";
+    fn multipart_boundary_of_content_type() {
         let ct = "multipart/form-data; boundary=XyZ";
-        let b = multipart_boundary(ct).expect("boundary");
-        assert_eq!(b, "XyZ");
+        assert_eq!(multipart_boundary(ct).as_deref(), Some("XyZ"));
         assert_eq!(
-            multipart_part(body, &b, "data").as_deref(),
-            Some(&b"\x00\x01\r\n\x02"[..])
+            multipart_boundary("multipart/form-data; boundary=\"q\"").as_deref(),
+            Some("q")
         );
-        assert_eq!(
-            multipart_part(body, &b, "other").as_deref(),
-            Some(&b"nope"[..])
-        );
-        assert_eq!(multipart_part(body, &b, "missing"), None);
-        assert_eq!(multipart_part(b"garbage", &b, "data"), None);
         assert_eq!(multipart_boundary("application/octet-stream"), None);
     }
 }

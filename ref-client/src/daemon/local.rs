@@ -19,8 +19,7 @@ use serde::Serialize;
 use super::Daemon;
 use super::error::DaemonError;
 use super::http_util::{
-    Body, error, form_value, json, multipart_boundary, multipart_part, parse_form, raw, read_body,
-    see_other, text,
+    Body, error, form_value, json, multipart_boundary, parse_form, raw, read_body, see_other, text,
 };
 use super::records::mandate_from_form;
 use super::relay::respond;
@@ -281,32 +280,105 @@ async fn buy(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(multipart_boundary);
-    let limit = usize::try_from(daemon.config.store_bytes).unwrap_or(usize::MAX);
-    let body = read_body(req.into_body(), limit).await?;
-    let work = match boundary {
-        None => body,
-        Some(b) => multipart_part(&body, &b, "data").ok_or(DaemonError::BadParameter {
-            name: "data",
-            detail: "expected a multipart part named \"data\", found none".to_owned(),
-        })?,
-    };
-    let result = daemon.clone().buy(article, price, work).await?;
-    Ok(see_other(&format!("/file/{result}")))
+    // The work streams into the store; a temporary pin keeps it until the
+    // trade has pinned it.
+    let upload = format!("upload:{}", super::streams::boundary());
+    let work = receive_work(daemon, req.into_body(), boundary, &upload).await?;
+    let result = daemon.clone().buy(article, price, work).await;
+    daemon.store.unpin(&work, &upload)?;
+    Ok(see_other(&format!("/file/{}", result?)))
 }
 
-fn file(daemon: &Daemon, key: &str) -> Result<Response<Body>, DaemonError> {
+/// Streams a `/buy` body (raw, or the multipart part `data`) into the
+/// store.
+async fn receive_work(
+    daemon: &Daemon,
+    body: Incoming,
+    boundary: Option<String>,
+    owner: &str,
+) -> Result<Hash256, DaemonError> {
+    let bad = |detail: String| DaemonError::BadParameter {
+        name: "data",
+        detail,
+    };
+    let stream = super::streams::BodyStream::new(body, false, std::time::Duration::from_secs(900));
+    let mut w = daemon.store.writer(None)?;
+    let outcome = async {
+        match boundary {
+            None => {
+                let mut stream = std::pin::pin!(stream);
+                while let Some(piece) = futures_util::StreamExt::next(&mut stream).await {
+                    w.write(&daemon.store, &piece.map_err(|e| bad(e.to_string()))?)?;
+                }
+            }
+            Some(b) => {
+                let mut mp = multer::Multipart::new(stream, b);
+                let mut found = false;
+                while let Some(mut field) = mp.next_field().await.map_err(|e| bad(e.to_string()))? {
+                    if found || field.name() != Some("data") {
+                        continue;
+                    }
+                    found = true;
+                    while let Some(piece) = field.chunk().await.map_err(|e| bad(e.to_string()))? {
+                        w.write(&daemon.store, &piece)?;
+                    }
+                }
+                if !found {
+                    return Err(bad(
+                        "expected a multipart part named \"data\", found none".to_owned()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+    .await;
+    match outcome {
+        Ok(()) => Ok(w.finish(&daemon.store, Some(owner))?.0),
+        Err(e) => {
+            w.abort(&daemon.store);
+            Err(e)
+        }
+    }
+}
+
+fn file(daemon: &Arc<Daemon>, key: &str) -> Result<Response<Body>, DaemonError> {
     let Ok(hash) = key.parse::<Hash256>() else {
         return Ok(not_found());
     };
-    match daemon.store.get(&hash)? {
-        Some(data) => {
-            // The application has its result: from now on the file may be
-            // evicted like any other (DEP-504).
-            daemon.store.unpin(&hash, UNFETCHED)?;
-            Ok(raw(StatusCode::OK, data))
+    let Some(f) = daemon.store.file(&hash)? else {
+        return Ok(not_found());
+    };
+    // The application has its result: from now on the file may be evicted
+    // like any other (DEP-504). The file streams from the store.
+    daemon.store.unpin(&hash, UNFETCHED)?;
+    let (tx, body) = super::http_util::channel_body(4);
+    let d = daemon.clone();
+    tokio::spawn(async move {
+        let mut next = 0u64;
+        loop {
+            match d.store.read_chunks(f.id, next, 1 << 20) {
+                Ok(chunks) if chunks.is_empty() => return,
+                Ok(chunks) => {
+                    next += chunks.len() as u64;
+                    for c in chunks {
+                        if tx.send(Ok(c)).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e.to_string().into())).await;
+                    return;
+                }
+            }
         }
-        None => Ok(not_found()),
+    });
+    let mut r = Response::new(body);
+    if let Ok(v) = HeaderValue::from_str(&f.size.to_string()) {
+        r.headers_mut().insert(header::CONTENT_LENGTH, v);
     }
+    Ok(r)
 }
 
 async fn relay(

@@ -7,6 +7,8 @@
 
 pub mod account;
 pub mod args;
+pub mod buy;
+pub mod cas;
 pub mod error;
 pub mod external;
 pub mod http_util;
@@ -17,6 +19,7 @@ pub mod resume;
 pub mod sell;
 pub mod server_api;
 pub mod store;
+pub mod streams;
 pub mod trade;
 pub mod ui;
 pub mod workers;
@@ -28,7 +31,6 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bitwrk_protocol::{Money, Network, PrivateKey, Timestamp};
-use bytes::Bytes;
 
 use self::args::RunArgs;
 use self::error::DaemonError;
@@ -59,6 +61,10 @@ pub struct Config {
     pub num_unmatched_bids: u32,
     /// Buys transmitting at once.
     pub num_transmitting_bids: u32,
+    /// What sells offer in the capability probe.
+    pub c2c_offer: sell::Offer,
+    /// Whether buys gzip chunked requests when offered.
+    pub c2c_gzip: bool,
 }
 
 /// Everything the listeners and trades share.
@@ -97,7 +103,16 @@ impl Daemon {
     /// `/activities`: every record (of this run and the kept history of
     /// earlier ones), by key.
     pub fn activities(&self) -> Result<Vec<ActivityEntry>, DaemonError> {
-        self.stored_activities()
+        let mut entries = self.stored_activities()?;
+        // Transfer progress is live, not as of the last persist.
+        for e in &mut entries {
+            if let Some((total, to_transfer, done)) = self.trades.progress_of(e.key) {
+                e.info.bytes_total = total;
+                e.info.bytes_to_transfer = to_transfer;
+                e.info.bytes_transferred = done;
+            }
+        }
+        Ok(entries)
     }
 
     fn stored_activities(&self) -> Result<Vec<ActivityEntry>, DaemonError> {
@@ -178,7 +193,7 @@ impl Daemon {
         self: Arc<Self>,
         article: &str,
         price: Option<Money>,
-        work: Bytes,
+        work: bitwrk_protocol::Hash256,
     ) -> Result<bitwrk_protocol::Hash256, DaemonError> {
         trade::buy(self, article, price, work).await
     }
@@ -278,6 +293,8 @@ async fn serve(args: RunArgs, home: Option<&OsStr>) -> Result<(), String> {
         extport: args.extport,
         num_unmatched_bids: args.num_unmatched_bids,
         num_transmitting_bids: args.num_transmitting_bids,
+        c2c_offer: sell::Offer::parse(&args.c2c_offer).unwrap_or_default(),
+        c2c_gzip: args.c2c_gzip,
     };
     let offset = store.max_key().map_err(|e| fail(&e))?;
     let daemon = Arc::new(Daemon {

@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode, header};
-use http_body_util::Full;
 
 use super::error::DaemonError;
 use super::http_util::{Body, Fetched};
@@ -132,8 +131,7 @@ impl Relay {
 
 /// The local answer for a relayed one.
 pub fn respond(f: Fetched) -> Response<Body> {
-    let mut r = Response::new(Full::new(f.body));
-    *r.status_mut() = f.status;
+    let mut r = super::http_util::raw(f.status, f.body);
     *r.headers_mut() = f.headers;
     r
 }

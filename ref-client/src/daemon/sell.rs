@@ -1,13 +1,21 @@
 //! The seller's endpoint for one sell: what a buyer's requests to the
 //! worker URL do, driven by the protocol library's [`SellerTransfer`].
+//! Bodies stream: no part of a request, and no result, is held whole.
 //!
-//! * `OPTIONS`: the capabilities this driver serves (linear transfers
-//!   only for now: chunking, gzip and SyncInfo are advertised `false`, so
-//!   BitWrk 0.7 buyers and this client's buyers send linear work).
-//! * `POST` multipart with `work` and `buyersecret`: checked against the
-//!   transaction, handed to the trading core ([`work_received`]), which
-//!   publishes the secret and pushes the work to the worker; the answer is
-//!   the encrypted result.
+//! * `OPTIONS`: the capabilities offered, by default all three, byte for
+//!   byte BitWrk 0.7's answer (BW-C2C-5); `--c2c-offer` narrows them for
+//!   tests against older peers (DEP-509).
+//! * `POST` multipart, gunzipped first if `Content-Encoding: gzip`
+//!   (BW-C2C-33):
+//!   * `work` + `buyersecret` (linear): the work goes into the store as it
+//!     arrives, is checked against the transaction, handed to the trading
+//!     core ([`work_received`]); the answer is the encrypted result;
+//!   * `syncinfojson` or `a32chunks` + `buyersecret` (request A): the
+//!     answer is the wishlist; chunks already in the store are not asked
+//!     for (the store is content-addressed by the same chunks);
+//!   * `chunkdata` (request B): every chunk is verified and stored; the
+//!     work is assembled from the store, checked, worked on, and the
+//!     answer is the encrypted result.
 //! * `POST` urlencoded: the receipt; on success the trading core releases
 //!   the key through the server.
 //!
@@ -19,23 +27,94 @@
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use bitwrk_protocol::c2c::{ResultKey, SellerAnswer, SellerTransfer, TxView, WorkRequest, parts};
+use bitwrk_protocol::c2c::probe::OPTIONS_BODY;
+use bitwrk_protocol::c2c::syncinfo::{MAX_LEGACY_STREAM, MAX_SYNCINFO_JSON};
+use bitwrk_protocol::c2c::{
+    BodyKind, C2cError, ResultKey, SellerAnswer, SellerTransfer, TxView, WorkRequest, body_kind,
+    parts, timeouts,
+};
 use bitwrk_protocol::client::ActivityKey;
+use bitwrk_protocol::{ErrorCode, Hash256};
 use bytes::Bytes;
+use futures_util::StreamExt;
 use http::{HeaderValue, Method, Response, StatusCode, header};
-use tokio::sync::oneshot;
 
 use super::Daemon;
+use super::cas::FileWriter;
 use super::external::{Answer, Endpoint, EndpointRequest};
-use super::http_util::{Body, multipart_boundary, multipart_part, raw, text};
-use super::trade::RESULT_LIMIT;
+use super::http_util::{Body, channel_body, raw, text};
+use super::streams::{BodyStream, read_field};
+use super::trade::{RESULT_LIMIT, TRADE_PIN};
 
 /// How long the work request waits for the worker's result.
 const RESULT_WAIT: Duration = Duration::from_secs(15 * 60);
 
-/// The capabilities this seller offers (see the module docs).
-const CAPABILITIES: &str =
-    "{\"Adler32Chunking\": false, \"GZIPCompression\": false, \"SyncInfo\": false}";
+/// Longest receipt form (BW-C2C-31).
+const RECEIPT_LIMIT: usize = 512;
+
+/// Longest `buyersecret` or `assisturl` field read.
+const FIELD_LIMIT: usize = 1024;
+
+/// Verified chunks collected before they are written in one transaction.
+const CHUNK_BATCH: usize = 1 << 20;
+
+/// What a seller offers in its `OPTIONS` answer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Offer {
+    /// All three capabilities, as BitWrk 0.7.
+    #[default]
+    All,
+    /// Chunking and gzip without SyncInfo: buyers send `a32chunks`.
+    Legacy,
+    /// Nothing: buyers send linear work.
+    Linear,
+}
+
+impl Offer {
+    /// The `OPTIONS` body (never chunking without gzip, BW-C2C-5).
+    pub fn body(self) -> &'static str {
+        match self {
+            Offer::All => OPTIONS_BODY,
+            Offer::Legacy => {
+                "{\"Adler32Chunking\": true, \"GZIPCompression\": true, \"SyncInfo\": false}"
+            }
+            Offer::Linear => {
+                "{\"Adler32Chunking\": false, \"GZIPCompression\": false, \"SyncInfo\": false}"
+            }
+        }
+    }
+
+    /// Parses `all`, `legacy` or `linear`.
+    pub fn parse(s: &str) -> Option<Offer> {
+        match s {
+            "all" => Some(Offer::All),
+            "legacy" => Some(Offer::Legacy),
+            "linear" => Some(Offer::Linear),
+            _ => None,
+        }
+    }
+}
+
+/// A refusal: status and text (with the code first when it has one).
+type Refusal = (StatusCode, String);
+
+fn refuse_c2c(e: C2cError) -> Refusal {
+    let status = match e.code() {
+        "c2c.not-buyer" => StatusCode::FORBIDDEN,
+        "c2c.unexpected" | "c2c.duplicate" => StatusCode::CONFLICT,
+        "c2c.too-large" => StatusCode::PAYLOAD_TOO_LARGE,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    (status, format!("{}: {e}", e.code()))
+}
+
+fn internal(e: impl std::fmt::Display) -> Refusal {
+    (StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+}
+
+fn malformed(e: impl std::fmt::Display) -> Refusal {
+    (StatusCode::BAD_REQUEST, e.to_string())
+}
 
 /// One sell's endpoint.
 #[derive(Debug)]
@@ -43,123 +122,418 @@ pub struct SellEndpoint {
     daemon: Weak<Daemon>,
     key: ActivityKey,
     tx: String,
+    offer: Offer,
     transfer: Mutex<SellerTransfer>,
-    result: Mutex<Option<oneshot::Sender<Bytes>>>,
+    result: Mutex<Option<tokio::sync::oneshot::Sender<Hash256>>>,
+    /// The store's pending file of chunked work (its chunk list).
+    listed: Mutex<Option<i64>>,
+}
+
+/// What a work request carried.
+#[derive(Default)]
+struct Parts {
+    secret: Option<Vec<u8>>,
+    syncinfo: Option<Vec<u8>>,
+    a32chunks: Option<Vec<u8>>,
+    work: Option<(FileWriter, bitwrk_protocol::c2c::StreamDigest)>,
+    chunkdata: bool,
 }
 
 impl SellEndpoint {
     /// The endpoint of sell `key` in transaction `tx`, encrypting under
-    /// `result_key`.
+    /// `result_key`, offering `offer`.
     pub fn new(
         daemon: Weak<Daemon>,
         key: ActivityKey,
         tx: String,
         result_key: ResultKey,
+        offer: Offer,
     ) -> SellEndpoint {
         SellEndpoint {
             daemon,
             key,
             tx,
+            offer,
             transfer: Mutex::new(SellerTransfer::new(result_key, RESULT_LIMIT)),
             result: Mutex::new(None),
+            listed: Mutex::new(None),
         }
     }
 
-    /// The worker's result is there: encrypt it and answer the buyer's
-    /// waiting work request.
-    pub fn send_result(&self, plain: Bytes) {
+    /// The worker's result is in the store under `hash`: encrypt it and
+    /// answer the buyer's waiting work request.
+    pub fn send_result(&self, hash: Hash256) {
         if let Some(tx) = self.result.lock().unwrap_or_else(|p| p.into_inner()).take() {
-            let _ = tx.send(plain);
+            let _ = tx.send(hash);
         }
+    }
+
+    /// The pending chunked work's file, to drop when the sell ends.
+    pub fn pending_file(&self) -> Option<i64> {
+        *self.listed.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn transfer(&self) -> std::sync::MutexGuard<'_, SellerTransfer> {
         self.transfer.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    async fn tx_view(&self, daemon: &Daemon) -> Result<TxView, String> {
+    fn pin(&self, daemon: &Daemon) -> String {
+        format!("{TRADE_PIN}{}", daemon.trades.public_key(self.key))
+    }
+
+    async fn tx_view(&self, daemon: &Daemon) -> Result<TxView, Refusal> {
         // The buyer writes only after the server has its work hash, so the
         // server's current transaction has what the check needs.
-        let tx = daemon
-            .api
-            .fetch_tx(&self.tx)
-            .await
-            .map_err(|e| e.to_string())?;
+        let tx = daemon.api.fetch_tx(&self.tx).await.map_err(internal)?;
         match (tx.work_hash, tx.work_secret_hash) {
             (Some(work_hash), Some(work_secret_hash)) => Ok(TxView {
                 buyer: tx.buyer,
                 work_hash,
                 work_secret_hash,
             }),
-            _ => Err("the buyer has not established the transaction yet".to_owned()),
+            _ => Err((
+                StatusCode::CONFLICT,
+                "the buyer has not established the transaction yet".to_owned(),
+            )),
         }
     }
 
-    async fn work(&self, daemon: &Daemon, req: &EndpointRequest) -> Result<Response<Body>, String> {
-        let ct = req
+    async fn work(
+        self: &Arc<Self>,
+        daemon: &Arc<Daemon>,
+        req: EndpointRequest,
+        boundary: String,
+    ) -> Result<Response<Body>, Refusal> {
+        let gzip = req
             .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let boundary = multipart_boundary(ct)
-            .ok_or_else(|| format!("expected a multipart body, got {ct:?}"))?;
-        for unsupported in [
-            parts::SYNCINFO,
-            parts::A32CHUNKS,
-            parts::CHUNKDATA,
-            parts::ASSIST_URL,
-        ] {
-            if multipart_part(&req.body, &boundary, unsupported).is_some() {
-                return Err(format!(
-                    "part {unsupported:?} is not served by this seller (linear transfers only)"
-                ));
+            .get(header::CONTENT_ENCODING)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
+        let stream = BodyStream::new(req.body, gzip, Duration::from_secs(timeouts::REQUEST));
+        let mut mp = multer::Multipart::new(stream, boundary);
+        let mut got = Parts::default();
+        let read = self.read_parts(daemon, &mut mp, &mut got).await;
+        let outcome = match read {
+            Ok(()) => self.act(daemon, &mut got).await,
+            Err(e) => Err(e),
+        };
+        if let Some((w, _)) = got.work.take() {
+            w.abort(&daemon.store);
+        }
+        outcome
+    }
+
+    async fn read_parts(
+        &self,
+        daemon: &Daemon,
+        mp: &mut multer::Multipart<'_>,
+        got: &mut Parts,
+    ) -> Result<(), Refusal> {
+        while let Some(mut field) = mp.next_field().await.map_err(malformed)? {
+            let name = field.name().unwrap_or("").to_owned();
+            let dup = || {
+                refuse_c2c(C2cError::Duplicate {
+                    what: "multipart part",
+                })
+            };
+            match name.as_str() {
+                parts::WORK => {
+                    if got.work.is_some() || got.syncinfo.is_some() || got.a32chunks.is_some() {
+                        return Err(dup());
+                    }
+                    let mut w = daemon
+                        .store
+                        .writer(Some(&self.pin(daemon)))
+                        .map_err(internal)?;
+                    let mut digest = SellerTransfer::linear_digest();
+                    daemon.trades.set_progress(self.key, 0, 0, 0);
+                    let r = async {
+                        while let Some(piece) = field.chunk().await.map_err(malformed)? {
+                            digest.update(&piece).map_err(refuse_c2c)?;
+                            w.write(&daemon.store, &piece).map_err(internal)?;
+                            let n = w.len();
+                            daemon.trades.set_progress(self.key, n, n, n);
+                        }
+                        Ok::<(), Refusal>(())
+                    }
+                    .await;
+                    if let Err(e) = r {
+                        w.abort(&daemon.store);
+                        return Err(e);
+                    }
+                    got.work = Some((w, digest));
+                }
+                parts::BUYER_SECRET => {
+                    if got.secret.is_some() {
+                        return Err(dup());
+                    }
+                    got.secret = Some(
+                        read_field(&mut field, FIELD_LIMIT, &name)
+                            .await
+                            .map_err(malformed)?,
+                    );
+                }
+                parts::SYNCINFO | parts::A32CHUNKS => {
+                    if got.work.is_some() || got.syncinfo.is_some() || got.a32chunks.is_some() {
+                        return Err(dup());
+                    }
+                    let limit = if name == parts::SYNCINFO {
+                        MAX_SYNCINFO_JSON
+                    } else {
+                        MAX_LEGACY_STREAM
+                    };
+                    let body = read_field(&mut field, limit, &name)
+                        .await
+                        .map_err(|e| (StatusCode::PAYLOAD_TOO_LARGE, e))?;
+                    if name == parts::SYNCINFO {
+                        got.syncinfo = Some(body);
+                    } else {
+                        got.a32chunks = Some(body);
+                    }
+                }
+                parts::CHUNKDATA => {
+                    if got.chunkdata {
+                        return Err(dup());
+                    }
+                    self.chunk_data(daemon, &mut field).await?;
+                    got.chunkdata = true;
+                }
+                parts::ASSIST_URL => {
+                    // Assistive downloads are not performed (BW-C2C-27):
+                    // the field is read and ignored.
+                    read_field(&mut field, FIELD_LIMIT, &name)
+                        .await
+                        .map_err(malformed)?;
+                }
+                other => {
+                    return Err(malformed(format!("unknown multipart part {other:?}")));
+                }
             }
         }
-        let secret = multipart_part(&req.body, &boundary, parts::BUYER_SECRET);
-        let work =
-            multipart_part(&req.body, &boundary, parts::WORK).ok_or("expected a part \"work\"")?;
-        let tx = self.tx_view(daemon).await?;
-        let mut digest = SellerTransfer::linear_digest();
-        digest.update(&work).map_err(|e| e.to_string())?;
-        let (answer_tx, answer_rx) = oneshot::channel();
-        {
-            let mut t = self.transfer();
-            let answer = t
-                .handle_work_request(
-                    &tx,
-                    WorkRequest {
-                        // 0.7 reads exactly the first 64 bytes of the field.
-                        buyer_secret: secret.as_ref().map(|s| &s[..s.len().min(64)]),
-                        work: Some(digest.finish()),
-                        ..WorkRequest::default()
-                    },
-                    &mut |_| false,
-                )
-                .map_err(|e| e.to_string())?;
-            if answer != SellerAnswer::Work {
-                return Err("expected the linear work to be accepted".to_owned());
+        Ok(())
+    }
+
+    /// Streams a `chunkdata` part into the core and the store.
+    async fn chunk_data(
+        &self,
+        daemon: &Daemon,
+        field: &mut multer::Field<'_>,
+    ) -> Result<(), Refusal> {
+        let mut batch: Vec<(Hash256, Vec<u8>)> = Vec::new();
+        let mut batch_bytes = 0usize;
+        let (total, to_send) = {
+            let t = self.transfer();
+            let to_send: u64 = t.requested().iter().map(|c| u64::from(c.size)).sum();
+            (t.work_size(), to_send)
+        };
+        let mut received = 0u64;
+        daemon.trades.set_progress(self.key, total, to_send, 0);
+        let outcome = async {
+            while let Some(piece) = field.chunk().await.map_err(malformed)? {
+                self.transfer()
+                    .handle_chunk_data(&piece, &mut |c, data| {
+                        batch_bytes += data.len();
+                        received += u64::from(c.size);
+                        batch.push((c.key, data.to_vec()));
+                    })
+                    .map_err(refuse_c2c)?;
+                if batch_bytes >= CHUNK_BATCH {
+                    daemon.store.put_chunks(&batch).map_err(internal)?;
+                    batch.clear();
+                    batch_bytes = 0;
+                    daemon
+                        .trades
+                        .set_progress(self.key, total, to_send, received);
+                }
             }
-            let secret = t.buyer_secret().ok_or("no buyer secret")?;
+            Ok::<(), Refusal>(())
+        }
+        .await;
+        // Verified chunks are kept even if the stream was refused later
+        // (they are addressed by content, BW-C2C-30).
+        daemon.store.put_chunks(&batch).map_err(internal)?;
+        daemon
+            .trades
+            .set_progress(self.key, total, to_send, received);
+        outcome
+    }
+
+    /// What the request's parts make the transfer do.
+    async fn act(
+        self: &Arc<Self>,
+        daemon: &Arc<Daemon>,
+        got: &mut Parts,
+    ) -> Result<Response<Body>, Refusal> {
+        if got.chunkdata {
+            let tx = self.tx_view(daemon).await?;
+            // Reads the whole work from the store: off the async threads.
+            let hash = tokio::task::block_in_place(|| self.assemble(daemon, &tx))?;
+            return self.run_work(daemon, &tx, hash).await;
+        }
+        if got.work.is_none() && got.syncinfo.is_none() && got.a32chunks.is_none() {
+            // Nothing to act on (an `assisturl` alone): 200, empty.
+            return Ok(raw(StatusCode::OK, Bytes::new()));
+        }
+        let tx = self.tx_view(daemon).await?;
+        let digest = got.work.as_ref().map(|(_, d)| d.clone().finish());
+        let store = &daemon.store;
+        let mut store_error = None;
+        let answer = self
+            .transfer()
+            .handle_work_request(
+                &tx,
+                WorkRequest {
+                    // 0.7 reads exactly the first 64 bytes of the field.
+                    buyer_secret: got.secret.as_deref().map(|s| &s[..s.len().min(64)]),
+                    syncinfo: got.syncinfo.as_deref(),
+                    a32chunks: got.a32chunks.as_deref(),
+                    work: digest,
+                },
+                &mut |key| match store.has_chunk(key) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        store_error = Some(e);
+                        false
+                    }
+                },
+            )
+            .map_err(refuse_c2c)?;
+        if let Some(e) = store_error {
+            tracing::warn!(error = %e, "store lookup failed while writing the wishlist");
+        }
+        match answer {
+            SellerAnswer::Work => {
+                let (w, _) = got.work.take().ok_or_else(|| internal("no work part"))?;
+                let (hash, _) = w.finish(store, Some(&self.pin(daemon))).map_err(internal)?;
+                self.run_work(daemon, &tx, hash).await
+            }
+            SellerAnswer::Wishlist(bits) => {
+                let chunks = self.transfer().work_chunks().to_vec();
+                let id = store
+                    .begin_listed(&chunks, Some(&self.pin(daemon)))
+                    .map_err(internal)?;
+                *self.listed.lock().unwrap_or_else(|p| p.into_inner()) = Some(id);
+                let mut r = raw(StatusCode::OK, bits);
+                r.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(parts::WISHLIST),
+                );
+                Ok(r)
+            }
+        }
+    }
+
+    /// All chunks are in: reads the work from the store in chunk order,
+    /// checks it and makes it a complete file.
+    fn assemble(&self, daemon: &Daemon, tx: &TxView) -> Result<Hash256, Refusal> {
+        self.transfer()
+            .handle_chunk_data_end()
+            .map_err(refuse_c2c)?;
+        let id = self
+            .pending_file()
+            .ok_or_else(|| internal("no chunk list stored"))?;
+        let mut digest = self.transfer().assembly_digest();
+        let mut next = 0u64;
+        loop {
+            let chunks = daemon
+                .store
+                .read_chunks(id, next, 4 << 20)
+                .map_err(internal)?;
+            if chunks.is_empty() {
+                break;
+            }
+            next += chunks.len() as u64;
+            for c in chunks {
+                digest.update(&c).map_err(refuse_c2c)?;
+            }
+        }
+        let work = digest.finish();
+        self.transfer()
+            .handle_assembled(tx, work)
+            .map_err(refuse_c2c)?;
+        daemon
+            .store
+            .complete(id, &work.hash, work.len, Some(&self.pin(daemon)))
+            .map_err(internal)?;
+        *self.listed.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        Ok(work.hash)
+    }
+
+    /// Hands the checked work to the trading core, waits for the worker's
+    /// result and streams it back encrypted.
+    async fn run_work(
+        self: &Arc<Self>,
+        daemon: &Arc<Daemon>,
+        tx: &TxView,
+        work: Hash256,
+    ) -> Result<Response<Body>, Refusal> {
+        let (answer_tx, answer_rx) = tokio::sync::oneshot::channel();
+        {
+            let t = self.transfer();
+            let secret = t
+                .buyer_secret()
+                .ok_or_else(|| internal("no buyer secret"))?;
             *self.result.lock().unwrap_or_else(|p| p.into_inner()) = Some(answer_tx);
             daemon.trades.set_sell_work(self.key, work);
             let now = daemon.now();
             daemon
                 .trades
                 .with(|m| m.work_received(now, self.key, tx.work_hash, secret))
-                .map_err(|e| e.to_string())?;
+                .map_err(internal)?;
         }
-        let plain = tokio::time::timeout(RESULT_WAIT, answer_rx)
+        let result = tokio::time::timeout(RESULT_WAIT, answer_rx)
             .await
-            .map_err(|_| "the worker took too long".to_owned())?
-            .map_err(|_| "the sell ended without a result".to_owned())?;
-        let mut cipher = plain.to_vec();
-        {
-            let mut t = self.transfer();
-            let mut enc = t.encryptor().map_err(|e| e.to_string())?;
-            enc.apply(&mut cipher).map_err(|e| e.to_string())?;
-            t.handle_result_sent(enc).map_err(|e| e.to_string())?;
-        }
-        let mut r = raw(StatusCode::OK, cipher);
+            .map_err(|_| internal("the worker took too long"))?
+            .map_err(|_| internal("the sell ended without a result"))?;
+        let file = daemon
+            .store
+            .file(&result)
+            .map_err(internal)?
+            .ok_or_else(|| internal("the result is not in the store"))?;
+        let mut enc = self.transfer().encryptor().map_err(refuse_c2c)?;
+        let (out, body) = channel_body(4);
+        let me = self.clone();
+        let d = daemon.clone();
+        tokio::spawn(async move {
+            let mut next = 0u64;
+            let mut held: Option<Vec<u8>> = None;
+            loop {
+                let chunks = match d.store.read_chunks(file.id, next, 1 << 20) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        let _ = out.send(Err(e.to_string().into())).await;
+                        return;
+                    }
+                };
+                if chunks.is_empty() {
+                    break;
+                }
+                next += chunks.len() as u64;
+                let mut piece = Vec::with_capacity(chunks.iter().map(Bytes::len).sum());
+                for c in &chunks {
+                    piece.extend_from_slice(c);
+                }
+                if enc.apply(&mut piece).is_err() {
+                    let _ = out.send(Err("result too large".into())).await;
+                    return;
+                }
+                if let Some(h) = held.replace(piece)
+                    && out.send(Ok(Bytes::from(h))).await.is_err()
+                {
+                    return;
+                }
+            }
+            // The ciphertext's hash is settled before its last bytes go
+            // out, so a receipt can never overtake it.
+            let sent = me.transfer().handle_result_sent(enc);
+            if let Err(e) = sent {
+                let _ = out.send(Err(e.to_string().into())).await;
+                return;
+            }
+            if let Some(h) = held {
+                let _ = out.send(Ok(Bytes::from(h))).await;
+            }
+        });
+        let mut r = Response::new(body);
         r.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static(parts::OCTET_STREAM),
@@ -170,18 +544,30 @@ impl SellEndpoint {
     async fn receipt(
         &self,
         daemon: &Daemon,
-        req: &EndpointRequest,
-    ) -> Result<Response<Body>, String> {
+        req: EndpointRequest,
+    ) -> Result<Response<Body>, Refusal> {
+        let mut stream = BodyStream::new(req.body, false, Duration::from_secs(timeouts::REQUEST));
+        let mut form = Vec::new();
+        while let Some(piece) = stream.next().await {
+            let piece = piece.map_err(malformed)?;
+            if form.len() + piece.len() > RECEIPT_LIMIT {
+                return Err(refuse_c2c(C2cError::TooLarge {
+                    what: "receipt form",
+                    limit: RECEIPT_LIMIT as u64,
+                }));
+            }
+            form.extend_from_slice(&piece);
+        }
         let tx = self.tx_view(daemon).await?;
         let release = self
             .transfer()
-            .handle_receipt(&tx, &req.body)
-            .map_err(|e| e.to_string())?;
+            .handle_receipt(&tx, &form)
+            .map_err(refuse_c2c)?;
         let now = daemon.now();
         daemon
             .trades
             .with(|m| m.receipt(now, self.key, release.hash, release.signature))
-            .map_err(|e| e.to_string())?;
+            .map_err(internal)?;
         Ok(raw(StatusCode::OK, Bytes::new()))
     }
 
@@ -190,7 +576,7 @@ impl SellEndpoint {
             return text(StatusCode::NOT_FOUND, "404 page not found");
         };
         if req.method == Method::OPTIONS {
-            let mut r = raw(StatusCode::OK, CAPABILITIES);
+            let mut r = raw(StatusCode::OK, self.offer.body());
             r.headers_mut().insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
@@ -200,16 +586,21 @@ impl SellEndpoint {
         if req.method != Method::POST {
             return text(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed");
         }
-        let is_form = req
+        let ct = req
             .headers
             .get(header::CONTENT_TYPE)
-            .is_some_and(|v| v.as_bytes() == parts::FORM.as_bytes());
-        let outcome = if is_form {
-            self.receipt(&daemon, &req).await
-        } else {
-            self.work(&daemon, &req).await
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let outcome = match body_kind(&ct) {
+            Ok(BodyKind::Form) => self.receipt(&daemon, req).await,
+            Ok(BodyKind::Multipart { boundary }) => self.work(&daemon, req, boundary).await,
+            Err(e) => Err(refuse_c2c(e)),
         };
-        outcome.unwrap_or_else(|e| text(StatusCode::INTERNAL_SERVER_ERROR, e))
+        outcome.unwrap_or_else(|(status, e)| {
+            tracing::info!(sell = %self.key, %status, reason = %e, "c2c request refused");
+            text(status, e)
+        })
     }
 }
 

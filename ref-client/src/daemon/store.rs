@@ -13,9 +13,9 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use bitwrk_protocol::Hash256;
-use bitwrk_protocol::hash::sha256;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::cas;
 use super::error::DaemonError;
 
 /// Pin owner of results the local application has not fetched yet.
@@ -25,13 +25,6 @@ pub const UNFETCHED: &str = "unfetched";
 pub const HISTORY: u64 = 100;
 
 const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS blobs (
-    hash TEXT PRIMARY KEY,
-    data BLOB NOT NULL,
-    size INTEGER NOT NULL,
-    used INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS blobs_used ON blobs(used);
 CREATE TABLE IF NOT EXISTS pins (
     hash TEXT NOT NULL,
     owner TEXT NOT NULL,
@@ -55,11 +48,22 @@ CREATE TABLE IF NOT EXISTS meta (
 /// The database; every method is one SQLite transaction.
 #[derive(Debug)]
 pub struct Store {
-    conn: Mutex<Connection>,
-    budget: u64,
+    inner: Mutex<Inner>,
 }
 
-fn db(e: rusqlite::Error) -> DaemonError {
+/// The connection and the content's byte count, under one lock.
+#[derive(Debug)]
+pub struct Inner {
+    /// The connection.
+    pub conn: Connection,
+    /// Bytes of stored chunks.
+    pub bytes: u64,
+    /// The content budget.
+    pub budget: u64,
+}
+
+/// A database error.
+pub fn db(e: rusqlite::Error) -> DaemonError {
     DaemonError::Database {
         detail: e.to_string(),
     }
@@ -70,23 +74,81 @@ impl Store {
     /// `budget` bytes.
     pub fn open(path: &Path, budget: u64) -> Result<Store, DaemonError> {
         let conn = Connection::open(path).map_err(db)?;
-        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
-            .map_err(db)?;
+        // Pages of 16 KiB hold a chunk of the average size (8 KiB) inline;
+        // only a new database takes the setting.
+        conn.execute_batch(
+            "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        )
+        .map_err(db)?;
         conn.execute_batch(SCHEMA).map_err(db)?;
-        Ok(Store {
-            conn: Mutex::new(conn),
-            budget,
-        })
+        conn.execute_batch(cas::SCHEMA).map_err(db)?;
+        let bytes = cas::stored_bytes(&conn)?;
+        let store = Store {
+            inner: Mutex::new(Inner {
+                conn,
+                bytes,
+                budget,
+            }),
+        };
+        // Files being written when the client stopped are incomplete.
+        store.abort_owner(None)?;
+        store.migrate_blobs()?;
+        Ok(store)
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
+    /// Moves the files of the whole-blob layout (before chunked storage)
+    /// into chunks, one at a time.
+    fn migrate_blobs(&self) -> Result<(), DaemonError> {
+        loop {
+            let next: Option<(String, Vec<u8>)> = {
+                let inner = self.lock();
+                let exists: Option<String> = inner
+                    .conn
+                    .query_row(
+                        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'blobs'",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(db)?;
+                if exists.is_none() {
+                    return Ok(());
+                }
+                inner
+                    .conn
+                    .query_row(
+                        "SELECT hash, data FROM blobs ORDER BY used LIMIT 1",
+                        [],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()
+                    .map_err(db)?
+            };
+            let Some((hash, data)) = next else {
+                self.lock()
+                    .conn
+                    .execute_batch("DROP TABLE blobs")
+                    .map_err(db)?;
+                return Ok(());
+            };
+            // A file that no longer fits is dropped, as eviction would.
+            let _ = self.put(&data, None);
+            self.lock()
+                .conn
+                .execute("DELETE FROM blobs WHERE hash = ?1", params![hash])
+                .map_err(db)?;
+        }
+    }
+
+    /// The connection, locked.
+    pub fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave SQLite inconsistent
         // (each method is one transaction), so a poisoned lock is usable.
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Next value of the persistent counter `name` (starting at 1).
-    fn bump(conn: &Connection, name: &str) -> Result<u64, DaemonError> {
+    pub fn bump(conn: &Connection, name: &str) -> Result<u64, DaemonError> {
         conn.execute(
             "INSERT INTO meta(name, value) VALUES (?1, 1)
              ON CONFLICT(name) DO UPDATE SET value = value + 1",
@@ -108,7 +170,8 @@ impl Store {
     /// The largest activity or mandate key ever stored (0 if none): keys
     /// of a new run start above it.
     pub fn max_key(&self) -> Result<u64, DaemonError> {
-        let conn = self.lock();
+        let inner = self.lock();
+        let conn = &inner.conn;
         let k: i64 = conn
             .query_row(
                 "SELECT MAX(COALESCE((SELECT MAX(key) FROM activities), 0),
@@ -124,6 +187,7 @@ impl Store {
     /// Remembers that keys up to `key` were handed out.
     pub fn reserve_keys(&self, key: u64) -> Result<(), DaemonError> {
         self.lock()
+            .conn
             .execute(
                 "INSERT INTO meta(name, value) VALUES ('max_key', ?1)
                  ON CONFLICT(name) DO UPDATE SET value = MAX(value, ?1)",
@@ -135,8 +199,8 @@ impl Store {
 
     /// Replaces every mandate record with `mandates` (`(key, info)`).
     pub fn replace_mandates(&self, mandates: &[(u64, String)]) -> Result<(), DaemonError> {
-        let mut conn = self.lock();
-        let tx = conn.transaction().map_err(db)?;
+        let mut inner = self.lock();
+        let tx = inner.conn.transaction().map_err(db)?;
         tx.execute("DELETE FROM mandates", []).map_err(db)?;
         for (k, info) in mandates {
             tx.execute(
@@ -149,119 +213,10 @@ impl Store {
         Ok(())
     }
 
-    /// Stores `data` (a no-op apart from refreshing its use when present),
-    /// pins it for `owner` if given, and evicts unpinned files beyond the
-    /// budget. Returns the SHA-256 key.
-    pub fn put(&self, data: &[u8], owner: Option<&str>) -> Result<Hash256, DaemonError> {
-        let hash = sha256(data);
-        let key = hash.to_string();
-        let size = i64::try_from(data.len()).map_err(|_| DaemonError::StoreFull {
-            needed: u64::MAX,
-            budget: self.budget,
-        })?;
-        let mut conn = self.lock();
-        let tx = conn.transaction().map_err(db)?;
-        let used = i64::try_from(Self::bump(&tx, "lru_clock")?).unwrap_or(i64::MAX);
-        let exists: Option<i64> = tx
-            .query_row(
-                "SELECT size FROM blobs WHERE hash = ?1",
-                params![key],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(db)?;
-        if exists.is_some() {
-            tx.execute(
-                "UPDATE blobs SET used = ?2 WHERE hash = ?1",
-                params![key, used],
-            )
-            .map_err(db)?;
-        } else {
-            Self::make_room(&tx, self.budget, data.len() as u64)?;
-            tx.execute(
-                "INSERT INTO blobs(hash, data, size, used) VALUES (?1, ?2, ?3, ?4)",
-                params![key, data, size, used],
-            )
-            .map_err(db)?;
-        }
-        if let Some(owner) = owner {
-            tx.execute(
-                "INSERT OR IGNORE INTO pins(hash, owner) VALUES (?1, ?2)",
-                params![key, owner],
-            )
-            .map_err(db)?;
-        }
-        tx.commit().map_err(db)?;
-        Ok(hash)
-    }
-
-    /// Evicts least recently used unpinned files until `needed` more bytes
-    /// fit in `budget`.
-    fn make_room(conn: &Connection, budget: u64, needed: u64) -> Result<(), DaemonError> {
-        if needed > budget {
-            return Err(DaemonError::StoreFull { needed, budget });
-        }
-        let total: i64 = conn
-            .query_row("SELECT COALESCE(SUM(size), 0) FROM blobs", [], |r| r.get(0))
-            .map_err(db)?;
-        let mut total = u64::try_from(total).unwrap_or(0);
-        if total + needed <= budget {
-            return Ok(());
-        }
-        let mut stmt = conn
-            .prepare(
-                "SELECT hash, size FROM blobs
-                 WHERE hash NOT IN (SELECT hash FROM pins) ORDER BY used ASC",
-            )
-            .map_err(db)?;
-        let victims: Vec<(String, i64)> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(db)?
-            .collect::<Result<_, _>>()
-            .map_err(db)?;
-        for (hash, size) in victims {
-            if total + needed <= budget {
-                break;
-            }
-            conn.execute("DELETE FROM blobs WHERE hash = ?1", params![hash])
-                .map_err(db)?;
-            total = total.saturating_sub(u64::try_from(size).unwrap_or(0));
-        }
-        if total + needed <= budget {
-            Ok(())
-        } else {
-            Err(DaemonError::StoreFull { needed, budget })
-        }
-    }
-
-    /// The file with key `hash`, refreshing its use.
-    pub fn get(&self, hash: &Hash256) -> Result<Option<Vec<u8>>, DaemonError> {
-        let key = hash.to_string();
-        let mut conn = self.lock();
-        let tx = conn.transaction().map_err(db)?;
-        let data: Option<Vec<u8>> = tx
-            .query_row(
-                "SELECT data FROM blobs WHERE hash = ?1",
-                params![key],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(db)?;
-        if data.is_some() {
-            let used = i64::try_from(Self::bump(&tx, "lru_clock")?).unwrap_or(i64::MAX);
-            tx.execute(
-                "UPDATE blobs SET used = ?2 WHERE hash = ?1",
-                params![key, used],
-            )
-            .map_err(db)?;
-        }
-        tx.commit().map_err(db)?;
-        Ok(data)
-    }
-
     /// Pins `hash` for `owner` (the file need not be present yet).
     pub fn pin(&self, hash: &Hash256, owner: &str) -> Result<(), DaemonError> {
         self.lock()
+            .conn
             .execute(
                 "INSERT OR IGNORE INTO pins(hash, owner) VALUES (?1, ?2)",
                 params![hash.to_string(), owner],
@@ -274,6 +229,7 @@ impl Store {
     pub fn unpin(&self, hash: &Hash256, owner: &str) -> Result<bool, DaemonError> {
         let n = self
             .lock()
+            .conn
             .execute(
                 "DELETE FROM pins WHERE hash = ?1 AND owner = ?2",
                 params![hash.to_string(), owner],
@@ -285,6 +241,7 @@ impl Store {
     /// Drops every pin held by `owner`.
     pub fn unpin_owner(&self, owner: &str) -> Result<(), DaemonError> {
         self.lock()
+            .conn
             .execute("DELETE FROM pins WHERE owner = ?1", params![owner])
             .map_err(db)?;
         Ok(())
@@ -294,6 +251,7 @@ impl Store {
     /// pins of trades that did not survive the restart).
     pub fn unpin_prefix(&self, prefix: &str) -> Result<(), DaemonError> {
         self.lock()
+            .conn
             .execute(
                 "DELETE FROM pins WHERE substr(owner, 1, length(?1)) = ?1",
                 params![prefix],
@@ -304,18 +262,14 @@ impl Store {
 
     /// Total bytes stored.
     pub fn stored_bytes(&self) -> Result<u64, DaemonError> {
-        let total: i64 = self
-            .lock()
-            .query_row("SELECT COALESCE(SUM(size), 0) FROM blobs", [], |r| r.get(0))
-            .map_err(db)?;
-        Ok(u64::try_from(total).unwrap_or(0))
+        Ok(self.lock().bytes)
     }
 
     /// Writes an activity record (its JSON `Info`), keeping at most
     /// [`HISTORY`] finished ones.
     pub fn save_activity(&self, key: u64, alive: bool, info: &str) -> Result<(), DaemonError> {
-        let mut conn = self.lock();
-        let tx = conn.transaction().map_err(db)?;
+        let mut inner = self.lock();
+        let tx = inner.conn.transaction().map_err(db)?;
         tx.execute(
             "INSERT INTO activities(key, alive, info) VALUES (?1, ?2, ?3)
              ON CONFLICT(key) DO UPDATE SET alive = ?2, info = ?3",
@@ -334,7 +288,8 @@ impl Store {
 
     /// Every activity record as `(key, alive, info)`, by key.
     pub fn activities(&self) -> Result<Vec<(u64, bool, String)>, DaemonError> {
-        let conn = self.lock();
+        let inner = self.lock();
+        let conn = &inner.conn;
         let mut stmt = conn
             .prepare("SELECT key, alive, info FROM activities ORDER BY key")
             .map_err(db)?;
@@ -356,7 +311,8 @@ impl Store {
 
     /// Every mandate record as `(key, info)`, by key.
     pub fn mandates(&self) -> Result<Vec<(u64, String)>, DaemonError> {
-        let conn = self.lock();
+        let inner = self.lock();
+        let conn = &inner.conn;
         let mut stmt = conn
             .prepare("SELECT key, info FROM mandates ORDER BY key")
             .map_err(db)?;

@@ -14,19 +14,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use bitwrk_protocol::article::Article;
-use bitwrk_protocol::c2c::{BuyerRequest, BuyerTransfer, ChunkedWork, ResultKey, parts};
+use bitwrk_protocol::c2c::{BuyerTransfer, ResultKey};
 use bitwrk_protocol::client::{
     ActivityKey, ActivityManager, ClientConfig, Event, EventKind, WorkerAnswer, WorkerId,
     WorkerInfo,
 };
 use bitwrk_protocol::{ErrorCode, Hash256, Money, PrivateKey};
-use bytes::Bytes;
-use http::{HeaderValue, Method, Request, StatusCode, header};
-use http_body_util::Full;
 use tokio::sync::oneshot;
 
 use super::error::DaemonError;
-use super::http_util::{Timeouts, send};
 use super::records::{ActivityInfo, mandate_record};
 use super::sell::SellEndpoint;
 use super::store::UNFETCHED;
@@ -38,28 +34,23 @@ pub const TRADE_PIN: &str = "trade:";
 /// Largest result accepted from a seller or a worker.
 pub const RESULT_LIMIT: u64 = 1 << 30;
 
-/// BitWrk 0.7's buyer-to-seller client: 10 s to connect, 15 min per request.
-const C2C_TIMEOUTS: Timeouts = Timeouts {
-    connect: Duration::from_secs(10),
-    total: Duration::from_secs(15 * 60),
-};
-
 /// What the driver keeps per activity for the effects.
 #[derive(Debug, Default)]
 struct Effects {
     /// The `/buy` request waiting for its result.
     waiters: HashMap<ActivityKey, oneshot::Sender<Result<Hash256, String>>>,
-    /// A buy's work, or the work a sell received.
-    works: HashMap<ActivityKey, Bytes>,
-    /// A sell's plaintext result from its worker.
-    results: HashMap<ActivityKey, Bytes>,
-    /// A buy's transfer and the ciphertext it received.
-    transfers: HashMap<ActivityKey, (BuyerTransfer, Bytes)>,
+    /// A buy's work, or the work a sell received (keys in the store).
+    works: HashMap<ActivityKey, Hash256>,
+    /// A sell's plaintext result from its worker (key in the store).
+    results: HashMap<ActivityKey, Hash256>,
+    /// A buy's transfer and the ciphertext it received (key in the store).
+    transfers: HashMap<ActivityKey, (BuyerTransfer, Hash256)>,
     /// A sell's result key.
     result_keys: HashMap<ActivityKey, [u8; 32]>,
     /// A sell's endpoint key and endpoint.
     endpoints: HashMap<ActivityKey, (String, Arc<SellEndpoint>)>,
-    /// A buy's transfer progress: bytes in all, to send, sent (for the UI).
+    /// Transfer progress: bytes in all, to transfer, transferred (a buy's
+    /// work sent, a sell's work received), shown live by `/activities`.
     progress: HashMap<ActivityKey, (u64, u64, u64)>,
     /// Running transfer or push tasks, to abort on CloseConnections.
     tasks: HashMap<ActivityKey, tokio::task::AbortHandle>,
@@ -152,13 +143,37 @@ impl Trades {
     }
 
     /// The work a sell received (for its worker).
-    pub fn set_sell_work(&self, key: ActivityKey, work: Bytes) {
+    pub fn set_sell_work(&self, key: ActivityKey, work: Hash256) {
         lock(&self.effects).works.insert(key, work);
     }
 
+    /// The work of a buy or sell, by its key in the store.
+    pub fn work_of(&self, key: ActivityKey) -> Option<Hash256> {
+        lock(&self.effects).works.get(&key).copied()
+    }
+
     /// A sell's worker result, once there.
-    pub fn sell_result(&self, key: ActivityKey) -> Option<Bytes> {
-        lock(&self.effects).results.get(&key).cloned()
+    pub fn sell_result(&self, key: ActivityKey) -> Option<Hash256> {
+        lock(&self.effects).results.get(&key).copied()
+    }
+
+    /// Records a transfer's progress: bytes in all, to transfer,
+    /// transferred.
+    pub fn set_progress(&self, key: ActivityKey, total: u64, to_transfer: u64, done: u64) {
+        lock(&self.effects)
+            .progress
+            .insert(key, (total, to_transfer, done));
+    }
+
+    /// The progress of activity `key` (local API key), if it transferred.
+    pub fn progress_of(&self, public: u64) -> Option<(u64, u64, u64)> {
+        let key = self.manager_key(public)?;
+        lock(&self.effects).progress.get(&key).copied()
+    }
+
+    /// A buy's finished transfer and the key of the ciphertext it stored.
+    pub fn set_transfer(&self, key: ActivityKey, t: BuyerTransfer, ciphertext: Hash256) {
+        lock(&self.effects).transfers.insert(key, (t, ciphertext));
     }
 }
 
@@ -248,20 +263,19 @@ impl Drop for BuyGuard {
     }
 }
 
-/// Runs one buy: stores the work, starts the trade and waits for the
-/// result's key in the content store.
+/// Runs one buy of the stored file `work_hash`: starts the trade and
+/// waits for the result's key in the content store.
 pub async fn buy(
     daemon: Arc<Daemon>,
     article: &str,
     price: Option<Money>,
-    work: Bytes,
+    work_hash: Hash256,
 ) -> Result<Hash256, DaemonError> {
     let article = Article::parse(article).map_err(|e| DaemonError::BadParameter {
         name: "article",
         detail: format!("{article:?}: {e}"),
     })?;
     let secret = random32()?;
-    let work_hash = daemon.store.put(&work, None)?;
     let (tx, rx) = oneshot::channel();
     let now = daemon.now();
     // The waiter goes in while the manager is locked, so the loop cannot
@@ -270,7 +284,7 @@ pub async fn buy(
         let key = m.buy(now, article, price, work_hash, secret);
         let mut fx = lock(&daemon.trades.effects);
         fx.waiters.insert(key, tx);
-        fx.works.insert(key, work);
+        fx.works.insert(key, work_hash);
         key
     });
     daemon.store.pin(
@@ -364,14 +378,11 @@ fn fail_waiter(daemon: &Daemon, key: ActivityKey, reason: String) {
     }
 }
 
-/// Stores a buy's plaintext result (pinned until fetched) and answers the
-/// waiting `/buy` request.
-fn deliver(daemon: &Daemon, key: ActivityKey, result: &[u8]) -> Result<(), DaemonError> {
-    let hash = daemon.store.put(result, Some(UNFETCHED))?;
+/// Answers the waiting `/buy` request with the stored result `hash`.
+fn deliver(daemon: &Daemon, key: ActivityKey, hash: Hash256) {
     if let Some(w) = lock(&daemon.trades.effects).waiters.remove(&key) {
         let _ = w.send(Ok(hash));
     }
-    Ok(())
 }
 
 fn on_event(daemon: &Arc<Daemon>, ev: Event) {
@@ -387,7 +398,7 @@ fn on_event(daemon: &Arc<Daemon>, ev: Event) {
         } => {
             let d = daemon.clone();
             let handle = tokio::spawn(async move {
-                let outcome = transfer(&d, key, &worker_url, buyer_secret).await;
+                let outcome = super::buy::transfer(&d, key, &worker_url, buyer_secret).await;
                 let now = d.now();
                 let _ = d.trades.with(|m| m.transfer_done(now, key, outcome));
             });
@@ -399,27 +410,62 @@ fn on_event(daemon: &Arc<Daemon>, ev: Event) {
             decryption_key,
             local_peer,
         } => {
-            let plain = if let Some(peer) = local_peer {
-                lock(&daemon.trades.effects)
-                    .results
-                    .remove(&peer)
-                    .map(|b| b.to_vec())
+            if let Some(peer) = local_peer {
+                let result = lock(&daemon.trades.effects).results.remove(&peer);
+                let pinned = result
                     .ok_or_else(|| "the local sell has no result".to_owned())
-            } else if let Some(k) = decryption_key {
-                decrypt(daemon, key, &k)
-            } else {
-                Err("no result key".to_owned())
-            };
-            match plain.and_then(|p| deliver(daemon, key, &p).map_err(|e| e.to_string())) {
-                Ok(()) if local_peer.is_none() => {
-                    let _ = daemon.trades.with(|m| m.accept_result(now, key));
+                    .and_then(|h| {
+                        daemon
+                            .store
+                            .pin(&h, UNFETCHED)
+                            .map(|()| h)
+                            .map_err(|e| e.to_string())
+                    });
+                match pinned {
+                    Ok(h) => deliver(daemon, key, h),
+                    Err(reason) => {
+                        fail_waiter(daemon, key, reason);
+                        let _ = daemon.trades.with(|m| m.cancel(now, key));
+                    }
                 }
-                Ok(()) => {}
-                Err(reason) => {
-                    fail_waiter(daemon, key, reason);
-                    let _ = daemon.trades.with(|m| m.cancel(now, key));
-                }
+                return;
             }
+            let cipher = {
+                let mut fx = lock(&daemon.trades.effects);
+                match (fx.transfers.get_mut(&key), decryption_key) {
+                    (Some((t, ciphertext)), Some(k)) => t
+                        .handle_key(&ResultKey::from_byte_array(*k.as_bytes()))
+                        .map(|c| (c, *ciphertext))
+                        .map_err(|e| e.to_string()),
+                    (None, _) => Err("no transfer for this buy".to_owned()),
+                    (_, None) => Err("no result key".to_owned()),
+                }
+            };
+            let d = daemon.clone();
+            tokio::spawn(async move {
+                let plain = match cipher {
+                    Ok((c, ciphertext)) => {
+                        let d2 = d.clone();
+                        tokio::task::spawn_blocking(move || {
+                            super::buy::decrypt(&d2, &ciphertext, c)
+                        })
+                        .await
+                        .unwrap_or_else(|e| Err(e.to_string()))
+                    }
+                    Err(e) => Err(e),
+                };
+                let now = d.now();
+                match plain {
+                    Ok(h) => {
+                        deliver(&d, key, h);
+                        let _ = d.trades.with(|m| m.accept_result(now, key));
+                    }
+                    Err(reason) => {
+                        fail_waiter(&d, key, reason);
+                        let _ = d.trades.with(|m| m.cancel(now, key));
+                    }
+                }
+            });
         }
         EventKind::WorkerUrlNeeded { tx } => {
             let outcome = open_endpoint(daemon, key, tx);
@@ -442,13 +488,15 @@ fn on_event(daemon: &Arc<Daemon>, ev: Event) {
             let work = {
                 let mut fx = lock(&daemon.trades.effects);
                 fx.pushing.insert(worker.clone(), None);
-                fx.works.get(&local_buy.unwrap_or(key)).cloned()
+                fx.works.get(&local_buy.unwrap_or(key)).copied()
             };
+            let owner = format!("{TRADE_PIN}{}", daemon.trades.public_key(key));
             let d = daemon.clone();
             let handle = tokio::spawn(async move {
                 let answer = match work {
                     Some(w) => {
-                        let (answer, result) = super::workers::push(&push_url, w).await;
+                        let (answer, result) =
+                            super::workers::push(&d.store, &push_url, w, &owner).await;
                         if let Some(r) = result {
                             lock(&d.trades.effects).results.insert(key, r);
                         }
@@ -506,6 +554,8 @@ fn on_event(daemon: &Arc<Daemon>, ev: Event) {
             drop(fx);
             let owner = format!("{TRADE_PIN}{}", daemon.trades.public_key(key));
             let _ = daemon.store.unpin_owner(&owner);
+            // Chunked work that never completed.
+            let _ = daemon.store.abort_owner(Some(&owner));
         }
     }
 }
@@ -537,6 +587,7 @@ fn open_endpoint(daemon: &Arc<Daemon>, key: ActivityKey, tx: String) -> Result<S
         key,
         tx,
         ResultKey::from_byte_array(result_key),
+        daemon.config.c2c_offer,
     ));
     let (ep_key, url) = daemon
         .endpoints
@@ -546,161 +597,4 @@ fn open_endpoint(daemon: &Arc<Daemon>, key: ActivityKey, tx: String) -> Result<S
         .endpoints
         .insert(key, (ep_key, endpoint));
     Ok(url)
-}
-
-fn decrypt(daemon: &Daemon, key: ActivityKey, k: &Hash256) -> Result<Vec<u8>, String> {
-    let mut fx = lock(&daemon.trades.effects);
-    let (t, ciphertext) = fx
-        .transfers
-        .get_mut(&key)
-        .ok_or_else(|| "no transfer for this buy".to_owned())?;
-    let mut cipher = t
-        .handle_key(&ResultKey::from_byte_array(*k.as_bytes()))
-        .map_err(|e| e.to_string())?;
-    let mut plain = ciphertext.to_vec();
-    cipher.apply(&mut plain);
-    Ok(plain)
-}
-
-fn multipart_body(boundary: &str, parts_in: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
-    let mut body = Vec::new();
-    for (name, filename, data) in parts_in {
-        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-        match filename {
-            Some(f) => body.extend_from_slice(
-                format!(
-                    "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: {}\r\n\r\n",
-                    parts::OCTET_STREAM
-                )
-                .as_bytes(),
-            ),
-            None => body.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
-            ),
-        }
-        body.extend_from_slice(data);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    body
-}
-
-async fn c2c_request(
-    method: Method,
-    url: &str,
-    content_type: Option<String>,
-    body: Vec<u8>,
-) -> Result<super::http_util::Fetched, String> {
-    let mut b = Request::builder().method(method).uri(url);
-    if let Some(ct) = content_type {
-        b = b.header(header::CONTENT_TYPE, ct);
-    }
-    b = b.header(
-        header::USER_AGENT,
-        HeaderValue::from_static(super::http_util::USER_AGENT),
-    );
-    let req = b
-        .body(Full::new(Bytes::from(body)))
-        .map_err(|e| e.to_string())?;
-    send(
-        req,
-        RESULT_LIMIT as usize,
-        C2C_TIMEOUTS,
-        "talking to the seller",
-    )
-    .await
-    .map_err(|e| e.to_string())
-}
-
-/// The buyer's side of the client-to-client transfer, driven by
-/// [`BuyerTransfer`]: probe (chunked files only), work, result, receipt.
-/// Returns the ciphertext's hash.
-async fn transfer(
-    daemon: &Daemon,
-    key: ActivityKey,
-    url: &str,
-    secret: Hash256,
-) -> Result<Option<Hash256>, String> {
-    let work = lock(&daemon.trades.effects)
-        .works
-        .get(&key)
-        .cloned()
-        .ok_or_else(|| "the work is not at hand".to_owned())?;
-    let mut t = BuyerTransfer::new(ChunkedWork::of(&work), secret, RESULT_LIMIT)
-        .map_err(|e| e.to_string())?;
-    let mut next = t.start().map_err(|e| e.to_string())?;
-    if next == BuyerRequest::Probe {
-        let probe = c2c_request(Method::OPTIONS, url, None, Vec::new())
-            .await
-            .ok();
-        let body = probe
-            .as_ref()
-            .filter(|f| f.status == StatusCode::OK)
-            .map(|f| f.body.as_ref());
-        next = t
-            .handle_probe(body, &mut rand::rng())
-            .map_err(|e| e.to_string())?;
-    }
-    let BuyerRequest::Linear { buyer_secret } = next else {
-        return Err(
-            "the seller wants a chunked transfer, which this driver does not send yet".to_owned(),
-        );
-    };
-    let total = work.len() as u64;
-    lock(&daemon.trades.effects)
-        .progress
-        .insert(key, (total, total, 0));
-    let boundary = hex_boundary()?;
-    let body = multipart_body(
-        &boundary,
-        &[
-            (parts::WORK, Some(parts::WORK_FILENAME), &work),
-            (parts::BUYER_SECRET, None, buyer_secret.as_bytes()),
-        ],
-    );
-    let answer = c2c_request(
-        Method::POST,
-        url,
-        Some(format!("multipart/form-data; boundary={boundary}")),
-        body,
-    )
-    .await?;
-    // A linear transfer sends all of the work in one request.
-    lock(&daemon.trades.effects)
-        .progress
-        .insert(key, (total, total, total));
-    bitwrk_protocol::c2c::check_status(answer.status.as_u16()).map_err(|e| {
-        format!(
-            "{e}: {}",
-            String::from_utf8_lossy(&answer.body[..answer.body.len().min(1024)])
-        )
-    })?;
-    t.handle_result(&answer.body).map_err(|e| e.to_string())?;
-    let identity = daemon.api.identity().clone();
-    let BuyerRequest::Receipt { form } =
-        t.handle_result_end(&identity).map_err(|e| e.to_string())?
-    else {
-        return Err("expected a receipt to send".to_owned());
-    };
-    let receipt = c2c_request(
-        Method::POST,
-        url,
-        Some(parts::FORM.to_owned()),
-        form.into_bytes(),
-    )
-    .await;
-    let hash = t.ciphertext_hash();
-    // The receipt's answer is informative: the key comes from the server.
-    if let Ok(r) = &receipt {
-        let _ = t.handle_receipt_status(r.status.as_u16());
-    }
-    lock(&daemon.trades.effects)
-        .transfers
-        .insert(key, (t, answer.body));
-    Ok(hash)
-}
-
-fn hex_boundary() -> Result<String, String> {
-    let b = random32().map_err(|e| e.to_string())?;
-    Ok(bitwrk_protocol::encoding::hex::encode(&b[..16]))
 }

@@ -4,16 +4,17 @@
 //! local API receives, shows the workers as BitWrk 0.7's `/workers` does,
 //! and performs a work push.
 
+use bitwrk_protocol::Hash256;
 use bitwrk_protocol::article::Article;
 use bitwrk_protocol::client::worker::WorkerState;
 use bitwrk_protocol::client::{WorkerAnswer, WorkerId, WorkerInfo};
-use bytes::Bytes;
 use http::{HeaderValue, Method, Request, StatusCode, header};
-use http_body_util::Full;
+use http_body_util::BodyExt;
 use serde::Serialize;
 
 use super::error::DaemonError;
-use super::http_util::{Timeouts, send};
+use super::http_util::{Timeouts, channel_body, open};
+use super::store::Store;
 use super::trade::RESULT_LIMIT;
 
 /// BitWrk 0.7's worker client: 15 min in total.
@@ -107,10 +108,24 @@ impl WorkerJson {
     }
 }
 
-/// Pushes `work` to a worker (BitWrk 0.7 `DoWork`): `POST` with
-/// `Content-Type: application/octet-stream`. Returns how it ended and, on
-/// 200, the result.
-pub async fn push(push_url: &str, work: Bytes) -> (WorkerAnswer, Option<Bytes>) {
+/// Pushes the stored file `work` to a worker (BitWrk 0.7 `DoWork`):
+/// `POST` with `Content-Type: application/octet-stream`, the body streamed
+/// from the store with chunked encoding as 0.7 sends it. On 200 the result
+/// streams into the store, pinned for `owner`; returns how the push ended
+/// and the result's key.
+pub async fn push(
+    store: &Store,
+    push_url: &str,
+    work: Hash256,
+    owner: &str,
+) -> (WorkerAnswer, Option<Hash256>) {
+    let fail = |e: String| (WorkerAnswer::Failed(e), None);
+    let file = match store.file(&work) {
+        Ok(Some(f)) => f,
+        Ok(None) => return fail("the work is not in the store".to_owned()),
+        Err(e) => return fail(e.to_string()),
+    };
+    let (tx, body) = channel_body(4);
     let req = match Request::builder()
         .method(Method::POST)
         .uri(push_url)
@@ -118,22 +133,67 @@ pub async fn push(push_url: &str, work: Bytes) -> (WorkerAnswer, Option<Bytes>) 
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/octet-stream"),
         )
-        .body(Full::new(work))
+        .body(body)
     {
         Ok(r) => r,
-        Err(e) => return (WorkerAnswer::Failed(format!("bad push URL: {e}")), None),
+        Err(e) => return fail(format!("bad push URL: {e}")),
     };
-    match send(
-        req,
-        RESULT_LIMIT as usize,
-        WORKER_TIMEOUTS,
-        "pushing work to a worker",
-    )
-    .await
-    {
-        Ok(f) if f.status == StatusCode::OK => (WorkerAnswer::Done, Some(f.body)),
-        Ok(f) => (WorkerAnswer::Status(f.status.as_u16()), None),
-        Err(e) => (WorkerAnswer::Failed(e.to_string()), None),
+    let exchange = async {
+        let resp = open(req, WORKER_TIMEOUTS, "pushing work to a worker");
+        // Owns the sender: the body ends when the feed does.
+        let feed = async move {
+            let mut next = 0u64;
+            loop {
+                let chunks = match store.read_chunks(file.id, next, 1 << 20) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        let _ = tx.send(Err(e.to_string().into())).await;
+                        return;
+                    }
+                };
+                if chunks.is_empty() {
+                    return;
+                }
+                next += chunks.len() as u64;
+                for c in chunks {
+                    if tx.send(Ok(c)).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        };
+        // The worker may answer before it has read all (an error).
+        let (resp, ()) = tokio::join!(resp, feed);
+        let resp = resp.map_err(|e| e.to_string())?;
+        if resp.status() != StatusCode::OK {
+            return Ok((WorkerAnswer::Status(resp.status().as_u16()), None));
+        }
+        let mut w = store.writer(Some(owner)).map_err(|e| e.to_string())?;
+        let mut b = resp.into_body();
+        while let Some(frame) = b.frame().await {
+            let data = match frame {
+                Ok(f) => f.into_data().unwrap_or_default(),
+                Err(e) => {
+                    w.abort(store);
+                    return Err(format!("reading the result: {e}"));
+                }
+            };
+            if w.len() + data.len() as u64 > RESULT_LIMIT {
+                w.abort(store);
+                return Err(format!("the result exceeds {RESULT_LIMIT} bytes"));
+            }
+            if let Err(e) = w.write(store, &data) {
+                w.abort(store);
+                return Err(e.to_string());
+            }
+        }
+        let (hash, _) = w.finish(store, Some(owner)).map_err(|e| e.to_string())?;
+        Ok((WorkerAnswer::Done, Some(hash)))
+    };
+    match tokio::time::timeout(WORKER_TIMEOUTS.total, exchange).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => fail(e),
+        Err(_) => fail("the worker took too long".to_owned()),
     }
 }
 

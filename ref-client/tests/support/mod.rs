@@ -73,6 +73,11 @@ impl Client {
         let _ = self.child.wait();
     }
 
+    /// The daemon's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Stops the daemon with SIGTERM; returns whether it exited 0.
     pub fn terminate(mut self) -> bool {
         let pid = self.child.id().to_string();

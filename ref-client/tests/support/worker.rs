@@ -13,6 +13,46 @@ pub fn transform(input: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A worker's listener on loopback, registered at `client` as `id` for
+/// `article`; returns it and the registration form (sent again when the
+/// worker is idle).
+pub fn listen_and_register(
+    client: std::net::SocketAddr,
+    article: &str,
+    id: &str,
+) -> (TcpListener, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("worker listens");
+    let port = listener.local_addr().expect("addr").port();
+    let push_url = format!("http://127.0.0.1:{port}/work");
+    let form = format!(
+        "id={id}&article={article}&pushurl={}",
+        bitwrk_protocol::document::query_escape(&push_url)
+    );
+    assert_eq!(post_form(client, "/registerworker", &form).status, 200);
+    (listener, form)
+}
+
+/// Reads a body in chunked transfer encoding.
+pub fn read_chunked(r: &mut impl BufRead) -> Vec<u8> {
+    let mut body = Vec::new();
+    loop {
+        let mut size = String::new();
+        r.read_line(&mut size).expect("chunk size");
+        let size = usize::from_str_radix(size.trim().split(';').next().unwrap_or(""), 16)
+            .expect("chunk size in hex");
+        if size == 0 {
+            let mut end = String::new();
+            r.read_line(&mut end).expect("last line");
+            return body;
+        }
+        let at = body.len();
+        body.resize(at + size, 0);
+        r.read_exact(&mut body[at..]).expect("chunk");
+        let mut crlf = [0u8; 2];
+        r.read_exact(&mut crlf).expect("chunk end");
+    }
+}
+
 /// A worker program: serves `POST /work` with [`transform`], then tells
 /// the client it is idle again by registering anew (BitWrk 0.7's worker
 /// protocol). The channel gets the work of each job.
@@ -43,14 +83,7 @@ pub fn start_worker_with(
     id: &'static str,
     mode: Mode,
 ) -> std::sync::mpsc::Receiver<Vec<u8>> {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("worker listens");
-    let port = listener.local_addr().expect("addr").port();
-    let push_url = format!("http://127.0.0.1:{port}/work");
-    let form = format!(
-        "id={id}&article={article}&pushurl={}",
-        bitwrk_protocol::document::query_escape(&push_url)
-    );
-    assert_eq!(post_form(client, "/registerworker", &form).status, 200);
+    let (listener, form) = listen_and_register(client, article, id);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
@@ -61,6 +94,7 @@ pub fn start_worker_with(
                 continue;
             }
             let mut len = 0usize;
+            let mut chunked = false;
             let mut content_type = String::new();
             loop {
                 let mut h = String::new();
@@ -76,9 +110,19 @@ pub fn start_worker_with(
                 if let Some(v) = lower.strip_prefix("content-type:") {
                     content_type = v.trim().to_owned();
                 }
+                if lower.starts_with("transfer-encoding:") && lower.contains("chunked") {
+                    chunked = true;
+                }
             }
-            let mut body = vec![0; len];
-            r.read_exact(&mut body).expect("work body");
+            // BitWrk 0.7 pushes work with chunked encoding, as the
+            // reference client does.
+            let body = if chunked {
+                read_chunked(&mut r)
+            } else {
+                let mut body = vec![0; len];
+                r.read_exact(&mut body).expect("work body");
+                body
+            };
             let mut w = stream;
             if !line.starts_with("POST /work ") || content_type != "application/octet-stream" {
                 let _ = w.write_all(

@@ -1,0 +1,217 @@
+//! Streaming plumbing of the client-to-client transfer and the local API:
+//! request bodies read piece by piece (gunzipped when they say so, with a
+//! stall timeout), multipart framing written and read incrementally, and
+//! a writer that feeds a streamed body (gzip with a sync flush per write,
+//! as BitWrk 0.7's buyer does).
+
+use std::io::Write;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use flate2::Compression;
+use flate2::write::{GzDecoder, GzEncoder};
+use futures_util::Stream;
+use hyper::body::Body as _;
+use hyper::body::Incoming;
+use tokio::sync::mpsc::Sender;
+
+use super::http_util::{Body, BoxError, channel_body};
+
+/// A request's body as a stream of data pieces, gunzipped if `gzip`.
+pub struct BodyStream {
+    body: Incoming,
+    gunzip: Option<GzDecoder<Vec<u8>>>,
+    stall: Duration,
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    done: bool,
+}
+
+impl BodyStream {
+    /// Reads `body`; a body that sends nothing for `stall` ends in an
+    /// error.
+    pub fn new(body: Incoming, gzip: bool, stall: Duration) -> BodyStream {
+        BodyStream {
+            body,
+            gunzip: gzip.then(|| GzDecoder::new(Vec::new())),
+            stall,
+            sleep: None,
+            done: false,
+        }
+    }
+}
+
+fn io_error(e: impl std::fmt::Display) -> std::io::Error {
+    std::io::Error::other(e.to_string())
+}
+
+impl Stream for BodyStream {
+    type Item = Result<Bytes, std::io::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if this.done {
+                return Poll::Ready(None);
+            }
+            let stall = this.stall;
+            let sleep = this
+                .sleep
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep(stall)));
+            let frame = match Pin::new(&mut this.body).poll_frame(cx) {
+                Poll::Pending => {
+                    if sleep.as_mut().poll(cx).is_ready() {
+                        this.done = true;
+                        return Poll::Ready(Some(Err(io_error("the body stalled"))));
+                    }
+                    return Poll::Pending;
+                }
+                Poll::Ready(f) => f,
+            };
+            this.sleep = None;
+            match frame {
+                None => {
+                    this.done = true;
+                    let Some(mut dec) = this.gunzip.take() else {
+                        return Poll::Ready(None);
+                    };
+                    if let Err(e) = dec.try_finish() {
+                        return Poll::Ready(Some(Err(io_error(format!("bad gzip body: {e}")))));
+                    }
+                    let rest = std::mem::take(dec.get_mut());
+                    if rest.is_empty() {
+                        return Poll::Ready(None);
+                    }
+                    return Poll::Ready(Some(Ok(Bytes::from(rest))));
+                }
+                Some(Err(e)) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(io_error(e))));
+                }
+                Some(Ok(frame)) => {
+                    let Ok(data) = frame.into_data() else {
+                        continue;
+                    };
+                    let Some(dec) = this.gunzip.as_mut() else {
+                        return Poll::Ready(Some(Ok(data)));
+                    };
+                    if let Err(e) = dec.write_all(&data) {
+                        this.done = true;
+                        return Poll::Ready(Some(Err(io_error(format!("bad gzip body: {e}")))));
+                    }
+                    let out = std::mem::take(dec.get_mut());
+                    if !out.is_empty() {
+                        return Poll::Ready(Some(Ok(Bytes::from(out))));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Writes a streamed request body: plain, or gzip-compressed with a sync
+/// flush after every [`BodyWriter::send`] so that the receiver can act on
+/// every piece (BW-C2C-17).
+pub struct BodyWriter {
+    tx: Sender<Result<Bytes, BoxError>>,
+    gzip: Option<GzEncoder<Vec<u8>>>,
+    /// Uncompressed bytes written.
+    pub written: u64,
+}
+
+impl BodyWriter {
+    /// A writer and the body it feeds.
+    pub fn new(gzip: bool) -> (BodyWriter, Body) {
+        let (tx, body) = channel_body(8);
+        let w = BodyWriter {
+            tx,
+            gzip: gzip.then(|| GzEncoder::new(Vec::new(), Compression::fast())),
+            written: 0,
+        };
+        (w, body)
+    }
+
+    /// Sends the pieces (compressed together, then flushed).
+    pub async fn send(&mut self, pieces: &[&[u8]]) -> Result<(), String> {
+        let out = match self.gzip.as_mut() {
+            None => {
+                let mut v = Vec::with_capacity(pieces.iter().map(|p| p.len()).sum());
+                for p in pieces {
+                    v.extend_from_slice(p);
+                }
+                v
+            }
+            Some(enc) => {
+                for p in pieces {
+                    enc.write_all(p).map_err(|e| e.to_string())?;
+                }
+                enc.flush().map_err(|e| e.to_string())?;
+                std::mem::take(enc.get_mut())
+            }
+        };
+        self.written += pieces.iter().map(|p| p.len() as u64).sum::<u64>();
+        self.tx
+            .send(Ok(Bytes::from(out)))
+            .await
+            .map_err(|_| "the connection closed".to_owned())
+    }
+
+    /// Ends the body (the gzip trailer).
+    pub async fn finish(mut self) -> Result<(), String> {
+        if let Some(enc) = self.gzip.take() {
+            let out = enc.finish().map_err(|e| e.to_string())?;
+            self.tx
+                .send(Ok(Bytes::from(out)))
+                .await
+                .map_err(|_| "the connection closed".to_owned())?;
+        }
+        Ok(())
+    }
+}
+
+/// The header of a multipart part: a file part when `filename` is given
+/// (`application/octet-stream`), else a plain field. The first part's
+/// header has no leading line break.
+pub fn part_header(boundary: &str, name: &str, filename: Option<&str>, first: bool) -> Vec<u8> {
+    let lead = if first { "" } else { "\r\n" };
+    match filename {
+        Some(f) => format!(
+            "{lead}--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: {}\r\n\r\n",
+            bitwrk_protocol::c2c::parts::OCTET_STREAM
+        )
+        .into_bytes(),
+        None => format!(
+            "{lead}--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n"
+        )
+        .into_bytes(),
+    }
+}
+
+/// The end of a multipart body.
+pub fn multipart_end(boundary: &str) -> Vec<u8> {
+    format!("\r\n--{boundary}--\r\n").into_bytes()
+}
+
+/// A fresh multipart boundary (random hex).
+pub fn boundary() -> String {
+    let mut b = [0u8; 16];
+    rand::fill(&mut b);
+    bitwrk_protocol::encoding::hex::encode(&b)
+}
+
+/// Reads a whole multipart field of at most `limit` bytes.
+pub async fn read_field(
+    field: &mut multer::Field<'_>,
+    limit: usize,
+    what: &str,
+) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    while let Some(piece) = field.chunk().await.map_err(|e| e.to_string())? {
+        if out.len() + piece.len() > limit {
+            return Err(format!("{what}: more than {limit} bytes"));
+        }
+        out.extend_from_slice(&piece);
+    }
+    Ok(out)
+}
