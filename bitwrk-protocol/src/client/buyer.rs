@@ -160,6 +160,12 @@ impl BuyTrade {
             Ok(hash) => {
                 self.received = hash;
                 self.step = BuyStep::AwaitingResult;
+                // The seller posts the key on the receipt: look soon, not
+                // after the delay the transfer's quiet minutes grew
+                // (BW-CLIENT-9).
+                if let Some(r) = &mut self.base.remote {
+                    r.poll_soon(now);
+                }
                 self.advance(now);
             }
             Err(reason) => self.end(Err(ClientError::TransferFailed { reason })),

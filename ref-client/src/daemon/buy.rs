@@ -24,7 +24,7 @@ use hyper::body::Incoming;
 
 use super::Daemon;
 use super::http_util::{Body, Timeouts, full, open};
-use super::streams::{BodyWriter, boundary, multipart_end, part_header};
+use super::streams::{BodyWriter, boundary, gzip_pays, multipart_end, part_header};
 use super::trade::{RESULT_LIMIT, TRADE_PIN};
 
 /// BitWrk 0.7's buyer-to-seller client: 10 s to connect, 15 min per
@@ -310,7 +310,9 @@ async fn chunked(
     });
     let a = check(send(req).await?).await?;
     writer.await.map_err(|e| e.to_string())??;
-    // Request B, started as soon as A's headers are in.
+    // Request B, started as soon as A's headers are in; gzipped only if
+    // gzip shrinks the work's first chunks (DEP-509).
+    let gzip = gzip && gzip_pays_for(daemon, t)?;
     let b = boundary();
     let ct = format!("multipart/form-data; boundary={b}");
     let (mut wb, body) = BodyWriter::new(gzip);
@@ -355,6 +357,30 @@ async fn chunked(
     wb.send(&[&multipart_end(&b)]).await?;
     wb.finish().await?;
     answer.await.map_err(|e| e.to_string())?
+}
+
+/// Bytes of the work's first chunks that [`gzip_pays_for`] compresses.
+const GZIP_SAMPLE: u64 = 1 << 20;
+
+/// Whether gzip shrinks the first chunks of `t`'s work (about
+/// [`GZIP_SAMPLE`] bytes of them).
+fn gzip_pays_for(daemon: &Daemon, t: &BuyerTransfer) -> Result<bool, String> {
+    let mut samples = Vec::new();
+    let mut bytes = 0u64;
+    for c in &t.work().chunks {
+        if bytes >= GZIP_SAMPLE {
+            break;
+        }
+        let data = daemon
+            .store
+            .chunk(&c.key)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("chunk {} is not in the store", c.key))?;
+        bytes += data.len() as u64;
+        samples.push(data);
+    }
+    let pieces: Vec<&[u8]> = samples.iter().map(|s| &s[..]).collect();
+    Ok(gzip_pays(&pieces))
 }
 
 /// Sends chunk `i` of the work (its varint length and bytes, one flush).

@@ -170,6 +170,27 @@ impl BodyWriter {
     }
 }
 
+/// Whether gzip shrinks `samples` enough to be worth its cost: compressed
+/// (fast level, as [`BodyWriter`] does) they must come to at most 90 % of
+/// their length. Incompressible data (already compressed or encrypted
+/// work) costs the sender and receiver gzip's time and saves nothing.
+pub fn gzip_pays(samples: &[&[u8]]) -> bool {
+    let raw: usize = samples.iter().map(|s| s.len()).sum();
+    if raw == 0 {
+        return true;
+    }
+    let mut enc = GzEncoder::new(Vec::with_capacity(raw / 2), Compression::fast());
+    for s in samples {
+        if enc.write_all(s).is_err() {
+            return true;
+        }
+    }
+    match enc.finish() {
+        Ok(out) => out.len().saturating_mul(10) <= raw.saturating_mul(9),
+        Err(_) => true,
+    }
+}
+
 /// The header of a multipart part: a file part when `filename` is given
 /// (`application/octet-stream`), else a plain field. The first part's
 /// header has no leading line break.
@@ -214,4 +235,26 @@ pub async fn read_field(
         out.extend_from_slice(&piece);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gzip_pays_only_where_it_shrinks_the_sample() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let noise: Vec<u8> = (0..256 * 1024)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        assert!(!gzip_pays(&[&noise[..100_000], &noise[100_000..]]));
+        let text = b"BitWrk work package line\n".repeat(10_000);
+        assert!(gzip_pays(&[&text, &noise[..10_000]]));
+        assert!(gzip_pays(&[]), "nothing to judge: the offer stands");
+    }
 }

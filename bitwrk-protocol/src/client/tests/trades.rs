@@ -536,3 +536,41 @@ fn history_keeps_the_last_ended_activities() {
         .collect();
     assert_eq!(listed, keys[1..]);
 }
+
+/// A long transfer lets the buyer's polling delay grow to the cap; the end
+/// of the transfer resets it, so the seller's key is seen at once, not up
+/// to `poll_max` later.
+#[test]
+fn end_of_a_long_transfer_makes_the_buyer_poll_soon() {
+    // BW-CLIENT-9
+    let mut w = World::new(ClientConfig::default());
+    w.script.worker_hangs = true;
+    let sell = w.start_seller("mBTC 1");
+    let buy = w.start_buyer("mBTC 1");
+    w.run_until(Duration::from_secs(60), |w| {
+        w.seller
+            .saw(sell, |k| matches!(k, EventKind::PushWork { .. }))
+    });
+    // The worker takes a minute: nothing changes, the delays grow.
+    w.run_until(Duration::from_secs(60), |_| false);
+    let ended = w.now;
+    w.seller
+        .mgr
+        .worker_answer(ended, sell, WorkerAnswer::Done)
+        .expect("worker answer");
+    w.pump();
+    w.run_until(Duration::from_secs(30), |w| {
+        w.buyer
+            .saw(buy, |k| matches!(k, EventKind::ResultReady { .. }))
+    });
+    let took = w.now.saturating_since(ended);
+    assert!(
+        w.buyer
+            .saw(buy, |k| matches!(k, EventKind::ResultReady { .. })),
+        "the buyer saw the key"
+    );
+    assert!(
+        took <= Duration::from_millis(1500),
+        "key seen after {took:?}"
+    );
+}
