@@ -84,8 +84,9 @@ pub struct RunArgs {
     /// `linear` (DEP-509).
     #[arg(long, default_value = "all", value_parser = ["all", "legacy", "linear"])]
     pub c2c_offer: String,
-    /// Whether this client's buys gzip chunked requests when a seller
-    /// offers it (BitWrk 0.7 always does; DEP-509).
+    /// Whether this client's buys may gzip chunked requests when a seller
+    /// offers it; the chunk data is then gzipped only if a sample of the
+    /// work shrinks (BitWrk 0.7 always gzips; DEP-509).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     pub c2c_gzip: bool,
 }
