@@ -186,7 +186,7 @@ pub async fn transfer(
             let frame = frame.map_err(|e| format!("reading the result: {e}"))?;
             if let Ok(d) = frame.into_data() {
                 t.handle_result(&d).map_err(|e| e.to_string())?;
-                w.write(&daemon.store, &d).map_err(|e| e.to_string())?;
+                w.write(&d).map_err(|e| e.to_string())?;
             }
         }
         Ok::<(), String>(())
@@ -195,12 +195,10 @@ pub async fn transfer(
     .map_err(|_| "the seller took too long".to_owned())
     .and_then(|r| r);
     if let Err(e) = read {
-        w.abort(&daemon.store);
+        w.abort();
         return Err(e);
     }
-    let (cipher_hash, _) = w
-        .finish(&daemon.store, Some(&owner))
-        .map_err(|e| e.to_string())?;
+    let (cipher_hash, _) = w.finish(Some(&owner)).map_err(|e| e.to_string())?;
     let identity = daemon.api.identity().clone();
     let BuyerRequest::Receipt { form } =
         t.handle_result_end(&identity).map_err(|e| e.to_string())?
@@ -420,7 +418,7 @@ pub fn decrypt(daemon: &Daemon, cipher: &Hash256, mut c: ResultCipher) -> Result
         let chunks = match daemon.store.read_chunks(file.id, next, PIECE) {
             Ok(c) => c,
             Err(e) => {
-                w.abort(&daemon.store);
+                w.abort();
                 return Err(e.to_string());
             }
         };
@@ -431,13 +429,13 @@ pub fn decrypt(daemon: &Daemon, cipher: &Hash256, mut c: ResultCipher) -> Result
         for chunk in chunks {
             let mut piece = chunk.to_vec();
             c.apply(&mut piece);
-            if let Err(e) = w.write(&daemon.store, &piece) {
-                w.abort(&daemon.store);
+            if let Err(e) = w.write_bytes(piece.into()) {
+                w.abort();
                 return Err(e.to_string());
             }
         }
     }
-    w.finish(&daemon.store, Some(super::store::UNFETCHED))
+    w.finish(Some(super::store::UNFETCHED))
         .map(|(h, _)| h)
         .map_err(|e| e.to_string())
 }

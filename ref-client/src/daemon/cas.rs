@@ -2,7 +2,8 @@
 //! the client-to-client transfer, §19.2, at most 128 KiB each), so that no
 //! file is ever held whole in memory and equal chunks are stored once.
 //!
-//! Tables: `chunks(key, data, size)` holds every chunk once;
+//! Tables: `chunks(key, pack, offset, size)` holds every chunk once, its
+//! bytes in a pack file ([`super::packs`]);
 //! `files(id, hash, size, used, complete, owner)` a file, and
 //! `file_chunks(file, idx, chunk, size)` its chunks in order. A file is
 //! written through a [`FileWriter`] (bytes in, chunked here) or *listed*
@@ -17,22 +18,22 @@
 //! the chunks no other file references.
 
 use bitwrk_protocol::Hash256;
-use bitwrk_protocol::c2c::chunking::{ChunkInfo, Chunker, MAX_CHUNK};
-use bitwrk_protocol::hash::sha256;
+use bitwrk_protocol::c2c::chunking::{ChunkInfo, MAX_CHUNK};
 use bytes::Bytes;
 use rusqlite::{Connection, OptionalExtension, params};
-use sha2::{Digest, Sha256};
 
 use super::error::DaemonError;
+use super::packs::{Location, Packs};
 use super::store::{Inner, Store, db};
 
 /// Tables of the chunked content store.
 pub const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS chunks (
-    key TEXT PRIMARY KEY,
-    data BLOB NOT NULL,
+    key BLOB PRIMARY KEY,
+    pack INTEGER NOT NULL,
+    offset INTEGER NOT NULL,
     size INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS files (
     id INTEGER PRIMARY KEY,
     hash TEXT UNIQUE,
@@ -45,15 +46,12 @@ CREATE INDEX IF NOT EXISTS files_used ON files(used);
 CREATE TABLE IF NOT EXISTS file_chunks (
     file INTEGER NOT NULL,
     idx INTEGER NOT NULL,
-    chunk TEXT NOT NULL,
+    chunk BLOB NOT NULL,
     size INTEGER NOT NULL,
     PRIMARY KEY (file, idx)
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS file_chunks_chunk ON file_chunks(chunk);
 ";
-
-/// Chunks a writer collects before it writes them in one transaction.
-const BATCH_BYTES: usize = 4 << 20;
 
 /// A stored file: its row id and length.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,157 +62,123 @@ pub struct FileRef {
     pub size: u64,
 }
 
-/// Writes one file into the store, chunk by chunk.
-#[derive(Debug)]
-pub struct FileWriter {
+/// Appends `batch` (keys and bytes) to pending file `id` as its chunks
+/// `first ..`, storing the chunks not yet present, in one transaction.
+pub fn append_chunks(
+    store: &Store,
     id: i64,
-    chunker: Chunker,
-    current: Vec<u8>,
-    batch: Vec<(Hash256, Vec<u8>)>,
-    batch_bytes: usize,
-    idx: i64,
-    hash: Sha256,
-    size: u64,
+    first: i64,
+    batch: &[(Hash256, Vec<u8>)],
+) -> Result<(), DaemonError> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    in_tx(&mut store.lock(), |tx, bytes, budget, packs| {
+        // A file dropped meanwhile (by its owner's end) takes no chunks.
+        let pending: Option<i64> = tx
+            .prepare_cached("SELECT 1 FROM files WHERE id = ?1 AND complete = 0")
+            .and_then(|mut st| st.query_row(params![id], |r| r.get(0)).optional())
+            .map_err(db)?;
+        if pending.is_none() {
+            return Err(DaemonError::Database {
+                detail: format!("file {id} was dropped while it was written"),
+            });
+        }
+        // The file's rows first: they keep the chunks it shares with other
+        // files from being evicted to make room for its new ones.
+        for (i, (key, data)) in batch.iter().enumerate() {
+            tx.prepare_cached(
+                "INSERT INTO file_chunks(file, idx, chunk, size) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut st| {
+                st.execute(params![
+                    id,
+                    first + i as i64,
+                    &key.as_bytes()[..],
+                    data.len() as i64
+                ])
+            })
+            .map_err(db)?;
+        }
+        insert_chunks(tx, bytes, budget, packs, batch)
+    })
 }
 
-impl FileWriter {
-    /// Feeds the next bytes of the file.
-    pub fn write(&mut self, store: &Store, mut data: &[u8]) -> Result<(), DaemonError> {
-        self.hash.update(data);
-        self.size += data.len() as u64;
-        while !data.is_empty() {
-            match self.chunker.scan(data) {
-                Some(i) => {
-                    self.current.extend_from_slice(&data[..i]);
-                    self.end_chunk();
-                    data = &data[i..];
-                }
-                None => {
-                    self.current.extend_from_slice(data);
-                    data = &[];
-                }
-            }
-            if self.batch_bytes >= BATCH_BYTES {
-                self.flush(store)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Bytes written so far.
-    pub fn len(&self) -> u64 {
-        self.size
-    }
-
-    fn end_chunk(&mut self) {
-        let data = std::mem::replace(&mut self.current, Vec::with_capacity(16 * 1024));
-        self.batch_bytes += data.len();
-        self.batch.push((sha256(&data), data));
-    }
-
-    fn flush(&mut self, store: &Store) -> Result<(), DaemonError> {
-        let batch = std::mem::take(&mut self.batch);
-        self.batch_bytes = 0;
-        let id = self.id;
-        let first = self.idx;
-        in_tx(&mut store.lock(), |tx, bytes, budget| {
-            for (i, (key, data)) in batch.iter().enumerate() {
-                insert_chunk(tx, bytes, budget, key, data)?;
-                tx.prepare_cached(
-                    "INSERT INTO file_chunks(file, idx, chunk, size) VALUES (?1, ?2, ?3, ?4)",
-                )
-                .and_then(|mut st| {
-                    st.execute(params![
-                        id,
-                        first + i as i64,
-                        key.to_string(),
-                        data.len() as i64
-                    ])
-                })
-                .map_err(db)?;
-            }
-            Ok(())
-        })?;
-        self.idx += batch.len() as i64;
-        Ok(())
-    }
-
-    /// Ends the file: it becomes complete under its SHA-256, pinned for
-    /// `owner` if given. A file already stored under that hash is kept and
-    /// this copy dropped. Returns the hash and length.
-    pub fn finish(
-        mut self,
-        store: &Store,
-        owner: Option<&str>,
-    ) -> Result<(Hash256, u64), DaemonError> {
-        if !self.current.is_empty() {
-            self.end_chunk();
-        }
-        let hash = hash256(std::mem::take(&mut self.hash));
-        let done = self
-            .flush(store)
-            .and_then(|()| store.complete(self.id, &hash, self.size, owner));
-        if let Err(e) = done {
-            let _ = store.abort(self.id);
-            return Err(e);
-        }
-        Ok((hash, self.size))
-    }
-
-    /// Drops the unfinished file.
-    pub fn abort(self, store: &Store) {
-        let _ = store.abort(self.id);
-    }
-}
-
-/// Runs `f` in one transaction with the byte count; if it fails, the
-/// transaction is rolled back and the count read again from the table.
-fn in_tx<R>(
+/// Runs `f` in one transaction with the byte count and the pack files; if
+/// it fails, the transaction is rolled back and the count read again from
+/// the table. After a commit that dropped chunks, emptied packs go.
+pub(super) fn in_tx<R>(
     inner: &mut Inner,
-    f: impl FnOnce(&Connection, &mut u64, u64) -> Result<R, DaemonError>,
+    f: impl FnOnce(&Connection, &mut u64, u64, &mut Packs) -> Result<R, DaemonError>,
 ) -> Result<R, DaemonError> {
     let Inner {
         conn,
         bytes,
         budget,
+        packs,
     } = inner;
     let before = *bytes;
     let tx = conn.transaction().map_err(db)?;
-    let r = f(&tx, bytes, *budget).and_then(|r| tx.commit().map_err(db).map(|()| r));
+    let r = f(&tx, bytes, *budget, packs).and_then(|r| tx.commit().map_err(db).map(|()| r));
     if r.is_err() {
+        packs.rolled_back();
         *bytes = stored_bytes(conn).unwrap_or(before);
+    } else if packs.dropped
+        && let Err(e) = packs.reap(conn)
+    {
+        tracing::warn!(error = %e, "could not clean up pack files");
     }
     r
 }
 
-fn hash256(h: Sha256) -> Hash256 {
-    let mut a = [0u8; 32];
-    a.copy_from_slice(&h.finalize());
-    Hash256::from_byte_array(a)
-}
-
-/// Inserts a chunk unless present, making room for it first.
-fn insert_chunk(
+/// Inserts the chunks not yet present, making room for them first; their
+/// bytes go to the active pack in one write.
+fn insert_chunks(
     conn: &Connection,
     bytes: &mut u64,
     budget: u64,
-    key: &Hash256,
-    data: &[u8],
-) -> Result<bool, DaemonError> {
-    let k = key.to_string();
-    let present: Option<i64> = conn
-        .prepare_cached("SELECT 1 FROM chunks WHERE key = ?1")
-        .and_then(|mut st| st.query_row(params![k], |r| r.get(0)).optional())
-        .map_err(db)?;
-    if present.is_some() {
-        return Ok(false);
+    packs: &mut Packs,
+    chunks: &[(Hash256, Vec<u8>)],
+) -> Result<(), DaemonError> {
+    let mut new: Vec<(&[u8], &[u8])> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (key, data) in chunks {
+        let k = &key.as_bytes()[..];
+        if !seen.insert(*key) {
+            continue;
+        }
+        let present: Option<i64> = conn
+            .prepare_cached("SELECT 1 FROM chunks WHERE key = ?1")
+            .and_then(|mut st| st.query_row(params![k], |r| r.get(0)).optional())
+            .map_err(db)?;
+        if present.is_none() {
+            new.push((k, data));
+        }
     }
-    make_room(conn, bytes, budget, data.len() as u64)?;
-    conn.prepare_cached("INSERT INTO chunks(key, data, size) VALUES (?1, ?2, ?3)")
-        .and_then(|mut st| st.execute(params![k, data, data.len() as i64]))
-        .map_err(db)?;
-    *bytes += data.len() as u64;
-    Ok(true)
+    if new.is_empty() {
+        return Ok(());
+    }
+    let total: usize = new.iter().map(|(_, d)| d.len()).sum();
+    make_room(conn, bytes, budget, packs, total as u64)?;
+    let (pack, at) = if new.len() == 1 {
+        packs.append(conn, new[0].1)?
+    } else {
+        let mut buf = Vec::with_capacity(total);
+        for (_, d) in &new {
+            buf.extend_from_slice(d);
+        }
+        packs.append(conn, &buf)?
+    };
+    let mut offset = at;
+    for (k, d) in &new {
+        conn.prepare_cached("INSERT INTO chunks(key, pack, offset, size) VALUES (?1, ?2, ?3, ?4)")
+            .and_then(|mut st| st.execute(params![k, pack, offset as i64, d.len() as i64]))
+            .map_err(db)?;
+        offset += d.len() as u64;
+    }
+    Packs::add_live(conn, pack, total as i64)?;
+    *bytes += total as u64;
+    Ok(())
 }
 
 /// Evicts least recently used complete, unpinned files until `needed` more
@@ -223,6 +187,7 @@ fn make_room(
     conn: &Connection,
     bytes: &mut u64,
     budget: u64,
+    packs: &mut Packs,
     needed: u64,
 ) -> Result<(), DaemonError> {
     let full = |b: u64| DaemonError::StoreFull { needed: b, budget };
@@ -242,23 +207,33 @@ fn make_room(
         let Some(id) = victim else {
             return Err(full(needed));
         };
-        *bytes = bytes.saturating_sub(delete_file(conn, id)?);
+        *bytes = bytes.saturating_sub(delete_file(conn, packs, id)?);
     }
     Ok(())
 }
 
 /// Deletes file `id` and the chunks only it referenced; returns the bytes
 /// freed.
-fn delete_file(conn: &Connection, id: i64) -> Result<u64, DaemonError> {
-    let freed: i64 = conn
-        .query_row(
-            "SELECT COALESCE(SUM(c.size), 0) FROM chunks c
-             WHERE c.key IN (SELECT chunk FROM file_chunks WHERE file = ?1)
-             AND NOT EXISTS (SELECT 1 FROM file_chunks o WHERE o.chunk = c.key AND o.file != ?1)",
-            params![id],
-            |r| r.get(0),
-        )
-        .map_err(db)?;
+fn delete_file(conn: &Connection, packs: &mut Packs, id: i64) -> Result<u64, DaemonError> {
+    let per_pack: Vec<(i64, i64)> = {
+        let mut st = conn
+            .prepare_cached(
+                "SELECT c.pack, SUM(c.size) FROM chunks c
+                 WHERE c.key IN (SELECT chunk FROM file_chunks WHERE file = ?1)
+                 AND NOT EXISTS (SELECT 1 FROM file_chunks o WHERE o.chunk = c.key AND o.file != ?1)
+                 GROUP BY c.pack",
+            )
+            .map_err(db)?;
+        st.query_map(params![id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db)?
+            .collect::<Result<_, _>>()
+            .map_err(db)?
+    };
+    let mut freed = 0i64;
+    for (pack, size) in per_pack {
+        Packs::add_live(conn, pack, -size)?;
+        freed += size;
+    }
     conn.execute(
         "DELETE FROM chunks WHERE key IN (SELECT chunk FROM file_chunks WHERE file = ?1)
          AND NOT EXISTS (SELECT 1 FROM file_chunks o WHERE o.chunk = chunks.key AND o.file != ?1)",
@@ -269,27 +244,14 @@ fn delete_file(conn: &Connection, id: i64) -> Result<u64, DaemonError> {
         .map_err(db)?;
     conn.execute("DELETE FROM files WHERE id = ?1", params![id])
         .map_err(db)?;
+    if freed > 0 {
+        packs.dropped = true;
+    }
     Ok(u64::try_from(freed).unwrap_or(0))
 }
 
 impl Store {
-    /// Starts writing a file; `owner` (a trade's pin owner) lets the file
-    /// be dropped with [`Store::abort_owner`] if it is never finished.
-    pub fn writer(&self, owner: Option<&str>) -> Result<FileWriter, DaemonError> {
-        let id = self.new_pending(owner)?;
-        Ok(FileWriter {
-            id,
-            chunker: Chunker::new(),
-            current: Vec::with_capacity(16 * 1024),
-            batch: Vec::new(),
-            batch_bytes: 0,
-            idx: 0,
-            hash: Sha256::new(),
-            size: 0,
-        })
-    }
-
-    fn new_pending(&self, owner: Option<&str>) -> Result<i64, DaemonError> {
+    pub(super) fn new_pending(&self, owner: Option<&str>) -> Result<i64, DaemonError> {
         let inner = self.lock();
         inner
             .conn
@@ -316,8 +278,13 @@ impl Store {
                 .prepare("INSERT INTO file_chunks(file, idx, chunk, size) VALUES (?1, ?2, ?3, ?4)")
                 .map_err(db)?;
             for (i, c) in chunks.iter().enumerate() {
-                stmt.execute(params![id, i as i64, c.key.to_string(), i64::from(c.size)])
-                    .map_err(db)?;
+                stmt.execute(params![
+                    id,
+                    i as i64,
+                    &c.key.as_bytes()[..],
+                    i64::from(c.size)
+                ])
+                .map_err(db)?;
             }
         }
         tx.commit().map_err(db)?;
@@ -329,11 +296,8 @@ impl Store {
         if chunks.is_empty() {
             return Ok(());
         }
-        in_tx(&mut self.lock(), |tx, bytes, budget| {
-            for (key, data) in chunks {
-                insert_chunk(tx, bytes, budget, key, data)?;
-            }
-            Ok(())
+        in_tx(&mut self.lock(), |tx, bytes, budget, packs| {
+            insert_chunks(tx, bytes, budget, packs, chunks)
         })
     }
 
@@ -344,7 +308,7 @@ impl Store {
             .conn
             .prepare_cached("SELECT 1 FROM chunks WHERE key = ?1")
             .and_then(|mut st| {
-                st.query_row(params![key.to_string()], |r| r.get(0))
+                st.query_row(params![&key.as_bytes()[..]], |r| r.get(0))
                     .optional()
             })
             .map_err(db)?;
@@ -353,16 +317,19 @@ impl Store {
 
     /// The chunk `key`.
     pub fn chunk(&self, key: &Hash256) -> Result<Option<Bytes>, DaemonError> {
-        let inner = self.lock();
-        let data: Option<Vec<u8>> = inner
-            .conn
-            .prepare_cached("SELECT data FROM chunks WHERE key = ?1")
+        let mut inner = self.lock();
+        let Inner { conn, packs, .. } = &mut *inner;
+        let loc: Option<(i64, i64, i64)> = conn
+            .prepare_cached("SELECT pack, offset, size FROM chunks WHERE key = ?1")
             .and_then(|mut st| {
-                st.query_row(params![key.to_string()], |r| r.get(0))
-                    .optional()
+                st.query_row(params![&key.as_bytes()[..]], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()
             })
             .map_err(db)?;
-        Ok(data.map(Bytes::from))
+        loc.map(|(pack, offset, size)| packs.read(pack, offset as u64, size as usize))
+            .transpose()
     }
 
     /// Makes pending file `id` complete under `hash`, pinned for `owner`.
@@ -374,65 +341,66 @@ impl Store {
         owner: Option<&str>,
     ) -> Result<(), DaemonError> {
         let key = hash.to_string();
-        let mut inner = self.lock();
-        let Inner { conn, bytes, .. } = &mut *inner;
-        let tx = conn.transaction().map_err(db)?;
-        let used = i64::try_from(Self::bump(&tx, "lru_clock")?).unwrap_or(i64::MAX);
-        let existing: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM files WHERE hash = ?1 AND complete = 1",
-                params![key],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(db)?;
-        match existing {
-            Some(other) => {
-                *bytes = bytes.saturating_sub(delete_file(&tx, id)?);
-                tx.execute(
-                    "UPDATE files SET used = ?2 WHERE id = ?1",
-                    params![other, used],
-                )
-                .map_err(db)?;
+        in_tx(&mut self.lock(), |tx, bytes, _, packs| {
+            // A result the application has not fetched must survive a crash
+            // (DEP-504): its bytes are on disk before it is complete.
+            if owner == Some(super::store::UNFETCHED) {
+                packs.sync()?;
             }
-            None => {
-                tx.execute(
+            let used = i64::try_from(Self::bump(tx, "lru_clock")?).unwrap_or(i64::MAX);
+            let existing: Option<i64> = tx
+                .query_row(
+                    "SELECT id FROM files WHERE hash = ?1 AND complete = 1",
+                    params![key],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db)?;
+            match existing {
+                Some(other) => {
+                    *bytes = bytes.saturating_sub(delete_file(tx, packs, id)?);
+                    tx.execute(
+                        "UPDATE files SET used = ?2 WHERE id = ?1",
+                        params![other, used],
+                    )
+                    .map_err(db)?;
+                }
+                None => {
+                    tx.execute(
                     "UPDATE files SET hash = ?2, size = ?3, used = ?4, complete = 1, owner = NULL
                      WHERE id = ?1",
                     params![id, key, size as i64, used],
                 )
                 .map_err(db)?;
+                }
             }
-        }
-        if let Some(owner) = owner {
-            tx.execute(
-                "INSERT OR IGNORE INTO pins(hash, owner) VALUES (?1, ?2)",
-                params![key, owner],
-            )
-            .map_err(db)?;
-        }
-        tx.commit().map_err(db)?;
-        Ok(())
+            if let Some(owner) = owner {
+                tx.execute(
+                    "INSERT OR IGNORE INTO pins(hash, owner) VALUES (?1, ?2)",
+                    params![key, owner],
+                )
+                .map_err(db)?;
+            }
+            Ok(())
+        })
     }
 
     /// Drops pending file `id` and the chunks only it referenced.
     pub fn abort(&self, id: i64) -> Result<(), DaemonError> {
-        let mut inner = self.lock();
-        let Inner { conn, bytes, .. } = &mut *inner;
-        let tx = conn.transaction().map_err(db)?;
-        let pending: Option<i64> = tx
-            .query_row(
-                "SELECT 1 FROM files WHERE id = ?1 AND complete = 0",
-                params![id],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(db)?;
-        if pending.is_some() {
-            *bytes = bytes.saturating_sub(delete_file(&tx, id)?);
-        }
-        tx.commit().map_err(db)?;
-        Ok(())
+        in_tx(&mut self.lock(), |tx, bytes, _, packs| {
+            let pending: Option<i64> = tx
+                .query_row(
+                    "SELECT 1 FROM files WHERE id = ?1 AND complete = 0",
+                    params![id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db)?;
+            if pending.is_some() {
+                *bytes = bytes.saturating_sub(delete_file(tx, packs, id)?);
+            }
+            Ok(())
+        })
     }
 
     /// Drops every pending file of `owner` (`None`: every pending file, at
@@ -492,17 +460,17 @@ impl Store {
             .map_err(db)?;
         let rows = stmt
             .query_map(params![id], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?))
             })
             .map_err(db)?;
         let mut out = Vec::new();
         for row in rows {
             let (key, size) = row.map_err(db)?;
-            let key = key.parse().map_err(|_| DaemonError::Database {
-                detail: format!("bad chunk key {key:?}"),
+            let key = <[u8; 32]>::try_from(&key[..]).map_err(|_| DaemonError::Database {
+                detail: format!("a chunk key of {} bytes", key.len()),
             })?;
             out.push(ChunkInfo {
-                key,
+                key: Hash256::from_byte_array(key),
                 size: u32::try_from(size).unwrap_or(0),
             });
         }
@@ -517,31 +485,41 @@ impl Store {
         from: u64,
         max_bytes: usize,
     ) -> Result<Vec<Bytes>, DaemonError> {
-        let inner = self.lock();
+        let mut inner = self.lock();
+        let Inner { conn, packs, .. } = &mut *inner;
         let n = (max_bytes / MAX_CHUNK).max(1) as i64 * 16;
-        let mut stmt = inner
-            .conn
+        let mut stmt = conn
             .prepare_cached(
-                "SELECT fc.idx, c.data FROM file_chunks fc LEFT JOIN chunks c ON c.key = fc.chunk
+                "SELECT fc.idx, c.pack, c.offset, c.size FROM file_chunks fc
+                 LEFT JOIN chunks c ON c.key = fc.chunk
                  WHERE fc.file = ?1 AND fc.idx >= ?2 ORDER BY fc.idx LIMIT ?3",
             )
             .map_err(db)?;
         let mut rows = stmt.query(params![id, from as i64, n]).map_err(db)?;
-        let mut out = Vec::new();
+        let mut locs = Vec::new();
         let mut total = 0;
         while let Some(row) = rows.next().map_err(db)? {
             let idx: i64 = row.get(0).map_err(db)?;
-            let data: Option<Vec<u8>> = row.get(1).map_err(db)?;
-            let data = data.ok_or_else(|| DaemonError::Database {
+            let loc: Option<(i64, i64, i64)> = match row.get::<_, Option<i64>>(1).map_err(db)? {
+                Some(pack) => Some((pack, row.get(2).map_err(db)?, row.get(3).map_err(db)?)),
+                None => None,
+            };
+            let (pack, offset, size) = loc.ok_or_else(|| DaemonError::Database {
                 detail: format!("file {id}: chunk {idx} is missing"),
             })?;
-            total += data.len();
-            out.push(Bytes::from(data));
+            locs.push(Location {
+                pack,
+                offset: offset as u64,
+                size: size as u32,
+            });
+            total += size as usize;
             if total >= max_bytes {
                 break;
             }
         }
-        Ok(out)
+        drop(rows);
+        drop(stmt);
+        packs.read_many(&locs)
     }
 
     /// The whole file `hash` (tests).
@@ -567,11 +545,109 @@ impl Store {
     /// Stores `data` whole, pinned for `owner` if given. Returns its key.
     pub fn put(&self, data: &[u8], owner: Option<&str>) -> Result<Hash256, DaemonError> {
         let mut w = self.writer(None)?;
-        if let Err(e) = w.write(self, data) {
-            w.abort(self);
+        if let Err(e) = w.write(data) {
+            w.abort();
             return Err(e);
         }
-        Ok(w.finish(self, owner)?.0)
+        Ok(w.finish(owner)?.0)
+    }
+}
+
+/// Layout 1 of the content store (chunk keys as hex text, chunk bytes in a
+/// `data` column) is set aside: its tables are renamed `chunks_v1` and
+/// `file_chunks_v1`, to be moved into layout 2 (binary keys, bytes in pack
+/// files) by [`Store::migrate_chunk_blobs`].
+pub fn set_aside_chunk_blobs(conn: &Connection) -> Result<(), DaemonError> {
+    let has_data: bool = conn
+        .query_row(
+            "SELECT COUNT(*) FROM pragma_table_info('chunks') WHERE name = 'data'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map_err(db)?
+        > 0;
+    if has_data {
+        conn.execute_batch(
+            "BEGIN;
+             ALTER TABLE chunks RENAME TO chunks_v1;
+             ALTER TABLE file_chunks RENAME TO file_chunks_v1;
+             DROP INDEX IF EXISTS file_chunks_chunk;
+             COMMIT;",
+        )
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Moves layout 1's tables (see [`set_aside_chunk_blobs`]) into
+    /// layout 2: the file lists in one transaction, the chunks' bytes into
+    /// packs a batch per transaction.
+    pub fn migrate_chunk_blobs(&self) -> Result<(), DaemonError> {
+        let table = |conn: &Connection, name: &str| -> Result<bool, DaemonError> {
+            conn.query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                params![name],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+            .map_err(db)
+        };
+        in_tx(&mut self.lock(), |tx, _, _, _| {
+            if table(tx, "file_chunks_v1")? {
+                tx.execute_batch(
+                    "INSERT OR IGNORE INTO file_chunks(file, idx, chunk, size)
+                     SELECT file, idx, unhex(chunk), size FROM file_chunks_v1;
+                     DROP TABLE file_chunks_v1;",
+                )
+                .map_err(db)?;
+            }
+            Ok(())
+        })?;
+        loop {
+            let done = in_tx(&mut self.lock(), |tx, bytes, _, packs| {
+                if !table(tx, "chunks_v1")? {
+                    return Ok(true);
+                }
+                let rows: Vec<(String, Vec<u8>)> = {
+                    let mut st = tx
+                        .prepare("SELECT key, data FROM chunks_v1 LIMIT 256")
+                        .map_err(db)?;
+                    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                        .map_err(db)?
+                        .collect::<Result<_, _>>()
+                        .map_err(db)?
+                };
+                if rows.is_empty() {
+                    tx.execute_batch("DROP TABLE chunks_v1").map_err(db)?;
+                    return Ok(true);
+                }
+                for (key, data) in &rows {
+                    tx.execute("DELETE FROM chunks_v1 WHERE key = ?1", params![key])
+                        .map_err(db)?;
+                    let Ok(k) = key.parse::<Hash256>() else {
+                        continue;
+                    };
+                    let (pack, at) = packs.append(tx, data)?;
+                    let added = tx
+                        .execute(
+                            "INSERT OR IGNORE INTO chunks(key, pack, offset, size)
+                             VALUES (?1, ?2, ?3, ?4)",
+                            params![&k.as_bytes()[..], pack, at as i64, data.len() as i64],
+                        )
+                        .map_err(db)?;
+                    if added == 1 {
+                        Packs::add_live(tx, pack, data.len() as i64)?;
+                        *bytes += data.len() as u64;
+                    }
+                }
+                packs.sync()?;
+                Ok(false)
+            })?;
+            if done {
+                return Ok(());
+            }
+        }
     }
 }
 
@@ -588,6 +664,7 @@ pub fn stored_bytes(conn: &Connection) -> Result<u64, DaemonError> {
 #[cfg(test)]
 mod tests {
     use bitwrk_protocol::c2c::ChunkedWork;
+    use bitwrk_protocol::hash::sha256;
 
     use super::*;
 
@@ -619,9 +696,9 @@ mod tests {
         // Written in odd pieces: the chunks do not depend on them.
         let mut w = s.writer(None).expect("writer");
         for piece in a.chunks(7_777) {
-            w.write(&s, piece).expect("write");
+            w.write(piece).expect("write");
         }
-        let (ha, len) = w.finish(&s, None).expect("finish");
+        let (ha, len) = w.finish(None).expect("finish");
         assert_eq!((ha, len), (sha256(&a), a.len() as u64));
         let fa = s.file(&ha).expect("file").expect("present");
         let work = ChunkedWork::of(&a);
@@ -679,15 +756,163 @@ mod tests {
         {
             let s = Store::open(&path, 10 << 20).expect("open");
             let mut w = s.writer(Some("trade:1")).expect("w");
-            w.write(&s, &noise(5, 6 << 20)).expect("write");
+            w.write(&noise(5, 6 << 20)).expect("write");
+            // Batches are written while the file grows (by the writer's
+            // threads: wait for the first, at most 20 s).
+            let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            while s.stored_bytes().expect("bytes") == 0 && std::time::Instant::now() < until {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
             assert!(s.stored_bytes().expect("bytes") > 0, "batches are written");
+            // Dropped by its owner's end: the rest is not stored either.
             s.abort_owner(Some("trade:1")).expect("abort");
             assert_eq!(s.stored_bytes().expect("bytes"), 0);
+            assert!(w.write(&noise(7, 6 << 20)).is_err() || w.finish(None).is_err());
+            assert_eq!(s.stored_bytes().expect("bytes"), 0);
             let mut w = s.writer(Some("trade:2")).expect("w");
-            w.write(&s, &noise(6, 6 << 20)).expect("write");
+            w.write(&noise(6, 6 << 20)).expect("write");
             // The client stops here.
         }
         let s = Store::open(&path, 10 << 20).expect("reopen");
         assert_eq!(s.stored_bytes().expect("bytes"), 0);
+    }
+
+    /// The pack files of a store (name, length).
+    fn pack_files(dir: &std::path::Path) -> Vec<(String, u64)> {
+        let mut v: Vec<(String, u64)> = std::fs::read_dir(dir.join("t.packs"))
+            .expect("pack dir")
+            .map(|e| {
+                let e = e.expect("entry");
+                let len = e.metadata().expect("meta").len();
+                (e.file_name().to_string_lossy().into_owned(), len)
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn chunk_bytes_live_in_packs_that_go_when_their_chunks_go() {
+        let (d, s) = store(3 << 20);
+        // A file's chunks lie back to back in one pack.
+        let a = noise(11, 1_500_000);
+        let ha = s.put(&a, None).expect("a");
+        let packs = pack_files(d.path());
+        assert_eq!(packs.len(), 1, "{packs:?}");
+        assert_eq!(packs[0].1, a.len() as u64);
+        assert_eq!(s.get(&ha).expect("get").expect("a"), a);
+        // Evicting `a` for two newer files empties its pack, which goes
+        // once it is no longer the one being appended to.
+        let hb = s.put(&noise(12, 1_500_000), None).expect("b");
+        s.put(&noise(13, 1_500_000), None).expect("c");
+        assert!(s.get(&ha).expect("get").is_none(), "a was evicted");
+        assert!(s.get(&hb).expect("get").is_some());
+        let total: u64 = pack_files(d.path()).iter().map(|p| p.1).sum();
+        assert!(
+            total <= 2 * s.stored_bytes().expect("bytes") + (1 << 20),
+            "dead bytes stay bounded: {total} on disk for {} live",
+            s.stored_bytes().expect("bytes")
+        );
+    }
+
+    #[test]
+    fn half_dead_packs_are_compacted() {
+        let (d, s) = store(64 << 20);
+        let a = noise(21, 1_000_000);
+        let b = noise(22, 1_200_000);
+        let ha = s.put(&a, Some("keep")).expect("a");
+        let hb = s.put(&b, None).expect("b");
+        // Both in the first pack; the next file goes to a new pack (the
+        // first is forgotten as after a rollback), so the first is no
+        // longer the one appended to.
+        s.lock().packs.rolled_back();
+        let hc = s.put(&noise(23, 100_000), Some("keep")).expect("c");
+        assert_eq!(pack_files(d.path()).len(), 2);
+        // Dropping `b` leaves the first pack less than half live: its
+        // live chunks (those of `a`) move to the active pack.
+        {
+            let mut inner = s.lock();
+            let Inner {
+                conn, bytes, packs, ..
+            } = &mut *inner;
+            let tx = conn.transaction().expect("tx");
+            let id: i64 = tx
+                .query_row(
+                    "SELECT id FROM files WHERE hash = ?1",
+                    params![hb.to_string()],
+                    |r| r.get(0),
+                )
+                .expect("b's id");
+            *bytes -= delete_file(&tx, packs, id).expect("delete b");
+            tx.commit().expect("commit");
+            packs.reap(conn).expect("reap");
+        }
+        assert_eq!(s.get(&ha).expect("get").expect("a"), a);
+        assert!(s.get(&hb).expect("get").is_none());
+        assert_eq!(s.get(&hc).expect("get").expect("c").len(), 100_000);
+        let packs = pack_files(d.path());
+        assert_eq!(packs.len(), 1, "the first pack is gone: {packs:?}");
+        assert_eq!(packs[0].1, 1_100_000, "c's and a's bytes, nothing dead");
+    }
+
+    #[test]
+    fn a_store_of_layout_1_moves_into_packs() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("t.db");
+        let data = noise(31, 400_000);
+        let work = ChunkedWork::of(&data);
+        assert!(work.chunks.len() > 3);
+        {
+            // Layout 1: hex keys, chunk bytes in the database.
+            let conn = Connection::open(&path).expect("db");
+            conn.execute_batch(
+                "CREATE TABLE chunks (key TEXT PRIMARY KEY, data BLOB NOT NULL, size INTEGER NOT NULL);
+                 CREATE TABLE files (id INTEGER PRIMARY KEY, hash TEXT UNIQUE, size INTEGER NOT NULL,
+                     used INTEGER NOT NULL, complete INTEGER NOT NULL, owner TEXT);
+                 CREATE TABLE file_chunks (file INTEGER NOT NULL, idx INTEGER NOT NULL,
+                     chunk TEXT NOT NULL, size INTEGER NOT NULL, PRIMARY KEY (file, idx));
+                 CREATE INDEX file_chunks_chunk ON file_chunks(chunk);",
+            )
+            .expect("layout 1");
+            conn.execute(
+                "INSERT INTO files(id, hash, size, used, complete) VALUES (1, ?1, ?2, 1, 1)",
+                params![work.key.to_string(), data.len() as i64],
+            )
+            .expect("file");
+            for (i, (c, o)) in work.chunks.iter().zip(work.offsets()).enumerate() {
+                let bytes = &data[o as usize..o as usize + c.size as usize];
+                conn.execute(
+                    "INSERT OR IGNORE INTO chunks(key, data, size) VALUES (?1, ?2, ?3)",
+                    params![c.key.to_string(), bytes, bytes.len() as i64],
+                )
+                .expect("chunk");
+                conn.execute(
+                    "INSERT INTO file_chunks(file, idx, chunk, size) VALUES (1, ?1, ?2, ?3)",
+                    params![i as i64, c.key.to_string(), c.size as i64],
+                )
+                .expect("file chunk");
+            }
+        }
+        let s = Store::open(&path, 10 << 20).expect("open migrates");
+        assert_eq!(s.get(&work.key).expect("get").expect("file"), data);
+        assert_eq!(s.stored_bytes().expect("bytes"), data.len() as u64);
+        assert_eq!(
+            s.chunk_list(s.file(&work.key).expect("f").expect("f").id)
+                .expect("list"),
+            work.chunks
+        );
+        let old: i64 = s
+            .lock()
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('chunks_v1', 'file_chunks_v1')",
+                [],
+                |r| r.get(0),
+            )
+            .expect("tables");
+        assert_eq!(old, 0, "layout 1's tables are gone");
+        drop(s);
+        let s = Store::open(&path, 10 << 20).expect("reopen");
+        assert_eq!(s.get(&work.key).expect("get").expect("file"), data);
     }
 }

@@ -308,7 +308,7 @@ async fn receive_work(
             None => {
                 let mut stream = std::pin::pin!(stream);
                 while let Some(piece) = futures_util::StreamExt::next(&mut stream).await {
-                    w.write(&daemon.store, &piece.map_err(|e| bad(e.to_string()))?)?;
+                    w.write_bytes(piece.map_err(|e| bad(e.to_string()))?)?;
                 }
             }
             Some(b) => {
@@ -320,7 +320,7 @@ async fn receive_work(
                     }
                     found = true;
                     while let Some(piece) = field.chunk().await.map_err(|e| bad(e.to_string()))? {
-                        w.write(&daemon.store, &piece)?;
+                        w.write_bytes(piece)?;
                     }
                 }
                 if !found {
@@ -334,9 +334,9 @@ async fn receive_work(
     }
     .await;
     match outcome {
-        Ok(()) => Ok(w.finish(&daemon.store, Some(owner))?.0),
+        Ok(()) => Ok(w.finish(Some(owner))?.0),
         Err(e) => {
-            w.abort(&daemon.store);
+            w.abort();
             Err(e)
         }
     }

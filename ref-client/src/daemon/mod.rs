@@ -7,12 +7,14 @@
 
 pub mod account;
 pub mod args;
+pub mod assembler;
 pub mod buy;
 pub mod cas;
 pub mod error;
 pub mod external;
 pub mod http_util;
 pub mod local;
+pub mod packs;
 pub mod records;
 pub mod relay;
 pub mod resume;
@@ -23,6 +25,7 @@ pub mod streams;
 pub mod trade;
 pub mod ui;
 pub mod workers;
+pub mod writer;
 
 use std::ffi::OsStr;
 use std::net::SocketAddr;

@@ -30,8 +30,8 @@ use std::time::Duration;
 use bitwrk_protocol::c2c::probe::OPTIONS_BODY;
 use bitwrk_protocol::c2c::syncinfo::{MAX_LEGACY_STREAM, MAX_SYNCINFO_JSON};
 use bitwrk_protocol::c2c::{
-    BodyKind, C2cError, ResultKey, SellerAnswer, SellerTransfer, TxView, WorkRequest, body_kind,
-    parts, timeouts,
+    BodyKind, C2cError, Digested, ResultKey, SellerAnswer, SellerTransfer, TxView, WorkRequest,
+    body_kind, parts, timeouts,
 };
 use bitwrk_protocol::client::ActivityKey;
 use bitwrk_protocol::{ErrorCode, Hash256};
@@ -40,11 +40,12 @@ use futures_util::StreamExt;
 use http::{HeaderValue, Method, Response, StatusCode, header};
 
 use super::Daemon;
-use super::cas::FileWriter;
+use super::assembler::{Assembler, Batch};
 use super::external::{Answer, Endpoint, EndpointRequest};
 use super::http_util::{Body, channel_body, raw, text};
 use super::streams::{BodyStream, read_field};
 use super::trade::{RESULT_LIMIT, TRADE_PIN};
+use super::writer::FileWriter;
 
 /// How long the work request waits for the worker's result.
 const RESULT_WAIT: Duration = Duration::from_secs(15 * 60);
@@ -55,7 +56,7 @@ const RECEIPT_LIMIT: usize = 512;
 /// Longest `buyersecret` or `assisturl` field read.
 const FIELD_LIMIT: usize = 1024;
 
-/// Verified chunks collected before they are written in one transaction.
+/// Verified chunks collected before they go to the assembly thread.
 const CHUNK_BATCH: usize = 1 << 20;
 
 /// What a seller offers in its `OPTIONS` answer.
@@ -127,6 +128,8 @@ pub struct SellEndpoint {
     result: Mutex<Option<tokio::sync::oneshot::Sender<Hash256>>>,
     /// The store's pending file of chunked work (its chunk list).
     listed: Mutex<Option<i64>>,
+    /// The digest of the chunked work, once a chunk-data stream ended.
+    assembled: Mutex<Option<Digested>>,
 }
 
 /// What a work request carried.
@@ -157,6 +160,7 @@ impl SellEndpoint {
             transfer: Mutex::new(SellerTransfer::new(result_key, RESULT_LIMIT)),
             result: Mutex::new(None),
             listed: Mutex::new(None),
+            assembled: Mutex::new(None),
         }
     }
 
@@ -217,7 +221,7 @@ impl SellEndpoint {
             Err(e) => Err(e),
         };
         if let Some((w, _)) = got.work.take() {
-            w.abort(&daemon.store);
+            w.abort();
         }
         outcome
     }
@@ -249,7 +253,7 @@ impl SellEndpoint {
                     let r = async {
                         while let Some(piece) = field.chunk().await.map_err(malformed)? {
                             digest.update(&piece).map_err(refuse_c2c)?;
-                            w.write(&daemon.store, &piece).map_err(internal)?;
+                            w.write_bytes(piece).map_err(internal)?;
                             let n = w.len();
                             daemon.trades.set_progress(self.key, n, n, n);
                         }
@@ -257,7 +261,7 @@ impl SellEndpoint {
                     }
                     .await;
                     if let Err(e) = r {
-                        w.abort(&daemon.store);
+                        w.abort();
                         return Err(e);
                     }
                     got.work = Some((w, digest));
@@ -312,19 +316,26 @@ impl SellEndpoint {
         Ok(())
     }
 
-    /// Streams a `chunkdata` part into the core and the store.
+    /// Streams a `chunkdata` part into the core and, through the assembly
+    /// thread, into the store and the work's digest.
     async fn chunk_data(
         &self,
         daemon: &Daemon,
         field: &mut multer::Field<'_>,
     ) -> Result<(), Refusal> {
-        let mut batch: Vec<(Hash256, Vec<u8>)> = Vec::new();
+        let mut batch: Batch = Vec::new();
         let mut batch_bytes = 0usize;
-        let (total, to_send) = {
+        let (total, to_send, assembler) = {
             let t = self.transfer();
             let to_send: u64 = t.requested().iter().map(|c| u64::from(c.size)).sum();
-            (t.work_size(), to_send)
+            let assembler = Assembler::start(
+                daemon.store.clone(),
+                t.work_chunks().to_vec(),
+                t.assembly_digest(),
+            );
+            (t.work_size(), to_send, assembler)
         };
+        let mut assembler = assembler.map_err(internal)?;
         let mut received = 0u64;
         daemon.trades.set_progress(self.key, total, to_send, 0);
         let outcome = async {
@@ -337,8 +348,9 @@ impl SellEndpoint {
                     })
                     .map_err(refuse_c2c)?;
                 if batch_bytes >= CHUNK_BATCH {
-                    daemon.store.put_chunks(&batch).map_err(internal)?;
-                    batch.clear();
+                    assembler
+                        .push(std::mem::take(&mut batch))
+                        .map_err(internal)?;
                     batch_bytes = 0;
                     daemon
                         .trades
@@ -350,11 +362,17 @@ impl SellEndpoint {
         .await;
         // Verified chunks are kept even if the stream was refused later
         // (they are addressed by content, BW-C2C-30).
-        daemon.store.put_chunks(&batch).map_err(internal)?;
+        let pushed = assembler.push(batch).map_err(internal);
         daemon
             .trades
             .set_progress(self.key, total, to_send, received);
-        outcome
+        outcome?;
+        pushed?;
+        // The digest is complete once every chunk is there; a missing one
+        // is reported by the core when the stream's end is checked.
+        let digest = tokio::task::block_in_place(|| assembler.finish());
+        *self.assembled.lock().unwrap_or_else(|p| p.into_inner()) = digest.ok();
+        Ok(())
     }
 
     /// What the request's parts make the transfer do.
@@ -403,7 +421,7 @@ impl SellEndpoint {
         match answer {
             SellerAnswer::Work => {
                 let (w, _) = got.work.take().ok_or_else(|| internal("no work part"))?;
-                let (hash, _) = w.finish(store, Some(&self.pin(daemon))).map_err(internal)?;
+                let (hash, _) = w.finish(Some(&self.pin(daemon))).map_err(internal)?;
                 self.run_work(daemon, &tx, hash).await
             }
             SellerAnswer::Wishlist(bits) => {
@@ -422,8 +440,8 @@ impl SellEndpoint {
         }
     }
 
-    /// All chunks are in: reads the work from the store in chunk order,
-    /// checks it and makes it a complete file.
+    /// All chunks are in: checks the work's digest (fed by the assembly
+    /// thread in chunk order) and makes the work a complete file.
     fn assemble(&self, daemon: &Daemon, tx: &TxView) -> Result<Hash256, Refusal> {
         self.transfer()
             .handle_chunk_data_end()
@@ -431,22 +449,12 @@ impl SellEndpoint {
         let id = self
             .pending_file()
             .ok_or_else(|| internal("no chunk list stored"))?;
-        let mut digest = self.transfer().assembly_digest();
-        let mut next = 0u64;
-        loop {
-            let chunks = daemon
-                .store
-                .read_chunks(id, next, 4 << 20)
-                .map_err(internal)?;
-            if chunks.is_empty() {
-                break;
-            }
-            next += chunks.len() as u64;
-            for c in chunks {
-                digest.update(&c).map_err(refuse_c2c)?;
-            }
-        }
-        let work = digest.finish();
+        let work = self
+            .assembled
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .ok_or_else(|| internal("the work was not assembled"))?;
         self.transfer()
             .handle_assembled(tx, work)
             .map_err(refuse_c2c)?;

@@ -10,13 +10,14 @@
 //! every unpinned file is gone is refused with `daemon.store-full`.
 
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use bitwrk_protocol::Hash256;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::cas;
 use super::error::DaemonError;
+use super::packs::{self, Packs};
 
 /// Pin owner of results the local application has not fetched yet.
 pub const UNFETCHED: &str = "unfetched";
@@ -45,10 +46,10 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 ";
 
-/// The database; every method is one SQLite transaction.
-#[derive(Debug)]
+/// The database; every method is one SQLite transaction. Clones share it.
+#[derive(Clone, Debug)]
 pub struct Store {
-    inner: Mutex<Inner>,
+    inner: Arc<Mutex<Inner>>,
 }
 
 /// The connection and the content's byte count, under one lock.
@@ -60,6 +61,8 @@ pub struct Inner {
     pub bytes: u64,
     /// The content budget.
     pub budget: u64,
+    /// The files holding the chunks' bytes.
+    pub packs: Packs,
 }
 
 /// A database error.
@@ -74,22 +77,30 @@ impl Store {
     /// `budget` bytes.
     pub fn open(path: &Path, budget: u64) -> Result<Store, DaemonError> {
         let conn = Connection::open(path).map_err(db)?;
-        // Pages of 16 KiB hold a chunk of the average size (8 KiB) inline;
-        // only a new database takes the setting.
+        // The database holds small rows only (chunk bytes are in pack
+        // files), looked up by random keys: small pages (only a new
+        // database takes the size) and a cache that holds the hot part of
+        // the indexes keep lookups from re-reading pages.
         conn.execute_batch(
-            "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
+             PRAGMA cache_size=-16384;",
         )
         .map_err(db)?;
         conn.execute_batch(SCHEMA).map_err(db)?;
+        cas::set_aside_chunk_blobs(&conn)?;
         conn.execute_batch(cas::SCHEMA).map_err(db)?;
+        conn.execute_batch(packs::SCHEMA).map_err(db)?;
+        let packs = Packs::open(&path.with_extension("packs"), &conn)?;
         let bytes = cas::stored_bytes(&conn)?;
         let store = Store {
-            inner: Mutex::new(Inner {
+            inner: Arc::new(Mutex::new(Inner {
                 conn,
                 bytes,
                 budget,
-            }),
+                packs,
+            })),
         };
+        store.migrate_chunk_blobs()?;
         // Files being written when the client stopped are incomplete.
         store.abort_owner(None)?;
         store.migrate_blobs()?;
@@ -215,7 +226,12 @@ impl Store {
 
     /// Pins `hash` for `owner` (the file need not be present yet).
     pub fn pin(&self, hash: &Hash256, owner: &str) -> Result<(), DaemonError> {
-        self.lock()
+        let mut inner = self.lock();
+        if owner == UNFETCHED {
+            // The result must survive a crash of the machine (DEP-504).
+            inner.packs.sync()?;
+        }
+        inner
             .conn
             .execute(
                 "INSERT OR IGNORE INTO pins(hash, owner) VALUES (?1, ?2)",

@@ -174,20 +174,20 @@ pub async fn push(
             let data = match frame {
                 Ok(f) => f.into_data().unwrap_or_default(),
                 Err(e) => {
-                    w.abort(store);
+                    w.abort();
                     return Err(format!("reading the result: {e}"));
                 }
             };
             if w.len() + data.len() as u64 > RESULT_LIMIT {
-                w.abort(store);
+                w.abort();
                 return Err(format!("the result exceeds {RESULT_LIMIT} bytes"));
             }
-            if let Err(e) = w.write(store, &data) {
-                w.abort(store);
+            if let Err(e) = w.write(&data) {
+                w.abort();
                 return Err(e.to_string());
             }
         }
-        let (hash, _) = w.finish(store, Some(owner)).map_err(|e| e.to_string())?;
+        let (hash, _) = w.finish(Some(owner)).map_err(|e| e.to_string())?;
         Ok((WorkerAnswer::Done, Some(hash)))
     };
     match tokio::time::timeout(WORKER_TIMEOUTS.total, exchange).await {

@@ -1,0 +1,337 @@
+//! Chunk bytes on disk, in *pack files*: a chunk's bytes are appended to
+//! the current pack, and its row in the database (`chunks`, see
+//! [`super::cas`]) says which pack, where and how long. SQLite keeps only
+//! these small rows, so storing a gibibyte writes its bytes once (no
+//! write-ahead-log copy of blob pages) and reading it back is one `read`
+//! per run of chunks that lie next to each other, as the chunks of one file
+//! written in order do.
+//!
+//! Table `packs(id, live)` counts the bytes of live chunks per pack. The
+//! pack being appended to is *active*; at [`PACK_BYTES`] the next pack
+//! starts. A pack whose chunks are all gone is deleted; one that is less
+//! than half live is compacted (its live chunks move to the active pack),
+//! so the files hold at most about twice the live bytes.
+//!
+//! Crash safety: bytes are written before the rows that point to them are
+//! committed; bytes whose rows were never committed are dead space. Like
+//! the database's commits (`synchronous=NORMAL`), pack writes are left to
+//! the operating system to flush, except before a file is made complete
+//! that must survive a crash of the machine: then every pack written since
+//! the last flush is flushed first ([`Packs::sync`]). At start-up, pack
+//! files without a row are deleted and the live counts recomputed
+//! ([`Packs::open`]).
+
+use std::collections::HashMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::error::DaemonError;
+use super::store::db;
+
+/// Tables of the pack files.
+pub const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS packs (
+    id INTEGER PRIMARY KEY,
+    live INTEGER NOT NULL
+);
+";
+
+/// A pack is closed (and a new one started) once it holds this many bytes.
+pub const PACK_BYTES: u64 = 64 << 20;
+
+/// Pack files opened for reading that are kept open.
+const OPEN_READERS: usize = 16;
+
+/// Where a chunk's bytes are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// The pack.
+    pub pack: i64,
+    /// Byte offset in the pack.
+    pub offset: u64,
+    /// Length.
+    pub size: u32,
+}
+
+/// The pack files of one store.
+#[derive(Debug)]
+pub struct Packs {
+    dir: PathBuf,
+    active: Option<Active>,
+    /// The highest pack id ever used by this process or found on disk:
+    /// ids are never reused, even when a transaction that created a pack's
+    /// row was rolled back.
+    last_id: i64,
+    readers: HashMap<i64, File>,
+    /// Chunks were dropped since the last [`Packs::reap`].
+    pub dropped: bool,
+    /// Packs written to since the last [`Packs::sync`].
+    unsynced: Vec<i64>,
+}
+
+#[derive(Debug)]
+struct Active {
+    id: i64,
+    file: File,
+    size: u64,
+}
+
+fn io(what: &str, path: &Path, e: std::io::Error) -> DaemonError {
+    DaemonError::Database {
+        detail: format!("{what} {}: {e}", path.display()),
+    }
+}
+
+impl Packs {
+    /// The packs in `dir` (created if missing), cleaned up against the
+    /// database: files without a row are deleted, rows without a file are
+    /// an error only if chunks still point to them.
+    pub fn open(dir: &Path, conn: &Connection) -> Result<Packs, DaemonError> {
+        fs::create_dir_all(dir).map_err(|e| io("creating", dir, e))?;
+        let live: Vec<(i64, i64)> = {
+            let mut st = conn
+                .prepare("SELECT pack, SUM(size) FROM chunks GROUP BY pack")
+                .map_err(db)?;
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(db)?
+                .collect::<Result<_, _>>()
+                .map_err(db)?
+        };
+        conn.execute("UPDATE packs SET live = 0", []).map_err(db)?;
+        for (pack, bytes) in live {
+            Self::add_live(conn, pack, bytes)?;
+        }
+        let mut last_id: i64 = conn
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM packs", [], |r| r.get(0))
+            .map_err(db)?;
+        let entries = fs::read_dir(dir).map_err(|e| io("listing", dir, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| io("listing", dir, e))?;
+            let name = entry.file_name();
+            let Some(id) = name
+                .to_str()
+                .and_then(|n| n.strip_suffix(".pack"))
+                .and_then(|n| n.parse::<i64>().ok())
+            else {
+                continue;
+            };
+            last_id = last_id.max(id);
+            let known: Option<i64> = conn
+                .query_row("SELECT id FROM packs WHERE id = ?1", params![id], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(db)?;
+            if known.is_none() {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+        let mut packs = Packs {
+            dir: dir.to_owned(),
+            active: None,
+            last_id,
+            readers: HashMap::new(),
+            dropped: true,
+            unsynced: Vec::new(),
+        };
+        if let Err(e) = packs.reap(conn) {
+            tracing::warn!(error = %e, "could not clean up pack files");
+        }
+        Ok(packs)
+    }
+
+    fn path(&self, id: i64) -> PathBuf {
+        self.dir.join(format!("{id}.pack"))
+    }
+
+    /// Appends `data` (one chunk or several, back to back) to the active
+    /// pack, starting a new pack when the active one is full. Returns the
+    /// pack and the offset of the first byte. The caller records the chunks
+    /// (and [`Packs::add_live`]) in the same transaction as `conn`.
+    pub fn append(&mut self, conn: &Connection, data: &[u8]) -> Result<(i64, u64), DaemonError> {
+        if self.active.as_ref().is_some_and(|a| a.size >= PACK_BYTES) {
+            self.close_active();
+        }
+        if self.active.is_none() {
+            let id = self.last_id + 1;
+            self.last_id = id;
+            let path = self.path(id);
+            let file = OpenOptions::new()
+                .create_new(true)
+                .read(true)
+                .write(true)
+                .open(&path)
+                .map_err(|e| io("creating", &path, e))?;
+            conn.execute("INSERT INTO packs(id, live) VALUES (?1, 0)", params![id])
+                .map_err(db)?;
+            self.active = Some(Active { id, file, size: 0 });
+        }
+        let path = self.active.as_ref().map(|a| self.path(a.id));
+        let a = self.active.as_mut().expect("an active pack was just made");
+        let at = a.size;
+        if self.unsynced.last() != Some(&a.id) {
+            self.unsynced.push(a.id);
+        }
+        if let Err(e) = a.file.write_all(data) {
+            // The file's end is no longer known: start a new pack.
+            self.active = None;
+            return Err(io("writing", &path.unwrap_or_default(), e));
+        }
+        a.size += data.len() as u64;
+        Ok((a.id, at))
+    }
+
+    /// Counts `delta` bytes more (or fewer) live in `pack`.
+    pub fn add_live(conn: &Connection, pack: i64, delta: i64) -> Result<(), DaemonError> {
+        conn.prepare_cached("UPDATE packs SET live = live + ?2 WHERE id = ?1")
+            .and_then(|mut st| st.execute(params![pack, delta]))
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn close_active(&mut self) {
+        self.active = None;
+    }
+
+    /// Forgets the active pack after a rolled-back transaction (its row may
+    /// be gone); the next append starts a new one.
+    pub fn rolled_back(&mut self) {
+        self.active = None;
+    }
+
+    /// Flushes every pack written to since the last call to disk.
+    pub fn sync(&mut self) -> Result<(), DaemonError> {
+        for id in std::mem::take(&mut self.unsynced) {
+            let path = self.path(id);
+            let r = match &self.active {
+                Some(a) if a.id == id => a.file.sync_data(),
+                _ => match File::open(&path) {
+                    Ok(f) => f.sync_data(),
+                    // Deleted meanwhile: nothing to flush.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                    Err(e) => Err(e),
+                },
+            };
+            r.map_err(|e| io("flushing", &path, e))?;
+        }
+        Ok(())
+    }
+
+    /// Reads `len` bytes at `offset` of `pack`.
+    pub fn read(&mut self, pack: i64, offset: u64, len: usize) -> Result<Bytes, DaemonError> {
+        let path = self.path(pack);
+        if !self.readers.contains_key(&pack) {
+            if self.readers.len() >= OPEN_READERS {
+                self.readers.clear();
+            }
+            let f = File::open(&path).map_err(|e| io("opening", &path, e))?;
+            self.readers.insert(pack, f);
+        }
+        let f = self.readers.get_mut(&pack).expect("just inserted");
+        let mut buf = vec![0u8; len];
+        f.seek(SeekFrom::Start(offset))
+            .and_then(|_| f.read_exact(&mut buf))
+            .map_err(|e| io("reading", &path, e))?;
+        Ok(Bytes::from(buf))
+    }
+
+    /// Reads the chunks at `locs` (in this order), one read per run of
+    /// chunks that lie back to back in one pack.
+    pub fn read_many(&mut self, locs: &[Location]) -> Result<Vec<Bytes>, DaemonError> {
+        let mut out = Vec::with_capacity(locs.len());
+        let mut i = 0;
+        while i < locs.len() {
+            let first = locs[i];
+            let mut end = first.offset + u64::from(first.size);
+            let mut j = i + 1;
+            while j < locs.len() && locs[j].pack == first.pack && locs[j].offset == end {
+                end += u64::from(locs[j].size);
+                j += 1;
+            }
+            let run = self.read(first.pack, first.offset, (end - first.offset) as usize)?;
+            let mut at = 0usize;
+            for l in &locs[i..j] {
+                out.push(run.slice(at..at + l.size as usize));
+                at += l.size as usize;
+            }
+            i = j;
+        }
+        Ok(out)
+    }
+
+    /// Deletes packs with no live chunk and compacts packs that are less
+    /// than half live (never the active pack). Called after commits that
+    /// dropped chunks; compaction runs in its own transactions.
+    pub fn reap(&mut self, conn: &Connection) -> Result<(), DaemonError> {
+        self.dropped = false;
+        let active = self.active.as_ref().map_or(0, |a| a.id);
+        let rows: Vec<(i64, i64)> = {
+            let mut st = conn
+                .prepare_cached("SELECT id, live FROM packs WHERE id != ?1")
+                .map_err(db)?;
+            st.query_map(params![active], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(db)?
+                .collect::<Result<_, _>>()
+                .map_err(db)?
+        };
+        for (id, live) in rows {
+            let path = self.path(id);
+            let size = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            if live > 0 && (live as u64) * 2 >= size {
+                continue;
+            }
+            if live > 0 {
+                self.compact(conn, id)?;
+            }
+            conn.execute("DELETE FROM packs WHERE id = ?1", params![id])
+                .map_err(db)?;
+            self.readers.remove(&id);
+            let _ = fs::remove_file(&path);
+        }
+        Ok(())
+    }
+
+    /// Moves the live chunks of `pack` to the active pack, in one
+    /// transaction per batch.
+    fn compact(&mut self, conn: &Connection, pack: i64) -> Result<(), DaemonError> {
+        // Compaction is rare: one scan of the chunk rows (no index on
+        // `pack`, which every insert would pay for).
+        let all: Vec<(Vec<u8>, i64, i64)> = {
+            let mut st = conn
+                .prepare_cached("SELECT key, offset, size FROM chunks WHERE pack = ?1")
+                .map_err(db)?;
+            st.query_map(params![pack], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .map_err(db)?
+                .collect::<Result<_, _>>()
+                .map_err(db)?
+        };
+        for batch in all.chunks(256) {
+            conn.execute_batch("BEGIN").map_err(db)?;
+            let moved = (|| {
+                for (key, offset, size) in batch {
+                    let data = self.read(pack, *offset as u64, *size as usize)?;
+                    let (to, at) = self.append(conn, &data)?;
+                    conn.prepare_cached("UPDATE chunks SET pack = ?2, offset = ?3 WHERE key = ?1")
+                        .and_then(|mut st| st.execute(params![key, to, at as i64]))
+                        .map_err(db)?;
+                    Self::add_live(conn, to, *size)?;
+                    Self::add_live(conn, pack, -*size)?;
+                }
+                self.sync()
+            })();
+            match moved {
+                Ok(()) => conn.execute_batch("COMMIT").map_err(db)?,
+                Err(e) => {
+                    let _ = conn.execute_batch("ROLLBACK");
+                    self.rolled_back();
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+}
