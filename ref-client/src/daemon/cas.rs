@@ -345,7 +345,7 @@ impl Store {
             // A result the application has not fetched must survive a crash
             // (DEP-504): its bytes are on disk before it is complete.
             if owner == Some(super::store::UNFETCHED) {
-                packs.sync()?;
+                packs.sync(tx)?;
             }
             let used = i64::try_from(Self::bump(tx, "lru_clock")?).unwrap_or(i64::MAX);
             let existing: Option<i64> = tx
@@ -399,6 +399,60 @@ impl Store {
             if pending.is_some() {
                 *bytes = bytes.saturating_sub(delete_file(tx, packs, id)?);
             }
+            Ok(())
+        })
+    }
+
+    /// Flushes every pack written to (at an orderly stop, and before a
+    /// result is pinned for the application, DEP-504).
+    pub fn flush(&self) -> Result<(), DaemonError> {
+        in_tx(&mut self.lock(), |tx, _, _, packs| packs.sync(tx))
+    }
+
+    /// At start-up: drops the chunks whose bytes lie beyond their pack's
+    /// flushed length (rows that reached the disk in a crash before their
+    /// bytes did), and every file that uses one.
+    pub fn drop_unflushed(&self) -> Result<(), DaemonError> {
+        in_tx(&mut self.lock(), |tx, bytes, _, packs| {
+            let files: Vec<i64> = {
+                let mut st = tx
+                    .prepare(
+                        "SELECT DISTINCT fc.file FROM chunks c JOIN packs p ON p.id = c.pack
+                         JOIN file_chunks fc ON fc.chunk = c.key
+                         WHERE c.offset + c.size > p.flushed",
+                    )
+                    .map_err(db)?;
+                st.query_map([], |r| r.get(0))
+                    .map_err(db)?
+                    .collect::<Result<_, _>>()
+                    .map_err(db)?
+            };
+            for id in files {
+                *bytes = bytes.saturating_sub(delete_file(tx, packs, id)?);
+            }
+            let orphans: Vec<(i64, i64)> = {
+                let mut st = tx
+                    .prepare(
+                        "SELECT c.pack, SUM(c.size) FROM chunks c JOIN packs p ON p.id = c.pack
+                         WHERE c.offset + c.size > p.flushed GROUP BY c.pack",
+                    )
+                    .map_err(db)?;
+                st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .map_err(db)?
+                    .collect::<Result<_, _>>()
+                    .map_err(db)?
+            };
+            for (pack, size) in orphans {
+                Packs::add_live(tx, pack, -size)?;
+                *bytes = bytes.saturating_sub(u64::try_from(size).unwrap_or(0));
+                packs.dropped = true;
+            }
+            tx.execute(
+                "DELETE FROM chunks WHERE EXISTS (SELECT 1 FROM packs p WHERE p.id = chunks.pack
+                 AND chunks.offset + chunks.size > p.flushed)",
+                [],
+            )
+            .map_err(db)?;
             Ok(())
         })
     }
@@ -641,7 +695,7 @@ impl Store {
                         *bytes += data.len() as u64;
                     }
                 }
-                packs.sync()?;
+                packs.sync(tx)?;
                 Ok(false)
             })?;
             if done {
@@ -914,5 +968,31 @@ mod tests {
         drop(s);
         let s = Store::open(&path, 10 << 20).expect("reopen");
         assert_eq!(s.get(&work.key).expect("get").expect("file"), data);
+    }
+
+    #[test]
+    fn bytes_not_flushed_before_a_crash_are_dropped_with_their_files() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("t.db");
+        let (a, b) = (noise(41, 300_000), noise(42, 300_000));
+        let (ha, hb);
+        {
+            let s = Store::open(&path, 10 << 20).expect("open");
+            ha = s.put(&a, None).expect("a");
+            // A result for the application is flushed when it is pinned.
+            s.pin(&ha, super::super::store::UNFETCHED).expect("pin");
+            hb = s.put(&b, None).expect("b");
+            // The machine stops here: `b`'s bytes were never flushed.
+        }
+        let s = Store::open(&path, 10 << 20).expect("reopen");
+        assert_eq!(s.get(&ha).expect("get").expect("a survives"), a);
+        assert!(s.get(&hb).expect("get").is_none(), "b is dropped");
+        assert_eq!(s.stored_bytes().expect("bytes"), a.len() as u64);
+        // An orderly stop flushes everything.
+        let hb = s.put(&b, None).expect("b again");
+        s.flush().expect("flush");
+        drop(s);
+        let s = Store::open(&path, 10 << 20).expect("reopen");
+        assert_eq!(s.get(&hb).expect("get").expect("b survives"), b);
     }
 }

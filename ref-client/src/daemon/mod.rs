@@ -391,6 +391,10 @@ async fn serve(args: RunArgs, home: Option<&OsStr>) -> Result<(), String> {
     for t in tasks {
         let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
     }
+    // What is stored survives the restart (Store::drop_unflushed).
+    if let Err(e) = daemon.store.flush() {
+        tracing::warn!(error = %e, "could not flush the store");
+    }
     Ok(())
 }
 

@@ -13,13 +13,18 @@
 //! so the files hold at most about twice the live bytes.
 //!
 //! Crash safety: bytes are written before the rows that point to them are
-//! committed; bytes whose rows were never committed are dead space. Like
-//! the database's commits (`synchronous=NORMAL`), pack writes are left to
-//! the operating system to flush, except before a file is made complete
-//! that must survive a crash of the machine: then every pack written since
-//! the last flush is flushed first ([`Packs::sync`]). At start-up, pack
-//! files without a row are deleted and the live counts recomputed
-//! ([`Packs::open`]).
+//! committed; bytes whose rows were never committed are dead space. Pack
+//! writes are left to the operating system to flush (flushing every file
+//! would hold a gibibyte upload to the disk's speed), except before a file
+//! is made complete that must survive a crash of the machine (a result the
+//! application has not fetched, DEP-504) and at an orderly stop: then every
+//! pack written since the last flush is flushed ([`Packs::sync`]) and its
+//! flushed length recorded. After a crash, rows may have reached the disk
+//! without their bytes; so at start-up the chunks beyond their pack's
+//! flushed length are dropped together with the files that use them
+//! (`Store::drop_unflushed`), pack files without a row are deleted and the
+//! live counts recomputed ([`Packs::open`]). What is dropped is work of
+//! trades, which are not resumed after a restart (BW-CLIENT-30).
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
@@ -36,7 +41,8 @@ use super::store::db;
 pub const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS packs (
     id INTEGER PRIMARY KEY,
-    live INTEGER NOT NULL
+    live INTEGER NOT NULL,
+    flushed INTEGER NOT NULL DEFAULT 0
 );
 ";
 
@@ -203,20 +209,24 @@ impl Packs {
         self.active = None;
     }
 
-    /// Flushes every pack written to since the last call to disk.
-    pub fn sync(&mut self) -> Result<(), DaemonError> {
+    /// Flushes every pack written to since the last call to disk and
+    /// records how much of each is flushed (in `conn`'s transaction).
+    pub fn sync(&mut self, conn: &Connection) -> Result<(), DaemonError> {
         for id in std::mem::take(&mut self.unsynced) {
             let path = self.path(id);
-            let r = match &self.active {
-                Some(a) if a.id == id => a.file.sync_data(),
+            let flushed = match &self.active {
+                Some(a) if a.id == id => a.file.sync_data().map(|()| a.size),
                 _ => match File::open(&path) {
-                    Ok(f) => f.sync_data(),
+                    Ok(f) => f.sync_data().and_then(|()| f.metadata()).map(|m| m.len()),
                     // Deleted meanwhile: nothing to flush.
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                     Err(e) => Err(e),
                 },
-            };
-            r.map_err(|e| io("flushing", &path, e))?;
+            }
+            .map_err(|e| io("flushing", &path, e))?;
+            conn.prepare_cached("UPDATE packs SET flushed = MAX(flushed, ?2) WHERE id = ?1")
+                .and_then(|mut st| st.execute(params![id, flushed as i64]))
+                .map_err(db)?;
         }
         Ok(())
     }
@@ -321,7 +331,7 @@ impl Packs {
                     Self::add_live(conn, to, *size)?;
                     Self::add_live(conn, pack, -*size)?;
                 }
-                self.sync()
+                self.sync(conn)
             })();
             match moved {
                 Ok(()) => conn.execute_batch("COMMIT").map_err(db)?,

@@ -101,8 +101,10 @@ impl Store {
             })),
         };
         store.migrate_chunk_blobs()?;
-        // Files being written when the client stopped are incomplete.
+        // Files being written when the client stopped are incomplete, and
+        // after a crash some bytes may not have reached the disk.
         store.abort_owner(None)?;
+        store.drop_unflushed()?;
         store.migrate_blobs()?;
         Ok(store)
     }
@@ -140,7 +142,7 @@ impl Store {
                     .conn
                     .execute_batch("DROP TABLE blobs")
                     .map_err(db)?;
-                return Ok(());
+                return self.flush();
             };
             // A file that no longer fits is dropped, as eviction would.
             let _ = self.put(&data, None);
@@ -226,12 +228,11 @@ impl Store {
 
     /// Pins `hash` for `owner` (the file need not be present yet).
     pub fn pin(&self, hash: &Hash256, owner: &str) -> Result<(), DaemonError> {
-        let mut inner = self.lock();
         if owner == UNFETCHED {
             // The result must survive a crash of the machine (DEP-504).
-            inner.packs.sync()?;
+            self.flush()?;
         }
-        inner
+        self.lock()
             .conn
             .execute(
                 "INSERT OR IGNORE INTO pins(hash, owner) VALUES (?1, ?2)",
