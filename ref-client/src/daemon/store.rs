@@ -80,10 +80,12 @@ impl Store {
         // The database holds small rows only (chunk bytes are in pack
         // files), looked up by random keys: small pages (only a new
         // database takes the size) and a cache that holds the hot part of
-        // the indexes keep lookups from re-reading pages.
+        // the indexes keep lookups from re-reading pages; a long log
+        // between checkpoints lets a page changed by many commits be
+        // written back once.
         conn.execute_batch(
             "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
-             PRAGMA cache_size=-16384;",
+             PRAGMA cache_size=-16384; PRAGMA wal_autocheckpoint=16384;",
         )
         .map_err(db)?;
         conn.execute_batch(SCHEMA).map_err(db)?;
