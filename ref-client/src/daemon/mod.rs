@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod args;
+pub mod assist;
 pub mod buy;
 pub mod cas;
 pub mod error;
@@ -84,6 +85,8 @@ pub struct Daemon {
     pub ext_prefix: RwLock<Option<String>>,
     /// The trade driver's shared state.
     pub trades: trade::Trades,
+    /// Assistive downloads: the buyer's ticket pool and the counters.
+    pub assist: assist::Assist,
 }
 
 impl Daemon {
@@ -305,6 +308,7 @@ async fn serve(args: RunArgs, home: Option<&OsStr>) -> Result<(), String> {
         relay: Relay::default(),
         endpoints: Arc::new(Endpoints::default()),
         ext_prefix: RwLock::new(None),
+        assist: assist::Assist::default(),
     });
     let followed = trade::recover(&daemon).map_err(|e| fail(&e))?;
 
