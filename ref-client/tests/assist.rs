@@ -69,7 +69,10 @@ fn buy(buyer: SocketAddr, article: &str, work: &[u8]) -> (u64, u64) {
     let location = r.header("Location").expect("Location").to_owned();
     let file = get(buyer, &location);
     assert_eq!(file.status, 200);
-    assert!(file.body == transform(work), "the buyer got the worker's result");
+    assert!(
+        file.body == transform(work),
+        "the buyer got the worker's result"
+    );
     let acts = get(buyer, "/activities").json();
     let last = acts
         .as_array()
@@ -85,9 +88,7 @@ fn buy(buyer: SocketAddr, article: &str, work: &[u8]) -> (u64, u64) {
 
 fn counter(client: &Client, name: &str) -> u64 {
     let t = get(client.addr, "/tickets").json();
-    t[name]
-        .as_u64()
-        .unwrap_or_else(|| panic!("{name} in {t}"))
+    t[name].as_u64().unwrap_or_else(|| panic!("{name} in {t}"))
 }
 
 /// Host and port of a worker URL, and its path.
@@ -122,7 +123,12 @@ fn second_seller_fetches_the_chunks_from_the_first() {
     let buyer_addr = buyer.addr;
     let w1 = work.clone();
     let first = std::thread::spawn(move || buy(buyer_addr, article, &w1));
-    assert!(jobs_a.recv_timeout(Duration::from_secs(60)).expect("A works") == work);
+    assert!(
+        jobs_a
+            .recv_timeout(Duration::from_secs(60))
+            .expect("A works")
+            == work
+    );
     assert_eq!(counter(&a, "TicketsIssued"), 2);
     assert_eq!(counter(&buyer, "PooledTickets"), 2);
 
@@ -131,9 +137,17 @@ fn second_seller_fetches_the_chunks_from_the_first() {
     permit(&b, article, 1);
     let jobs_b = start_worker(b.addr, article, "worker-b");
     let (total, sent) = buy(buyer.addr, article, &work);
-    assert!(jobs_b.recv_timeout(Duration::from_secs(5)).expect("B worked") == work);
+    assert!(
+        jobs_b
+            .recv_timeout(Duration::from_secs(5))
+            .expect("B worked")
+            == work
+    );
     assert_eq!(total, work.len() as u64);
-    assert!(sent < total / 20, "the buyer sent B {sent} of {total} bytes");
+    assert!(
+        sent < total / 20,
+        "the buyer sent B {sent} of {total} bytes"
+    );
     assert_eq!(counter(&buyer, "TicketsGranted"), 1);
     assert_eq!(counter(&b, "Fetches"), 1);
     assert_eq!(counter(&b, "FetchesFailed"), 0);
@@ -155,7 +169,10 @@ fn second_seller_fetches_the_chunks_from_the_first() {
     assert_eq!(total1, work.len() as u64);
     let sells = activities(a.addr, "SELL");
     let got_a = sells[0]["Info"]["BytesTransferred"].as_u64().unwrap_or(0);
-    assert!(got_a >= total1 * 99 / 100, "A got the work from the buyer: {got_a}");
+    assert!(
+        got_a >= total1 * 99 / 100,
+        "A got the work from the buyer: {got_a}"
+    );
 }
 
 /// What the fake source answers.
@@ -246,7 +263,10 @@ fn post_assist(ext: SocketAddr, path: &str, url: &str, secret: Option<&str>) -> 
         ext,
         "POST",
         path,
-        &[("Content-Type", &format!("multipart/form-data; boundary={b}"))],
+        &[(
+            "Content-Type",
+            &format!("multipart/form-data; boundary={b}"),
+        )],
         body.as_bytes(),
     )
     .status

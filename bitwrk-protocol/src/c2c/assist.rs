@@ -136,7 +136,11 @@ pub fn assist_syncinfo(sync: &SyncInfo) -> Result<SyncInfo, C2cError> {
 /// characters), i.e. the seller follows BW-C2C-25 and may be sent a
 /// `buyersecret` with a ticket (BW-C2C-42). BitWrk 0.7's keys have 8.
 pub fn takes_secret_with_ticket(worker_url: &str) -> bool {
-    let key = worker_url.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let key = worker_url
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("");
     key.len() >= 2 * super::endpoint::ENDPOINT_KEY_LEN
         && key
             .bytes()
@@ -284,11 +288,7 @@ impl<N: Ord + Clone> TicketPool<N> {
             handprint,
         });
         let i = self.tickets.len() - 1;
-        let node = self
-            .nodes
-            .keys()
-            .find(|n| self.can_grant(n, i))
-            .cloned()?;
+        let node = self.nodes.keys().find(|n| self.can_grant(n, i)).cloned()?;
         Some(self.grant(&node, i))
     }
 
@@ -413,7 +413,9 @@ pub fn parse_assist_url(field: &[u8]) -> Result<AssistUrl, C2cError> {
         return Err(bad("longer than 1023 bytes"));
     }
     let url = core::str::from_utf8(field).map_err(|_| bad("not UTF-8"))?;
-    let rest = url.strip_prefix("http://").ok_or(bad("not an http:// URL"))?;
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or(bad("not an http:// URL"))?;
     if rest.contains(['?', '#', '@', '%', '\\']) || rest.bytes().any(|b| b <= b' ' || b >= 0x7f) {
         return Err(bad("user info, query, fragment, escapes or odd characters"));
     }
@@ -431,7 +433,8 @@ pub fn parse_assist_url(field: &[u8]) -> Result<AssistUrl, C2cError> {
         "" => 80,
         p => {
             let digits = p.strip_prefix(':').ok_or(bad("bad port"))?;
-            if digits.is_empty() || digits.len() > 5 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            if digits.is_empty() || digits.len() > 5 || !digits.bytes().all(|b| b.is_ascii_digit())
+            {
                 return Err(bad("bad port"));
             }
             digits.parse::<u16>().map_err(|_| bad("bad port"))?

@@ -22,9 +22,9 @@ use std::time::Duration;
 
 use bitwrk_protocol::Hash256;
 use bitwrk_protocol::c2c::assist::{
-    AssistUrl, Grant, Handprint, TICKET_HEADER, TICKETS_PER_TRANSFER, Ticket, TicketPool,
-    admit, assist_syncinfo, own_class, parse_assist_url, parse_ticket_header,
-    takes_secret_with_ticket, ticket_header,
+    AssistUrl, Grant, Handprint, TICKET_HEADER, TICKETS_PER_TRANSFER, Ticket, TicketPool, admit,
+    assist_syncinfo, own_class, parse_assist_url, parse_ticket_header, takes_secret_with_ticket,
+    ticket_header,
 };
 use bitwrk_protocol::c2c::chunkstream::{ChunkDataReader, entry_header};
 use bitwrk_protocol::c2c::syncinfo::MAX_SYNCINFO_JSON;
@@ -195,7 +195,10 @@ impl Source {
 }
 
 fn refusal(status: StatusCode, e: &C2cError) -> Response<Body> {
-    text(status, format!("{}: {e}", bitwrk_protocol::ErrorCode::code(e)))
+    text(
+        status,
+        format!("{}: {e}", bitwrk_protocol::ErrorCode::code(e)),
+    )
 }
 
 /// Answers `/<key>/assist/<ticket>` for `source` (BW-C2C-37): `GET` the

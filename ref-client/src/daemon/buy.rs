@@ -295,9 +295,9 @@ async fn chunked(
     // A node of the assistive-download pool, SyncInfo mode only; granted
     // tickets go to the seller before request A (BW-C2C-41).
     let node = match part {
-        parts::SYNCINFO => Some(
-            super::assist::BuyerNode::join(daemon, url, &t.work().chunks, &buyer_secret).await,
-        ),
+        parts::SYNCINFO => {
+            Some(super::assist::BuyerNode::join(daemon, url, &t.work().chunks, &buyer_secret).await)
+        }
         _ => None,
     };
     // Request A.

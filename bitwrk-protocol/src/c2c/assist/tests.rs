@@ -30,9 +30,14 @@ fn tickets_are_128_bit_and_distinct() {
     assert_ne!(a, b);
     assert_eq!(a.to_string().len(), 32);
     assert_eq!(Ticket::parse(&a.to_string()), Ok(a));
-    assert_eq!(Ticket::parse("00000000").unwrap_err().code(), "c2c.bad-ticket");
     assert_eq!(
-        Ticket::parse(&a.to_string().to_uppercase()).unwrap_err().code(),
+        Ticket::parse("00000000").unwrap_err().code(),
+        "c2c.bad-ticket"
+    );
+    assert_eq!(
+        Ticket::parse(&a.to_string().to_uppercase())
+            .unwrap_err()
+            .code(),
         "c2c.bad-ticket"
     );
     assert!(!format!("{a:?}").contains(&a.to_string()));
@@ -110,7 +115,11 @@ fn pool_grants_like_0_7() {
     // No other node: the tickets are pooled, never granted to the source.
     assert_eq!(p.new_ticket("t1".into(), "a"), None);
     assert_eq!(p.new_ticket("t2".into(), "a"), None);
-    assert_eq!(p.new_ticket("t2".into(), "a"), None, "a duplicate is ignored");
+    assert_eq!(
+        p.new_ticket("t2".into(), "a"),
+        None,
+        "a duplicate is ignored"
+    );
     assert_eq!(p.pooled(), 2);
     // A ticket of an unknown source is ignored.
     assert_eq!(p.new_ticket("t9".into(), "z"), None);
