@@ -607,3 +607,34 @@ async fn send_grant(daemon: &Daemon, g: Grant<String>) {
         Err(e) => tracing::info!(error = %e, "sending an assistive-download ticket failed"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bitwrk_protocol::c2c::Permutation;
+
+    #[test]
+    fn a_ticket_serves_until_its_post_spends_it() {
+        // BW-C2C-36, BW-C2C-37
+        let chunks = vec![ChunkInfo {
+            key: sha256(b"x"),
+            size: 1,
+        }];
+        let sync = SyncInfo::new(chunks, Permutation::trivial()).expect("sync");
+        let t = Ticket::generate(&mut rand::rng());
+        let s = Source::default();
+        *s.offered.lock().expect("lock") = Some(Offered {
+            tickets: [(t, true)].into_iter().collect(),
+            sync: Arc::new(sync),
+        });
+        let hex = t.to_string();
+        assert_eq!(hex.len(), 32, "128 bits");
+        assert!(s.take(&"00".repeat(16), false).is_none(), "unknown");
+        assert!(s.take("00000000", false).is_none(), "0.7's constant");
+        assert!(s.take(&hex, false).is_some(), "GET does not spend");
+        assert!(s.take(&hex, false).is_some());
+        assert!(s.take(&hex, true).is_some(), "the POST spends");
+        assert!(s.take(&hex, false).is_none(), "spent");
+        assert!(s.take(&hex, true).is_none(), "spent");
+    }
+}
