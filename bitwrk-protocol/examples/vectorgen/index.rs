@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 /// Requirements no vector can test, with the reason (INDEX.md lists them;
 /// the traceability test reads that list).
-const NOT_VECTOR_TESTABLE: [(&str, &str); 28] = [
+const NOT_VECTOR_TESTABLE: [(&str, &str); 26] = [
     (
         "BW-BID-14",
         "an obligation of the client's signing code (sign exactly the texts it sends); a vector can give inputs to a verifier, not observe what a client signs. The document construction it relies on is tested by `bid_document.json` (BW-BID-10, BW-BID-11).",
@@ -100,16 +100,8 @@ const NOT_VECTOR_TESTABLE: [(&str, &str); 28] = [
         "serving a ticket is HTTP against a live sell; tests in `bitwrk-protocol/src/c2c/assist/tests.rs` (`assist_syncinfo_is_the_shuffled_order_with_trivial_perm`) and `ref-client/tests/assist.rs`.",
     ),
     (
-        "BW-C2C-38",
-        "tests in `bitwrk-protocol/src/c2c/assist/tests.rs` (`assist_urls_parse_only_in_the_strict_grammar`, `admission_by_address_class`) and `ref-client/tests/assist.rs`; no vectors yet.",
-    ),
-    (
         "BW-C2C-39",
         "fetching is HTTP with timeouts; tests in `ref-client/tests/assist.rs`.",
-    ),
-    (
-        "BW-C2C-40",
-        "tests in `bitwrk-protocol/src/c2c/assist/tests.rs` (`handprints_match_on_three_of_four`); no vectors yet.",
     ),
     (
         "BW-C2C-41",
