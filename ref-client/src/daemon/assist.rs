@@ -235,11 +235,12 @@ pub fn serve(
         return r;
     }
     bump(&daemon.assist.counters.downloads_served, 1);
+    // One chunk waits in the channel while the next is read (BW-C2C-37).
     let gzip = req
         .headers
         .get(header::CONTENT_ENCODING)
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
-    let (out, body) = channel_body(4);
+    let (out, body) = channel_body(1);
     tokio::spawn(async move {
         let run = send_requested(&daemon, &source, &sync, req.body, gzip, &out);
         let outcome = tokio::time::timeout(TOTAL, run)
