@@ -13,39 +13,9 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use bitwrk_protocol::hash::sha256;
-use support::market::{activities, tx, tx_of, wait_for};
+use support::market::{activities, start_seller, tx, tx_of, wait_for};
 use support::worker::{Mode, fund, start_worker, start_worker_with, transform};
-use support::{Client, free_port, get, post_form, request};
-
-/// Deterministic pseudo-random bytes (xorshift64*).
-fn noise(seed: u64, len: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        out.extend_from_slice(&x.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
-    }
-    out.truncate(len);
-    out
-}
-
-fn seller(home: &tempfile::TempDir, server: &str) -> Client {
-    let ext = free_port().to_string();
-    Client::start(
-        home.path(),
-        server,
-        &[
-            "-extport",
-            &ext,
-            "-extaddr",
-            "127.0.0.1",
-            "-extiface",
-            "127.0.0.1",
-        ],
-    )
-}
+use support::{Client, get, noise, post_form, request};
 
 fn permit(seller: &Client, article: &str, trades: u32) {
     let form = format!(
@@ -108,8 +78,8 @@ fn second_seller_fetches_the_chunks_from_the_first() {
         tempfile::tempdir().expect("home"),
         tempfile::tempdir().expect("home"),
     );
-    let a = seller(&ha, &srv.url);
-    let b = seller(&hb, &srv.url);
+    let (a, _) = start_seller(ha.path(), &srv.url);
+    let (b, _) = start_seller(hb.path(), &srv.url);
     let buyer = Client::start(hbuyer.path(), &srv.url, &[]);
     fund(&srv.url, &buyer.address);
     let article = "fnord";
@@ -280,7 +250,7 @@ fn hostile_assist_urls_fetch_nothing_or_fail_bounded() {
         tempfile::tempdir().expect("home"),
         tempfile::tempdir().expect("home"),
     );
-    let s = seller(&hs, &srv.url);
+    let (s, _) = start_seller(hs.path(), &srv.url);
     let buyer = Client::start(hbuyer.path(), &srv.url, &[]);
     fund(&srv.url, &buyer.address);
     let article = "snafu";
