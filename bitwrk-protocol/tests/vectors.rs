@@ -79,6 +79,7 @@ fn runner_for(ty: &str) -> Option<Check> {
         "C2cProbe" => c2c::probe_case,
         "C2cResultEncryption" => c2c::result_case,
         "C2cReceipt" => c2c::receipt_case,
+        "C2cAssist" => c2c::assist_case,
         _ => return None,
     })
 }

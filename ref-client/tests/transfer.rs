@@ -9,21 +9,7 @@ mod support;
 use std::time::Duration;
 
 use support::worker::{fund, start_worker, transform};
-use support::{Client, free_port, get, post_form, request};
-
-/// Deterministic pseudo-random bytes (xorshift64*).
-fn noise(seed: u64, len: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        out.extend_from_slice(&x.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
-    }
-    out.truncate(len);
-    out
-}
+use support::{Client, free_port, get, noise, post_form, request};
 
 struct Market {
     srv: conformance::target::InProcess,

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 /// Requirements no vector can test, with the reason (INDEX.md lists them;
 /// the traceability test reads that list).
-const NOT_VECTOR_TESTABLE: [(&str, &str); 21] = [
+const NOT_VECTOR_TESTABLE: [(&str, &str); 26] = [
     (
         "BW-BID-14",
         "an obligation of the client's signing code (sign exactly the texts it sends); a vector can give inputs to a verifier, not observe what a client signs. The document construction it relies on is tested by `bid_document.json` (BW-BID-10, BW-BID-11).",
@@ -61,7 +61,7 @@ const NOT_VECTOR_TESTABLE: [(&str, &str); 21] = [
     ),
     (
         "BW-C2C-27",
-        "assistive downloads are HTTP fetches by the seller; the assist path grammar is checked by tests in `bitwrk-protocol/src/c2c/tests.rs` (`endpoints`).",
+        "that a failed assist never fails a sell is a property of the driver; tests in `ref-client/tests/assist.rs` (`hostile_assist_urls_fetch_nothing_or_fail_bounded`).",
     ),
     (
         "BW-C2C-28",
@@ -90,6 +90,26 @@ const NOT_VECTOR_TESTABLE: [(&str, &str); 21] = [
     (
         "BW-C2C-35",
         "when chunk data is sent relative to the wishlist's arrival is the driver's timing; tests in `bitwrk-protocol/src/c2c/tests.rs` (`chunked_transfers`, `buyer_refusals`) check the streamed release.",
+    ),
+    (
+        "BW-C2C-36",
+        "tickets come from a CSPRNG and the header's order is random; tests in `bitwrk-protocol/src/c2c/assist/tests.rs` and `ref-client/tests/assist.rs`.",
+    ),
+    (
+        "BW-C2C-37",
+        "serving a ticket is HTTP against a live sell; tests in `bitwrk-protocol/src/c2c/assist/tests.rs` (`assist_syncinfo_is_the_shuffled_order_with_trivial_perm`) and `ref-client/tests/assist.rs`.",
+    ),
+    (
+        "BW-C2C-39",
+        "fetching is HTTP with timeouts; tests in `ref-client/tests/assist.rs`.",
+    ),
+    (
+        "BW-C2C-41",
+        "the pool's state over several events; tests in `bitwrk-protocol/src/c2c/assist/tests.rs` (`pool_grants_like_0_7`).",
+    ),
+    (
+        "BW-C2C-42",
+        "what the buyer sends is HTTP; tests in `bitwrk-protocol/src/c2c/assist/tests.rs` (`only_long_keys_take_a_secret`) and `ref-client/tests/assist.rs`.",
     ),
 ];
 

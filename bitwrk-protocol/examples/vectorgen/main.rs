@@ -49,6 +49,7 @@ mod address;
 mod base58check;
 mod bid_document;
 mod c2c;
+mod c2c_assist;
 mod c2c_crypto;
 mod c2c_streams;
 mod deposit_address;
@@ -114,6 +115,7 @@ fn main() {
         c2c_streams::probe_file(),
         c2c_crypto::result_file(),
         c2c_crypto::receipt_file(),
+        c2c_assist::assist_file(),
     ];
     for f in &files {
         std::fs::write(dir.join(format!("{}.json", f.stem)), to_text(&f.to_json()))

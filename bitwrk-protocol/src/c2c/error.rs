@@ -108,6 +108,8 @@ pub enum C2cError {
         /// Why.
         reason: &'static str,
     },
+    /// An assistive-download ticket is unknown, spent or malformed.
+    BadTicket,
 }
 
 error_codes!(C2cError {
@@ -136,4 +138,5 @@ error_codes!(C2cError {
     C2cError::BadStatus { status } => "c2c.bad-status", ("seller answered status {status}, expected 200");
     C2cError::BadEndpoint => "c2c.bad-endpoint", ("path names no endpoint of this seller");
     C2cError::BadAssistUrl { reason } => "c2c.bad-assist-url", ("assistive-download URL refused: {reason}");
+    C2cError::BadTicket => "c2c.bad-ticket", ("no unspent assistive-download ticket of this endpoint");
 });

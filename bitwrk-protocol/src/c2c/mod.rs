@@ -22,7 +22,9 @@
 //! | [`crypt`] | §19.8 | AES-256-OFB result encryption |
 //! | [`receipt`] | §19.9 | the receipt and the key-release rule |
 //! | [`buyer`], [`seller`] | §19.10 | one transfer on each side |
+//! | [`assist`] | §19.13 | assistive downloads between sellers |
 
+pub mod assist;
 pub mod buyer;
 pub mod chunking;
 pub mod chunkstream;

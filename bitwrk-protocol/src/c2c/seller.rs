@@ -253,6 +253,12 @@ impl SellerTransfer {
         self.sync.as_ref().map(SyncInfo::chunks).unwrap_or_default()
     }
 
+    /// The accepted SyncInfo or chunk list (`None` before one); a driver
+    /// serves assistive downloads from it (BW-C2C-37).
+    pub fn sync_info(&self) -> Option<&SyncInfo> {
+        self.sync.as_ref()
+    }
+
     /// The work's length by the accepted SyncInfo (0 before one).
     pub fn work_size(&self) -> u64 {
         self.sync.as_ref().map_or(0, SyncInfo::total_size)

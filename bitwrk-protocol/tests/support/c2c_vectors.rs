@@ -304,3 +304,42 @@ pub fn receipt_case(t: &Value) -> Result<(), String> {
         k => Err(format!("unknown kind {k}")),
     }
 }
+
+// BW-C2C-38, BW-C2C-40
+pub fn assist_case(t: &Value) -> Result<(), String> {
+    use bitwrk_protocol::c2c::ChunkInfo;
+    use bitwrk_protocol::c2c::assist::{AddrClass, Handprint, admit, parse_assist_url};
+    match field(t, "kind")? {
+        "handprint" => {
+            let print = |k: &str| -> Result<Handprint, String> {
+                let chunks = t[k]
+                    .as_array()
+                    .ok_or(k)?
+                    .iter()
+                    .map(|v| {
+                        Ok(ChunkInfo {
+                            key: hash(v.as_str().ok_or("key")?)?,
+                            size: 1,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, String>>()?;
+                Ok(Handprint::of(&chunks))
+            };
+            let (l, r) = (print("left")?, print("right")?);
+            eq("matches", json!(l.matches(&r)), t["matches"].clone())?;
+            eq("symmetric", l.matches(&r), r.matches(&l))?;
+            eq("result", field(t, "result")?, "valid")
+        }
+        "admit" => {
+            let own = match field(t, "own")? {
+                "loopback" => AddrClass::Loopback,
+                "private" => AddrClass::Private,
+                "public" => AddrClass::Public,
+                o => return Err(format!("unknown class {o}")),
+            };
+            let got = parse_assist_url(field(t, "url")?.as_bytes()).and_then(|u| admit(&u, own));
+            verdict(t, got.as_ref().map(|_| ()).map_err(|e| e.code()))
+        }
+        k => Err(format!("unknown kind {k}")),
+    }
+}

@@ -290,6 +290,14 @@ async fn chunked(
     gzip: bool,
     (part, filename, doc, buyer_secret): (&'static str, &'static str, Vec<u8>, String),
 ) -> Result<Response<Incoming>, String> {
+    // A node of the assistive-download pool, SyncInfo mode only; granted
+    // tickets go to the seller before request A (BW-C2C-41).
+    let node = match part {
+        parts::SYNCINFO => {
+            Some(super::assist::BuyerNode::join(daemon, url, &t.work().chunks, &buyer_secret).await)
+        }
+        _ => None,
+    };
     // Request A.
     let b = boundary();
     let ct = format!("multipart/form-data; boundary={b}");
@@ -307,6 +315,9 @@ async fn chunked(
         wa.finish().await
     });
     let a = check(send(req).await?).await?;
+    if let Some(n) = &node {
+        n.tickets(a.headers());
+    }
     writer.await.map_err(|e| e.to_string())??;
     // Request B, started as soon as A's headers are in; gzipped only if
     // gzip shrinks the work's first chunks (DEP-509).
@@ -354,6 +365,9 @@ async fn chunked(
     }
     wb.send(&[&multipart_end(&b)]).await?;
     wb.finish().await?;
+    if let Some(n) = &node {
+        n.chunk_data_sent();
+    }
     answer.await.map_err(|e| e.to_string())?
 }
 

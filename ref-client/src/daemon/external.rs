@@ -40,6 +40,21 @@ pub type Answer = Pin<Box<dyn Future<Output = Response<Body>> + Send>>;
 pub trait Endpoint: Send + Sync + std::fmt::Debug {
     /// Answers one request from a buyer.
     fn handle(self: Arc<Self>, req: EndpointRequest) -> Answer;
+
+    /// Answers a request for the assistive-download ticket `ticket`
+    /// (BW-C2C-37); without tickets, 404.
+    fn assist(self: Arc<Self>, ticket: String, req: EndpointRequest) -> Answer {
+        let _ = (ticket, req);
+        Box::pin(async { text(StatusCode::NOT_FOUND, "404 page not found") })
+    }
+
+    /// The endpoint was opened at `url`.
+    fn opened(&self, url: &str) {
+        let _ = url;
+    }
+
+    /// The endpoint was closed.
+    fn closed(&self) {}
 }
 
 /// The open endpoints by key.
@@ -64,6 +79,7 @@ impl Endpoints {
                 detail: format!("{prefix:?}: {e}"),
             })?;
         let key = key.to_string();
+        endpoint.opened(&url);
         self.map
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -73,10 +89,14 @@ impl Endpoints {
 
     /// Closes the endpoint `key`; later requests to it get 404.
     pub fn close(&self, key: &str) {
-        self.map
+        let gone = self
+            .map
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(key);
+        if let Some(e) = gone {
+            e.closed();
+        }
     }
 
     fn get(&self, key: &str) -> Option<Arc<dyn Endpoint>> {
@@ -101,22 +121,25 @@ pub async fn handle(
     _peer: SocketAddr,
 ) -> Response<Body> {
     let path = req.uri().path().to_owned();
-    // Assist tickets (BW-C2C-27) are not served: this seller never hands
-    // any out (it sends no `X-AssistiveDownloadTicket` header).
-    let Ok(Route::Main(key)) = route(&path) else {
-        return text(StatusCode::NOT_FOUND, "404 page not found");
+    let (key, ticket) = match route(&path) {
+        Ok(Route::Main(key)) => (key, None),
+        // Assistive-download tickets (BW-C2C-26, BW-C2C-37).
+        Ok(Route::Assist(key, ticket)) => (key, Some(ticket)),
+        Err(_) => return text(StatusCode::NOT_FOUND, "404 page not found"),
     };
     let Some(endpoint) = endpoints.get(&key.to_string()) else {
         return text(StatusCode::NOT_FOUND, "404 page not found");
     };
     let (parts, body) = req.into_parts();
-    endpoint
-        .handle(EndpointRequest {
-            method: parts.method,
-            headers: parts.headers,
-            body,
-        })
-        .await
+    let req = EndpointRequest {
+        method: parts.method,
+        headers: parts.headers,
+        body,
+    };
+    match ticket {
+        Some(t) => endpoint.assist(t, req).await,
+        None => endpoint.handle(req).await,
+    }
 }
 
 #[cfg(test)]

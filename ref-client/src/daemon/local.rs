@@ -75,6 +75,7 @@ fn protected(path: &str) -> bool {
                 | "/revokemandate"
                 | "/requestdepositaddress"
                 | "/cafsdebug"
+                | "/tickets"
         )
 }
 
@@ -173,6 +174,7 @@ async fn route(
             stored_bytes: daemon.store.stored_bytes()?,
             budget_bytes: daemon.config.store_bytes,
         })),
+        "/tickets" => Ok(json(&daemon.assist.report())),
         "/" => ui(daemon, req, path).await,
         _ => {
             if let Some(article) = path.strip_prefix("/buy/") {
@@ -521,6 +523,7 @@ mod tests {
             "/revokemandate",
             "/requestdepositaddress",
             "/cafsdebug",
+            "/tickets",
         ] {
             assert!(protected(p), "{p}");
         }

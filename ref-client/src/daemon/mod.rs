@@ -8,6 +8,7 @@
 pub mod account;
 pub mod args;
 pub mod assembler;
+pub mod assist;
 pub mod buy;
 pub mod cas;
 pub mod error;
@@ -87,6 +88,8 @@ pub struct Daemon {
     pub ext_prefix: RwLock<Option<String>>,
     /// The trade driver's shared state.
     pub trades: trade::Trades,
+    /// Assistive downloads: the buyer's ticket pool and the counters.
+    pub assist: assist::Assist,
 }
 
 impl Daemon {
@@ -308,6 +311,7 @@ async fn serve(args: RunArgs, home: Option<&OsStr>) -> Result<(), String> {
         relay: Relay::default(),
         endpoints: Arc::new(Endpoints::default()),
         ext_prefix: RwLock::new(None),
+        assist: assist::Assist::default(),
     });
     let followed = trade::recover(&daemon).map_err(|e| fail(&e))?;
 

@@ -24,7 +24,7 @@
 //!
 //! [`work_received`]: bitwrk_protocol::client::ActivityManager::work_received
 
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use bitwrk_protocol::c2c::probe::OPTIONS_BODY;
@@ -41,6 +41,7 @@ use http::{HeaderValue, Method, Response, StatusCode, header};
 
 use super::Daemon;
 use super::assembler::{Assembler, Batch};
+use super::assist::{self, Source};
 use super::external::{Answer, Endpoint, EndpointRequest};
 use super::http_util::{Body, channel_body, raw, text};
 use super::streams::{BodyStream, read_field};
@@ -130,6 +131,10 @@ pub struct SellEndpoint {
     listed: Mutex<Option<i64>>,
     /// The digest of the chunked work, once a chunk-data stream ended.
     assembled: Mutex<Option<Digested>>,
+    /// The worker URL, once the endpoint is open.
+    url: OnceLock<String>,
+    /// Assistive downloads from and to this sell (§19.13).
+    assist: Arc<Source>,
 }
 
 /// What a work request carried.
@@ -140,6 +145,7 @@ struct Parts {
     a32chunks: Option<Vec<u8>>,
     work: Option<(FileWriter, bitwrk_protocol::c2c::StreamDigest)>,
     chunkdata: bool,
+    assist_url: Option<Vec<u8>>,
 }
 
 impl SellEndpoint {
@@ -161,6 +167,8 @@ impl SellEndpoint {
             result: Mutex::new(None),
             listed: Mutex::new(None),
             assembled: Mutex::new(None),
+            url: OnceLock::new(),
+            assist: Arc::default(),
         }
     }
 
@@ -302,11 +310,14 @@ impl SellEndpoint {
                     got.chunkdata = true;
                 }
                 parts::ASSIST_URL => {
-                    // Assistive downloads are not performed (BW-C2C-27):
-                    // the field is read and ignored.
-                    read_field(&mut field, FIELD_LIMIT, &name)
-                        .await
-                        .map_err(malformed)?;
+                    if got.assist_url.is_some() {
+                        return Err(dup());
+                    }
+                    got.assist_url = Some(
+                        read_field(&mut field, FIELD_LIMIT, &name)
+                            .await
+                            .map_err(malformed)?,
+                    );
                 }
                 other => {
                     return Err(malformed(format!("unknown multipart part {other:?}")));
@@ -388,7 +399,17 @@ impl SellEndpoint {
             return self.run_work(daemon, &tx, hash).await;
         }
         if got.work.is_none() && got.syncinfo.is_none() && got.a32chunks.is_none() {
-            // Nothing to act on (an `assisturl` alone): 200, empty.
+            // An `assisturl` (with or without a secret), or nothing: 200,
+            // empty; a fetch only for the proven buyer (BW-C2C-38).
+            if let Some(url) = &got.assist_url {
+                let proven = match &got.secret {
+                    Some(s) => self.tx_view(daemon).await.is_ok_and(|tx| {
+                        SellerTransfer::check_buyer_secret(&tx, &s[..s.len().min(64)]).is_ok()
+                    }),
+                    None => false,
+                };
+                assist::assist_url(daemon, &self.assist, url, proven).await;
+            }
             return Ok(raw(StatusCode::OK, Bytes::new()));
         }
         let tx = self.tx_view(daemon).await?;
@@ -435,6 +456,13 @@ impl SellEndpoint {
                     header::CONTENT_TYPE,
                     HeaderValue::from_static(parts::WISHLIST),
                 );
+                // Tickets for other sellers of this buyer (BW-C2C-36).
+                if got.syncinfo.is_some()
+                    && let (Some(url), Some(sync)) = (self.url.get(), self.transfer().sync_info())
+                    && let Some(v) = self.assist.offer(daemon, url, sync)
+                {
+                    r.headers_mut().insert(assist::TICKET_HEADER_NAME, v);
+                }
                 Ok(r)
             }
         }
@@ -615,5 +643,22 @@ impl SellEndpoint {
 impl Endpoint for SellEndpoint {
     fn handle(self: Arc<Self>, req: EndpointRequest) -> Answer {
         Box::pin(self.answer(req))
+    }
+
+    fn assist(self: Arc<Self>, ticket: String, req: EndpointRequest) -> Answer {
+        Box::pin(async move {
+            match self.daemon.upgrade() {
+                Some(d) => assist::serve(d, self.assist.clone(), &ticket, req),
+                None => text(StatusCode::NOT_FOUND, "404 page not found"),
+            }
+        })
+    }
+
+    fn opened(&self, url: &str) {
+        let _ = self.url.set(url.to_owned());
+    }
+
+    fn closed(&self) {
+        self.assist.close();
     }
 }

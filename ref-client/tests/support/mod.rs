@@ -14,6 +14,20 @@ use std::time::Duration;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_bitwrk-client");
 
+/// Deterministic pseudo-random bytes (xorshift64*).
+pub fn noise(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        out.extend_from_slice(&x.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
 /// A free loopback port (bound and released; the daemon binds it next).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
