@@ -40,9 +40,9 @@ const ADLER_MOD: u32 = 65_521;
 /// The checksum of a full window depends on the window's 48 bytes alone,
 /// not on where the chunk started, so the scanner keeps only the number of
 /// bytes scanned in the current chunk and the last (up to) 48 of them; the
-/// hot loop ([`scan`]) rolls the Adler-32 sums over the caller's
-/// slice itself, never tests the first 128 bytes of a chunk (no boundary can
-/// fall there) and never looks past the forced cut at [`MAX_CHUNK`].
+/// candidate search (module `scan`) runs over the caller's slice itself,
+/// never tests the first 128 bytes of a chunk (no boundary can fall there)
+/// and never looks past the forced cut at [`MAX_CHUNK`].
 #[derive(Clone, Debug)]
 pub struct Chunker {
     /// Bytes scanned in the current chunk.
@@ -176,47 +176,53 @@ impl ChunkedWork {
     }
 }
 
-/// Streams a file through the chunker and both hashes in bounded memory.
+/// Streams a file through the chunker and the chunk hash in bounded memory:
+/// boundaries (BW-C2C-1) and chunk keys (BW-C2C-2), every byte hashed once.
+///
+/// The whole-file key (BW-C2C-3) is left to the caller, so that a driver
+/// can compute it on another core with a [`FileKeyHasher`] fed the same
+/// bytes and hand it to [`ChunkHasher::finish`]; [`FileChunker`] does both
+/// on one.
 #[derive(Clone, Debug, Default)]
-pub struct FileChunker {
+pub struct ChunkHasher {
     chunker: Chunker,
     chunk_hash: Sha256,
-    file_hash: Sha256,
     chunk_len: u32,
     size: u64,
     chunks: Vec<ChunkInfo>,
 }
 
-impl FileChunker {
+impl ChunkHasher {
     /// At the start of a file.
-    pub fn new() -> FileChunker {
-        FileChunker::default()
+    pub fn new() -> ChunkHasher {
+        ChunkHasher::default()
     }
 
     /// Feeds the next bytes of the file.
     pub fn update(&mut self, mut data: &[u8]) {
-        self.file_hash.update(data);
         self.size += data.len() as u64;
         while !data.is_empty() {
-            match self.chunker.scan(data) {
-                Some(i) => {
-                    self.chunk_hash.update(&data[..i]);
-                    self.chunk_len += i as u32;
-                    self.end_chunk();
-                    data = &data[i..];
-                }
-                None => {
-                    self.chunk_hash.update(data);
-                    self.chunk_len += data.len() as u32;
-                    data = &[];
-                }
+            let (now, rest, ends) = match self.chunker.scan(data) {
+                Some(i) => (&data[..i], &data[i..], true),
+                None => (data, &[][..], false),
+            };
+            self.chunk_hash.update(now);
+            self.chunk_len += now.len() as u32;
+            if ends {
+                self.end_chunk();
             }
+            data = rest;
         }
     }
 
     /// Chunks completed so far.
     pub fn chunks(&self) -> &[ChunkInfo] {
         &self.chunks
+    }
+
+    /// Bytes fed so far.
+    pub fn size(&self) -> u64 {
+        self.size
     }
 
     fn end_chunk(&mut self) {
@@ -228,16 +234,70 @@ impl FileChunker {
         self.chunk_len = 0;
     }
 
-    /// Ends the file: the last chunk (if any bytes remain) and the key.
-    pub fn finish(mut self) -> ChunkedWork {
+    /// Ends the file: the last chunk (if any bytes remain), with `key`, the
+    /// SHA-256 of all bytes fed (BW-C2C-3; the caller computed it, e.g. by a
+    /// [`FileKeyHasher`] fed the same bytes).
+    pub fn finish(mut self, key: Hash256) -> ChunkedWork {
         if self.chunk_len > 0 {
             self.end_chunk();
         }
         ChunkedWork {
             chunks: self.chunks,
-            key: hash256(self.file_hash),
+            key,
             size: self.size,
         }
+    }
+}
+
+/// The whole-file key (BW-C2C-3), streamed: SHA-256 of every byte fed.
+#[derive(Clone, Debug, Default)]
+pub struct FileKeyHasher(Sha256);
+
+impl FileKeyHasher {
+    /// At the start of a file.
+    pub fn new() -> FileKeyHasher {
+        FileKeyHasher::default()
+    }
+
+    /// Feeds the next bytes of the file.
+    pub fn update(&mut self, data: &[u8]) {
+        self.0.update(data);
+    }
+
+    /// The key of the bytes fed.
+    pub fn finish(self) -> Hash256 {
+        hash256(self.0)
+    }
+}
+
+/// Streams a file through the chunker and both hashes in bounded memory,
+/// on one core ([`ChunkHasher`] and [`FileKeyHasher`] together).
+#[derive(Clone, Debug, Default)]
+pub struct FileChunker {
+    chunks: ChunkHasher,
+    file_key: FileKeyHasher,
+}
+
+impl FileChunker {
+    /// At the start of a file.
+    pub fn new() -> FileChunker {
+        FileChunker::default()
+    }
+
+    /// Feeds the next bytes of the file.
+    pub fn update(&mut self, data: &[u8]) {
+        self.file_key.update(data);
+        self.chunks.update(data);
+    }
+
+    /// Chunks completed so far.
+    pub fn chunks(&self) -> &[ChunkInfo] {
+        self.chunks.chunks()
+    }
+
+    /// Ends the file: the last chunk (if any bytes remain) and the key.
+    pub fn finish(self) -> ChunkedWork {
+        self.chunks.finish(self.file_key.finish())
     }
 }
 

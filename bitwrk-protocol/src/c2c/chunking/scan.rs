@@ -16,9 +16,9 @@
 use super::{ADLER_MOD, BOUNDARY_MODULUS, BOUNDARY_RESIDUE, WINDOW};
 
 /// Positions per block of the data-parallel scan.
-const BLOCK: usize = 1024;
+pub(super) const BLOCK: usize = 1024;
 /// Ranges shorter than this are scanned by the rolling checksum.
-const SHORT: usize = 256;
+pub(super) const SHORT: usize = 256;
 
 /// Adler-32's sums `(s1, s2)` over `window` (at most `WINDOW` bytes), kept
 /// exact: `s1 ≤ 1 + 48·255` and `s2 ≤ 48 + 255·48·49/2` both fit in `u32`.
@@ -136,21 +136,31 @@ impl Scratch {
         let n = x.len() + 1 - WINDOW;
         debug_assert!((1..=BLOCK).contains(&n));
         self.mark(x, n);
-        let marks = &self.marks[..n];
-        let mut words = marks.chunks_exact(8);
+        // Groups of 64 marks are tested at once (a vectorized OR), and
+        // only the few marked positions get the exact test, from the
+        // sub-window sums.
         let mut base = 0;
-        for w in words.by_ref() {
-            let mut m = u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
-            while m != 0 {
-                let p = base + m.trailing_zeros() as usize / 8;
-                if exact(&x[p..p + WINDOW]) {
-                    return Some(p);
+        for group in self.marks[..n].chunks(64) {
+            if group.iter().fold(0, |a, &m| a | m) != 0 {
+                for (k, &m) in group.iter().enumerate() {
+                    if m != 0 {
+                        let (s1, s2) = self.sums(base + k);
+                        if is_boundary(s1, s2) {
+                            return Some(base + k);
+                        }
+                    }
                 }
-                m &= m - 1;
             }
-            base += 8;
+            base += group.len();
         }
-        (base..n).find(|&p| marks[p] != 0 && exact(&x[p..p + WINDOW]))
+        None
+    }
+
+    /// Adler-32's sums of window `p`, from its 16-byte sub-windows.
+    #[inline(always)]
+    fn sums(&self, p: usize) -> (u32, u32) {
+        let (s, t) = (&self.s16, &self.t16);
+        sums48([s[p], s[p + 16], s[p + 32]], [t[p], t[p + 16], t[p + 32]])
     }
 
     /// Fills `marks[..n]` for the `n` windows of `x`.
@@ -180,30 +190,29 @@ impl Scratch {
             s16[i] = s0[i] + s1[i] + s2[i] + s3[i];
             t16[i] = t0[i] + t1[i] + t2[i] + t3[i] + 4 * (3 * s0[i] + 2 * s1[i] + s2[i]);
         }
-        // 48 bytes = three 16-byte sub-windows; Adler-32's sums add the
-        // initial 1 of s1 once to s1 and once per byte to s2.
+        // 48 bytes = three 16-byte sub-windows.
         let (s0, s1, s2) = (&s16[..n], &s16[16..n + 16], &s16[32..n + 32]);
         let (t0, t1, t2) = (&t16[..n], &t16[16..n + 16], &t16[32..n + 32]);
         let marks = &mut self.marks[..n];
         for p in 0..n {
-            let (a, b, c) = (u32::from(s0[p]), u32::from(s1[p]), u32::from(s2[p]));
-            let sum1 = 1 + a + b + c;
-            let sum2 = WINDOW as u32
-                + u32::from(t0[p])
-                + u32::from(t1[p])
-                + u32::from(t2[p])
-                + 32 * a
-                + 16 * b;
+            let (sum1, sum2) = sums48([s0[p], s1[p], s2[p]], [t0[p], t1[p], t2[p]]);
             marks[p] = u8::from(may_be_boundary(sum1, sum2));
         }
     }
 }
 
-/// Whether `window` (`WINDOW` bytes) has the boundary checksum.
+/// Adler-32's sums `(s1, s2)` of a window from the sums `s` and weighted
+/// sums `t` of its three 16-byte sub-windows, oldest first: the older ones
+/// are 32 and 16 steps further from the newest byte, and the initial 1 of
+/// `s1` is added once to `s1` and once per byte to `s2`.
 #[inline(always)]
-fn exact(window: &[u8]) -> bool {
-    let (s1, s2) = window_sums(window);
-    is_boundary(s1, s2)
+fn sums48(s: [u16; 3], t: [u16; 3]) -> (u32, u32) {
+    let [a, b, c] = s.map(u32::from);
+    let [ta, tb, tc] = t.map(u32::from);
+    (
+        1 + a + b + c,
+        WINDOW as u32 + ta + tb + tc + 32 * a + 16 * b,
+    )
 }
 
 /// The boundary test as 0.7 states it: zlib's Adler-32 value of the window,
