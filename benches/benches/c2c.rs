@@ -1,14 +1,17 @@
 //! Client-to-client transfer throughput (spec §19).
 //!
 //! Ids: `c2c/chunk_and_hash` (boundaries, chunk keys and the whole-file key
-//! in one pass, what a buyer does to a work file), `c2c/boundaries` (the
-//! Adler-32 scan alone), `c2c/sha256` (one SHA-256 pass, for comparison),
+//! in one pass on one core, what a buyer does to a work file),
+//! `c2c/chunk_keys` (boundaries and chunk keys only, as `ChunkHasher` does
+//! when a driver computes the whole-file key on another core),
+//! `c2c/boundaries` (the Adler-32 scan alone), `c2c/sha256` (one SHA-256 pass, for comparison),
 //! `c2c/aes_256_ofb` (result encryption). Input: 64 MiB of pseudo-random
 //! bytes, fed in 1 MiB pieces as a driver would.
 
 use std::hint::black_box;
 
-use bitwrk_protocol::c2c::{Chunker, FileChunker, ResultKey};
+use bitwrk_protocol::c2c::{ChunkHasher, Chunker, FileChunker, ResultKey};
+use bitwrk_protocol::hash::Hash256;
 use bitwrk_protocol::hash::sha256;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::rngs::StdRng;
@@ -35,6 +38,15 @@ fn c2c(c: &mut Criterion) {
                 f.update(piece);
             }
             black_box(f.finish())
+        })
+    });
+    g.bench_function("chunk_keys", |b| {
+        b.iter(|| {
+            let mut f = ChunkHasher::new();
+            for piece in data.chunks(PIECE) {
+                f.update(piece);
+            }
+            black_box(f.finish(Hash256::from_byte_array([0; 32])))
         })
     });
     g.bench_function("boundaries", |b| {

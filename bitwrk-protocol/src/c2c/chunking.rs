@@ -13,6 +13,12 @@ use sha2::{Digest, Sha256};
 
 use crate::hash::Hash256;
 
+mod scan;
+
+use scan::{find_candidate, window_sums};
+#[cfg(test)]
+use scan::{is_boundary, may_be_boundary};
+
 /// Bytes in the rolling window.
 pub const WINDOW: usize = 48;
 /// A boundary needs more than this many bytes scanned in the chunk.
@@ -34,9 +40,9 @@ const ADLER_MOD: u32 = 65_521;
 /// The checksum of a full window depends on the window's 48 bytes alone,
 /// not on where the chunk started, so the scanner keeps only the number of
 /// bytes scanned in the current chunk and the last (up to) 48 of them; the
-/// hot loop ([`find_candidate`]) rolls the Adler-32 sums over the caller's
-/// slice itself, never tests the first 128 bytes of a chunk (no boundary can
-/// fall there) and never looks past the forced cut at [`MAX_CHUNK`].
+/// candidate search (module `scan`) runs over the caller's slice itself,
+/// never tests the first 128 bytes of a chunk (no boundary can fall there)
+/// and never looks past the forced cut at [`MAX_CHUNK`].
 #[derive(Clone, Debug)]
 pub struct Chunker {
     /// Bytes scanned in the current chunk.
@@ -122,84 +128,6 @@ impl Chunker {
     }
 }
 
-/// Adler-32's sums `(s1, s2)` over `window` (at most `WINDOW` bytes), kept
-/// exact: `s1 ≤ 1 + 48·255` and `s2 ≤ 48 + 255·48·49/2` both fit in `u32`.
-fn window_sums(window: &[u8]) -> (u32, u32) {
-    let (mut s1, mut s2) = (1u32, 0u32);
-    for &x in window {
-        s1 += u32::from(x);
-        s2 += s1;
-    }
-    (s1, s2)
-}
-
-/// The first `j` in `from..to` whose window `data[j + 1 - WINDOW..=j]` has
-/// the boundary checksum (BW-C2C-1); `from ≥ WINDOW - 1`, `to ≤ data.len()`.
-///
-/// The sums roll exactly (no reduction), and the exact test runs only when
-/// a cheap necessary condition holds; see [`may_be_boundary`].
-#[inline]
-fn find_candidate(data: &[u8], from: usize, to: usize) -> Option<usize> {
-    if from >= to {
-        return None;
-    }
-    let (mut s1, mut s2) = window_sums(&data[from + 1 - WINDOW..=from]);
-    if is_boundary(s1, s2) {
-        return Some(from);
-    }
-    let incoming = &data[from + 1..to];
-    let outgoing = &data[from + 1 - WINDOW..to - WINDOW];
-    for (k, (&x, &out)) in incoming.iter().zip(outgoing).enumerate() {
-        s1 = s1 + u32::from(x) - u32::from(out);
-        s2 = s2 + s1 - LEAVING[usize::from(out)];
-        if may_be_boundary(s1, s2) && is_boundary(s1, s2) {
-            return Some(from + 1 + k);
-        }
-    }
-    None
-}
-
-/// The boundary test as 0.7 states it: zlib's Adler-32 value of the window,
-/// `((s2 mod 65521) << 16) | s1`, is `BOUNDARY_RESIDUE` modulo
-/// `BOUNDARY_MODULUS` (`s1 < 65521` needs no reduction).
-#[inline(always)]
-fn is_boundary(s1: u32, s2: u32) -> bool {
-    (((s2 % ADLER_MOD) << 16) | s1) % BOUNDARY_MODULUS == BOUNDARY_RESIDUE
-}
-
-/// A necessary condition for [`is_boundary`], true at 29 of 8191 residues
-/// (about 0.35 % of positions, so the branch is predictable) and cheap: no
-/// division, no multiplication.
-///
-/// `BOUNDARY_MODULUS` is the Mersenne prime 2¹³ − 1, so 2¹⁶ ≡ 8 and
-/// 8 · 65521 ≡ −56 modulo it. With `q = s2 / 65521 ∈ 0..=4` the Adler
-/// value is ≡ `h + 56·q` where `h = 8·s2 + s1 < 2²²`; one fold
-/// `f = (h mod 2¹³) + (h >> 13) ≡ h` lies in `0..=8485`, so `f + 56·q` lies
-/// below `BOUNDARY_RESIDUE + BOUNDARY_MODULUS` and the test is
-/// `f + 56·q == 4159`. That needs `t = f − 3935` to be a multiple of 8 in
-/// `0..=224`; rotating `t` right by 3 maps exactly those to `0..=28` and
-/// every other `u32` (a set low bit lands in bits 29..31) above 28.
-#[inline(always)]
-fn may_be_boundary(s1: u32, s2: u32) -> bool {
-    const SPAN: u32 = 56 * 4;
-    let h = 8 * s2 + s1;
-    let f = (h & BOUNDARY_MODULUS) + (h >> 13);
-    f.wrapping_sub(BOUNDARY_RESIDUE - SPAN).rotate_right(3) <= SPAN / 8
-}
-
-/// What a byte `b` leaving the window takes from `s2`: it was counted
-/// `WINDOW` times, and the initial 1 of `s1` once more per step (a table
-/// load is cheaper in the hot loop than the multiplication).
-const LEAVING: [u32; 256] = {
-    let mut t = [0u32; 256];
-    let mut b = 0;
-    while b < 256 {
-        t[b] = WINDOW as u32 * b as u32 + 1;
-        b += 1;
-    }
-    t
-};
-
 /// A chunk's key (SHA-256 of its bytes) and size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ChunkInfo {
@@ -248,47 +176,53 @@ impl ChunkedWork {
     }
 }
 
-/// Streams a file through the chunker and both hashes in bounded memory.
+/// Streams a file through the chunker and the chunk hash in bounded memory:
+/// boundaries (BW-C2C-1) and chunk keys (BW-C2C-2), every byte hashed once.
+///
+/// The whole-file key (BW-C2C-3) is left to the caller, so that a driver
+/// can compute it on another core with a [`FileKeyHasher`] fed the same
+/// bytes and hand it to [`ChunkHasher::finish`]; [`FileChunker`] does both
+/// on one.
 #[derive(Clone, Debug, Default)]
-pub struct FileChunker {
+pub struct ChunkHasher {
     chunker: Chunker,
     chunk_hash: Sha256,
-    file_hash: Sha256,
     chunk_len: u32,
     size: u64,
     chunks: Vec<ChunkInfo>,
 }
 
-impl FileChunker {
+impl ChunkHasher {
     /// At the start of a file.
-    pub fn new() -> FileChunker {
-        FileChunker::default()
+    pub fn new() -> ChunkHasher {
+        ChunkHasher::default()
     }
 
     /// Feeds the next bytes of the file.
     pub fn update(&mut self, mut data: &[u8]) {
-        self.file_hash.update(data);
         self.size += data.len() as u64;
         while !data.is_empty() {
-            match self.chunker.scan(data) {
-                Some(i) => {
-                    self.chunk_hash.update(&data[..i]);
-                    self.chunk_len += i as u32;
-                    self.end_chunk();
-                    data = &data[i..];
-                }
-                None => {
-                    self.chunk_hash.update(data);
-                    self.chunk_len += data.len() as u32;
-                    data = &[];
-                }
+            let (now, rest, ends) = match self.chunker.scan(data) {
+                Some(i) => (&data[..i], &data[i..], true),
+                None => (data, &[][..], false),
+            };
+            self.chunk_hash.update(now);
+            self.chunk_len += now.len() as u32;
+            if ends {
+                self.end_chunk();
             }
+            data = rest;
         }
     }
 
     /// Chunks completed so far.
     pub fn chunks(&self) -> &[ChunkInfo] {
         &self.chunks
+    }
+
+    /// Bytes fed so far.
+    pub fn size(&self) -> u64 {
+        self.size
     }
 
     fn end_chunk(&mut self) {
@@ -300,16 +234,70 @@ impl FileChunker {
         self.chunk_len = 0;
     }
 
-    /// Ends the file: the last chunk (if any bytes remain) and the key.
-    pub fn finish(mut self) -> ChunkedWork {
+    /// Ends the file: the last chunk (if any bytes remain), with `key`, the
+    /// SHA-256 of all bytes fed (BW-C2C-3; the caller computed it, e.g. by a
+    /// [`FileKeyHasher`] fed the same bytes).
+    pub fn finish(mut self, key: Hash256) -> ChunkedWork {
         if self.chunk_len > 0 {
             self.end_chunk();
         }
         ChunkedWork {
             chunks: self.chunks,
-            key: hash256(self.file_hash),
+            key,
             size: self.size,
         }
+    }
+}
+
+/// The whole-file key (BW-C2C-3), streamed: SHA-256 of every byte fed.
+#[derive(Clone, Debug, Default)]
+pub struct FileKeyHasher(Sha256);
+
+impl FileKeyHasher {
+    /// At the start of a file.
+    pub fn new() -> FileKeyHasher {
+        FileKeyHasher::default()
+    }
+
+    /// Feeds the next bytes of the file.
+    pub fn update(&mut self, data: &[u8]) {
+        self.0.update(data);
+    }
+
+    /// The key of the bytes fed.
+    pub fn finish(self) -> Hash256 {
+        hash256(self.0)
+    }
+}
+
+/// Streams a file through the chunker and both hashes in bounded memory,
+/// on one core ([`ChunkHasher`] and [`FileKeyHasher`] together).
+#[derive(Clone, Debug, Default)]
+pub struct FileChunker {
+    chunks: ChunkHasher,
+    file_key: FileKeyHasher,
+}
+
+impl FileChunker {
+    /// At the start of a file.
+    pub fn new() -> FileChunker {
+        FileChunker::default()
+    }
+
+    /// Feeds the next bytes of the file.
+    pub fn update(&mut self, data: &[u8]) {
+        self.file_key.update(data);
+        self.chunks.update(data);
+    }
+
+    /// Chunks completed so far.
+    pub fn chunks(&self) -> &[ChunkInfo] {
+        self.chunks.chunks()
+    }
+
+    /// Ends the file: the last chunk (if any bytes remain) and the key.
+    pub fn finish(self) -> ChunkedWork {
+        self.chunks.finish(self.file_key.finish())
     }
 }
 

@@ -40,7 +40,7 @@ pub mod varint;
 pub mod wishlist;
 
 pub use buyer::{BuyerRequest, BuyerState, BuyerTransfer};
-pub use chunking::{ChunkInfo, ChunkedWork, Chunker, FileChunker};
+pub use chunking::{ChunkHasher, ChunkInfo, ChunkedWork, Chunker, FileChunker, FileKeyHasher};
 pub use crypt::{ResultCipher, ResultKey};
 pub use endpoint::{EndpointKey, Route};
 pub use error::C2cError;

@@ -1,6 +1,8 @@
 use super::*;
 use crate::hash::sha256;
 
+mod scan;
+
 /// Adler-32 from its definition (RFC 1950 §8.2).
 fn adler32(data: &[u8]) -> u32 {
     let (mut a, mut b) = (1u32, 0u32);
