@@ -131,18 +131,20 @@ mod tests {
         let w = changes.watch(Watched::Bid(7));
         let other = changes.watch(Watched::Tx(7));
         assert_eq!(changes.watching(), 2);
-        let woken = w.object().notified();
-        tokio::pin!(woken);
-        woken.as_mut().enable();
-        let not_woken = other.object().notified();
-        tokio::pin!(not_woken);
-        not_woken.as_mut().enable();
-        changes.changed([Watched::Bid(7), Watched::Bid(8)]);
-        tokio::time::timeout(std::time::Duration::from_secs(5), woken)
-            .await
-            .expect("the bid's watcher is woken");
-        let idle = tokio::time::timeout(std::time::Duration::from_millis(50), not_woken).await;
-        assert!(idle.is_err(), "the transaction's watcher stays asleep");
+        {
+            let woken = w.object().notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            let not_woken = other.object().notified();
+            tokio::pin!(not_woken);
+            not_woken.as_mut().enable();
+            changes.changed([Watched::Bid(7), Watched::Bid(8)]);
+            tokio::time::timeout(std::time::Duration::from_secs(5), woken)
+                .await
+                .expect("the bid's watcher is woken");
+            let idle = tokio::time::timeout(std::time::Duration::from_millis(50), not_woken).await;
+            assert!(idle.is_err(), "the transaction's watcher stays asleep");
+        }
         drop(w);
         drop(other);
         assert_eq!(changes.watching(), 0);
