@@ -312,15 +312,17 @@ impl Remote {
         Some(request)
     }
 
-    /// A poll with the tag of the version held (BW-CLIENT-8) and, with a
-    /// tag, the wait it asks the server for (BW-CLIENT-36).
+    /// A poll with the tag of the version held (BW-CLIENT-8) and the wait
+    /// it asks the server for (BW-CLIENT-36). Without a tag there is
+    /// nothing to wait for, but a server that applies waits says so at
+    /// once, and the next poll (with the tag) follows soon.
     fn conditional(&self, mut r: ServerRequest, tag: Option<String>) -> ServerRequest {
         if let Some(tag) = tag {
             r.headers.push(("If-None-Match", tag));
-            let wait = self.config.poll_wait.as_secs();
-            if wait > 0 {
-                r.headers.push(("Prefer", format!("wait={wait}")));
-            }
+        }
+        let wait = self.config.poll_wait.as_secs();
+        if wait > 0 {
+            r.headers.push(("Prefer", format!("wait={wait}")));
         }
         r
     }

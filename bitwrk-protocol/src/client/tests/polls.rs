@@ -43,14 +43,18 @@ fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
-// BW-CLIENT-36: a poll with a tag asks the server to wait; one without a
-// tag, and every other request, does not.
+// BW-CLIENT-36: every poll asks the server to wait, the first one (without
+// a tag) too; no other request does.
 #[test]
-fn polls_with_a_tag_ask_for_the_wait() {
+fn polls_ask_for_the_wait() {
+    let mut mgr = ActivityManager::new(key(1), ClientConfig::default());
+    mgr.buy(T0, article(), Some(money("mBTC 1")), sha256(b"w"), [1; 32]);
+    let nonce = mgr.poll_transmit(T0).expect("nonce");
+    assert_eq!(nonce.header("Prefer"), None);
     let (mut mgr, first) = placed_buy(ClientConfig::default());
     assert_eq!(first.kind, RequestKind::FetchBid);
     assert_eq!(first.header("If-None-Match"), None);
-    assert_eq!(first.header("Prefer"), None);
+    assert_eq!(first.header("Prefer"), Some("wait=20"));
     mgr.handle_answer(T0, first.id, placed_bid(false)).unwrap();
     let at = T0.saturating_add(ms(500));
     let req = mgr.poll_transmit(at).expect("second poll");
