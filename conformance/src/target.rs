@@ -122,6 +122,7 @@ pub fn start_reference_with(test_clock: bool, extra: &[&str]) -> Result<InProces
                     motd: args.motd.clone(),
                     network,
                     shutting_down: std::sync::atomic::AtomicBool::new(false),
+                    waits: ref_server::http::wait::Waits::new(args.max_held_requests),
                 });
                 let _ = ready_tx.send(Ok(url));
                 serve(

@@ -110,6 +110,15 @@ pub struct Args {
     #[arg(long, default_value_t = 10_000)]
     pub body_timeout_ms: u64,
 
+    /// Longest a conditional GET of a bid or transaction with `Prefer:
+    /// wait=<n>` is held, in seconds (spec §16.A); 0 never holds one.
+    #[arg(long, default_value_t = 30)]
+    pub max_wait_secs: u64,
+
+    /// Most such GETs held at once; further ones are answered at once.
+    #[arg(long, default_value_t = 256)]
+    pub max_held_requests: usize,
+
     /// Most nonces remembered at once.
     #[arg(long, default_value_t = DEFAULT_NONCE_CAPACITY)]
     pub nonce_capacity: usize,
@@ -162,6 +171,10 @@ pub struct HttpLimits {
     pub header_timeout: Duration,
     /// See [`Args::body_timeout_ms`].
     pub body_timeout: Duration,
+    /// See [`Args::max_wait_secs`].
+    pub max_wait: Duration,
+    /// See [`Args::max_held_requests`].
+    pub max_held: usize,
 }
 
 impl Args {
@@ -212,6 +225,8 @@ impl Args {
             max_connections: self.max_connections.max(1),
             header_timeout: Duration::from_millis(self.header_timeout_ms),
             body_timeout: Duration::from_millis(self.body_timeout_ms),
+            max_wait: Duration::from_secs(self.max_wait_secs),
+            max_held: self.max_held_requests,
         }
     }
 }

@@ -220,6 +220,7 @@ pub async fn run_on(
         motd: args.motd.clone(),
         network,
         shutting_down: std::sync::atomic::AtomicBool::new(false),
+        waits: crate::http::wait::Waits::new(args.max_held_requests),
     });
     // A node of a cluster looks at the lease once before it says it
     // listens, so it knows (or is) the leader from its first request on.

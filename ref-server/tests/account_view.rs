@@ -5,9 +5,7 @@
 mod support;
 
 use bitwrk_protocol::address::Network;
-use bitwrk_protocol::document::{normalize, query_escape};
 use bitwrk_protocol::key::PrivateKey;
-use bitwrk_protocol::signature::sign_message;
 use support::Server;
 
 /// Movements on one page of the account view (the server's constant).
@@ -23,20 +21,7 @@ fn address(k: &PrivateKey) -> String {
 
 /// A deposit of uBTC 1 to `account`, signed by the trusted account.
 fn deposit(server: &Server, trusted: &PrivateKey, account: &str, uid: &str) {
-    let n = server.get("/nonce", &[]).text();
-    let amount = "uBTC 1";
-    let doc = format!(
-        "account={account}&amount={}&nonce={n}&ref=&type=1&uid={uid}",
-        normalize(amount)
-    );
-    let sig = sign_message(trusted, doc.as_bytes()).to_base64();
-    let body = format!(
-        "type=1&account={account}&amount={}&nonce={n}&uid={uid}&ref=&signature={}",
-        query_escape(amount),
-        query_escape(&sig)
-    );
-    let r = server.post_form("/deposit", &[], &body);
-    assert_eq!(r.status, 302, "{}", r.text());
+    support::deposit(server, trusted, account, "uBTC 1", uid);
 }
 
 /// The page: the movement ids it lists, and its "newer" and "older" links.

@@ -145,6 +145,8 @@ pub enum Answer {
         etag: Option<String>,
         /// The bid.
         bid: Box<BidJson>,
+        /// Whether the server applied the poll's wait (BW-CLIENT-37).
+        paced: bool,
     },
     /// A transaction's JSON form and entity tag (`200`).
     Tx {
@@ -152,9 +154,14 @@ pub enum Answer {
         etag: Option<String>,
         /// The transaction.
         tx: Box<TransactionJson>,
+        /// Whether the server applied the poll's wait (BW-CLIENT-37).
+        paced: bool,
     },
     /// Unchanged since the tag sent (`304`).
-    NotModified,
+    NotModified {
+        /// Whether the server applied the poll's wait (BW-CLIENT-37).
+        paced: bool,
+    },
     /// The transaction message was accepted (`302` or `303`).
     MessageAccepted,
     /// The server refused the request.
@@ -180,6 +187,16 @@ pub enum Answer {
 
 /// The longest part of an error body kept.
 const MAX_ERROR_BODY: usize = 1024;
+
+/// Whether a `Preference-Applied` header value names the `wait`
+/// preference (RFC 7240 §3), whatever its value (BW-CLIENT-37).
+pub fn applies_wait(value: &str) -> bool {
+    value.split(',').any(|p| {
+        p.split(['=', ';'])
+            .next()
+            .is_some_and(|name| name.trim().eq_ignore_ascii_case("wait"))
+    })
+}
 
 /// Whether `tag` is an entity tag the client keeps (BW-CLIENT-8): 2 to
 /// 1023 characters, in double quotes, the closing quote not escaped.
@@ -208,6 +225,7 @@ impl Answer {
             code: header("X-BitWrk-Error").map(str::to_owned),
             message: cut(&text, MAX_ERROR_BODY).to_owned(),
         };
+        let paced = header("Preference-Applied").is_some_and(applies_wait);
         let etag = || {
             header("ETag")
                 .filter(|t| is_valid_etag(t))
@@ -228,11 +246,14 @@ impl Answer {
                     reason: "303 without X-Bid-Key".to_owned(),
                 },
             },
-            RequestKind::FetchBid | RequestKind::FetchTx if status == 304 => Answer::NotModified,
+            RequestKind::FetchBid | RequestKind::FetchTx if status == 304 => {
+                Answer::NotModified { paced }
+            }
             RequestKind::FetchBid if status == 200 => match from_go_json::<BidJson>(&text) {
                 Ok(bid) => Answer::Bid {
                     etag: etag(),
                     bid: Box::new(bid),
+                    paced,
                 },
                 Err(e) => Answer::Malformed {
                     reason: e.to_string(),
@@ -242,6 +263,7 @@ impl Answer {
                 Ok(tx) => Answer::Tx {
                     etag: etag(),
                     tx: Box::new(tx),
+                    paced,
                 },
                 Err(e) => Answer::Malformed {
                     reason: e.to_string(),
@@ -271,7 +293,7 @@ impl fmt::Display for Answer {
             Answer::BidAccepted { bid } => write!(f, "bid {bid} accepted"),
             Answer::Bid { bid, .. } => write!(f, "bid in state {}", bid.state.as_str()),
             Answer::Tx { tx, .. } => write!(f, "transaction in phase {}", tx.phase),
-            Answer::NotModified => f.write_str("304 not modified"),
+            Answer::NotModified { .. } => f.write_str("304 not modified"),
             Answer::MessageAccepted => f.write_str("message accepted"),
             Answer::Refused { status, code, .. } => {
                 write!(

@@ -76,6 +76,12 @@ pub struct ClientConfig {
     pub poll_initial: Duration,
     /// Longest polling delay (8 s; 0.7 has no cap, DEP-450).
     pub poll_max: Duration,
+    /// How long a poll asks the server to hold it (`Prefer: wait`, whole
+    /// seconds; 20 s; zero asks for nothing), BW-CLIENT-36.
+    pub poll_wait: Duration,
+    /// The gap before the next poll after an answer the server paced
+    /// (`Preference-Applied: wait`; 20 ms), BW-CLIENT-38.
+    pub poll_paced: Duration,
     /// How long requests may fail in a row before the trade gives up
     /// (5 min).
     pub patience: Duration,
@@ -96,6 +102,8 @@ impl Default for ClientConfig {
             transmitting_bids: 4,
             poll_initial: Duration::from_millis(500),
             poll_max: Duration::from_secs(8),
+            poll_wait: Duration::from_secs(20),
+            poll_paced: Duration::from_millis(20),
             patience: Duration::from_secs(300),
             worker_penalty: Duration::from_secs(20),
             local_only_sells: false,

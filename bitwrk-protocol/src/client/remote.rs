@@ -40,12 +40,16 @@ enum Delivery {
     InFlight,
     /// The server accepted it, or the transaction shows its effect.
     Done,
-    /// No answer, or a refusal: the next transaction poll decides whether
-    /// it took effect; if not, it is sent again (no answer) or fails (a
-    /// refusal).
+    /// No answer, or a refusal: the next transaction poll sent after it
+    /// decides whether it took effect; if not, it is sent again (no
+    /// answer) or fails (a refusal).
     Unconfirmed {
         /// The refusal's status and code, `None` if there was no answer.
         refusal: Option<(u16, Option<String>)>,
+        /// The sequence number of the last request sent before the
+        /// answer: only a poll sent later decides (a waiting poll may have
+        /// been read before, BW-CLIENT-37).
+        after: u64,
     },
 }
 
@@ -96,7 +100,14 @@ pub(crate) struct Remote {
     config: ClientConfig,
     seq: u64,
     stage: Stage,
-    in_flight: Option<(RequestId, RequestKind, Option<MessageKind>)>,
+    /// The nonce fetch, bid or poll in flight, and whether it is a waiting
+    /// poll (BW-CLIENT-36).
+    request: Option<(RequestId, RequestKind, bool)>,
+    /// The transaction message in flight.
+    message: Option<(RequestId, MessageKind)>,
+    /// A poll is wanted as soon as the one in flight is answered (it may
+    /// have been read before a message the trade sent meanwhile).
+    poll_again: bool,
     /// When the next poll (or retry) may go out.
     due: Timestamp,
     backoff: Backoff,
@@ -135,7 +146,9 @@ impl Remote {
             config,
             seq: 0,
             stage: Stage::NeedNonce,
-            in_flight: None,
+            request: None,
+            message: None,
+            poll_again: false,
             due: now,
             last_success: now,
             last_failure: None,
@@ -188,6 +201,7 @@ impl Remote {
     pub(crate) fn poll_soon(&mut self, now: Timestamp) {
         self.backoff.reset();
         self.due = self.due.min(now);
+        self.poll_again |= self.request.is_some();
     }
 
     /// Queues message `kind` with the values of its rule's arguments in the
@@ -215,14 +229,19 @@ impl Remote {
         }
     }
 
+    /// Whether a queued message may go out now: none is in flight, and
+    /// nothing else is either, except a waiting poll (BW-CLIENT-1,
+    /// BW-CLIENT-37).
+    fn may_send_message(&self) -> bool {
+        self.message.is_none() && self.request.is_none_or(|(_, _, waiting)| waiting)
+    }
+
     /// The next request to send at `now`, if any: a queued message first,
     /// else the step of the bid, else a due poll (BW-CLIENT-1: one request
-    /// in flight per trade).
+    /// in flight per trade, besides a message beside a waiting poll).
     pub(crate) fn poll_transmit(&mut self, now: Timestamp) -> Option<ServerRequest> {
-        if self.in_flight.is_some() {
-            return None;
-        }
-        if let (Some(txid), Some(tx)) = (self.tx_id.clone(), self.tx.as_ref())
+        if self.may_send_message()
+            && let (Some(txid), Some(tx)) = (self.tx_id.clone(), self.tx.as_ref())
             && tx.state == TxState::Active
             && let Some((kind, values)) = self
                 .messages
@@ -242,10 +261,10 @@ impl Remote {
             if let Some(m) = self.messages.get_mut(&kind) {
                 m.delivery = Delivery::InFlight;
             }
-            self.in_flight = Some((id, RequestKind::TxMessage, Some(kind)));
+            self.message = Some((id, kind));
             return Some(request);
         }
-        if now < self.due {
+        if self.request.is_some() || self.message.is_some() || now < self.due {
             return None;
         }
         let id = self.next_id();
@@ -272,11 +291,8 @@ impl Remote {
             }
             Stage::PollBid => {
                 let bid = self.bid_id.clone().unwrap_or_default();
-                let mut r = ServerRequest::new(id, RequestKind::FetchBid, format!("bid/{bid}"));
-                if let Some(tag) = &self.bid_etag {
-                    r.headers.push(("If-None-Match", tag.clone()));
-                }
-                r
+                let r = ServerRequest::new(id, RequestKind::FetchBid, format!("bid/{bid}"));
+                self.conditional(r, self.bid_etag.clone())
             }
             Stage::Tx => {
                 let retired = self
@@ -287,24 +303,35 @@ impl Remote {
                     return None;
                 }
                 let txid = self.tx_id.clone().unwrap_or_default();
-                let mut r = ServerRequest::new(id, RequestKind::FetchTx, format!("tx/{txid}"));
-                if let Some(tag) = &self.tx_etag {
-                    r.headers.push(("If-None-Match", tag.clone()));
-                }
-                r
+                let r = ServerRequest::new(id, RequestKind::FetchTx, format!("tx/{txid}"));
+                self.conditional(r, self.tx_etag.clone())
             }
         };
-        self.in_flight = Some((id, request.kind, None));
+        let waiting = request.header("Prefer").is_some();
+        self.request = Some((id, request.kind, waiting));
         Some(request)
+    }
+
+    /// A poll with the tag of the version held (BW-CLIENT-8) and the wait
+    /// it asks the server for (BW-CLIENT-36). Without a tag there is
+    /// nothing to wait for, but a server that applies waits says so at
+    /// once, and the next poll (with the tag) follows soon.
+    fn conditional(&self, mut r: ServerRequest, tag: Option<String>) -> ServerRequest {
+        if let Some(tag) = tag {
+            r.headers.push(("If-None-Match", tag));
+        }
+        let wait = self.config.poll_wait.as_secs();
+        if wait > 0 {
+            r.headers.push(("Prefer", format!("wait={wait}")));
+        }
+        r
     }
 
     /// When [`poll_transmit`](Self::poll_transmit) has something to send
     /// next without a new input, if it has.
     pub(crate) fn poll_timeout(&self) -> Option<Timestamp> {
-        if self.in_flight.is_some() {
-            return None;
-        }
-        if self.tx.as_ref().is_some_and(|t| t.state == TxState::Active)
+        if self.may_send_message()
+            && self.tx.as_ref().is_some_and(|t| t.state == TxState::Active)
             && self
                 .messages
                 .values()
@@ -312,6 +339,9 @@ impl Remote {
         {
             // Something can be sent already: a time not after the latest input.
             return Some(self.due.min(self.last_success));
+        }
+        if self.request.is_some() || self.message.is_some() {
+            return None;
         }
         let retired = self
             .tx
@@ -323,9 +353,9 @@ impl Remote {
         Some(self.due)
     }
 
-    /// Whether request `id` is the one in flight.
+    /// Whether request `id` is one in flight.
     pub(crate) fn expects(&self, id: RequestId) -> bool {
-        self.in_flight.is_some_and(|(i, _, _)| i == id)
+        self.request.is_some_and(|(i, _, _)| i == id) || self.message.is_some_and(|(i, _)| i == id)
     }
 
     /// A failed poll or nonce fetch: retried after the backoff delay,
@@ -352,15 +382,20 @@ impl Remote {
         id: RequestId,
         answer: Answer,
     ) -> Result<(), ClientError> {
-        let Some((expected, kind, message)) = self.in_flight else {
+        if let Some((expected, kind)) = self.message
+            && expected == id
+        {
+            self.message = None;
+            return self.message_answer(now, kind, answer);
+        }
+        let Some((expected, kind, _)) = self.request else {
             return Err(ClientError::UnknownRequest);
         };
         if expected != id {
             return Err(ClientError::UnknownRequest);
         }
-        self.in_flight = None;
+        self.request = None;
         match (kind, answer) {
-            (RequestKind::TxMessage, answer) => self.message_answer(now, message, answer),
             (_, Answer::Unreachable { reason }) => {
                 if kind == RequestKind::PlaceBid {
                     // Whether the bid was admitted is unknown; its nonce is
@@ -395,18 +430,18 @@ impl Remote {
                 code,
                 message,
             }),
-            (RequestKind::FetchBid, Answer::Bid { etag, bid }) => {
+            (RequestKind::FetchBid, Answer::Bid { etag, bid, paced }) => {
                 self.succeeded(now);
-                self.bid_answer(now, etag, *bid)
+                self.bid_answer(now, etag, *bid, paced)
             }
-            (RequestKind::FetchBid | RequestKind::FetchTx, Answer::NotModified) => {
+            (RequestKind::FetchBid | RequestKind::FetchTx, Answer::NotModified { paced }) => {
                 self.succeeded(now);
-                self.due = self.backoff.next_after(now);
+                self.next_poll(now, paced);
                 Ok(())
             }
-            (RequestKind::FetchTx, Answer::Tx { etag, tx }) => {
+            (RequestKind::FetchTx, Answer::Tx { etag, tx, paced }) => {
                 self.succeeded(now);
-                self.tx_answer(now, etag, *tx)
+                self.tx_answer(now, id.seq, etag, *tx, paced)
             }
             (
                 RequestKind::Nonce | RequestKind::FetchBid | RequestKind::FetchTx,
@@ -425,11 +460,27 @@ impl Remote {
         }
     }
 
+    /// Schedules the next poll after an answer at `now`: soon if the
+    /// server paced the poll (it held it until a change or its wait's end,
+    /// BW-CLIENT-38), else after the backoff's delay (BW-CLIENT-9).
+    fn next_poll(&mut self, now: Timestamp, paced: bool) {
+        self.due = if core::mem::take(&mut self.poll_again) {
+            self.backoff.reset();
+            now
+        } else if paced {
+            self.backoff.reset();
+            now.saturating_add(self.config.poll_paced)
+        } else {
+            self.backoff.next_after(now)
+        };
+    }
+
     fn bid_answer(
         &mut self,
         now: Timestamp,
         etag: Option<String>,
         bid: BidJson,
+        paced: bool,
     ) -> Result<(), ClientError> {
         if bid.participant != self.identity.public_key().address(self.identity.network())
             || bid.bid_type != self.bid_type
@@ -462,17 +513,20 @@ impl Remote {
             }
             BidState::Expired => Err(ClientError::BidExpired),
             BidState::InQueue | BidState::Placed => {
-                self.due = self.backoff.next_after(now);
+                self.next_poll(now, paced);
                 Ok(())
             }
         }
     }
 
+    /// The transaction, as polled by request number `seq`.
     fn tx_answer(
         &mut self,
         now: Timestamp,
+        seq: u64,
         etag: Option<String>,
         tx: TransactionJson,
+        paced: bool,
     ) -> Result<(), ClientError> {
         let ours = match self.bid_type {
             BidType::Buy => &tx.buyer_bid,
@@ -492,7 +546,11 @@ impl Remote {
             }
             if shows_effect(&tx, *kind, &m.values) {
                 m.delivery = Delivery::Done;
-            } else if let Delivery::Unconfirmed { refusal } = &m.delivery {
+            } else if let Delivery::Unconfirmed { refusal, after } = &m.delivery {
+                if seq <= *after {
+                    // Read before the message's answer came: not evidence.
+                    continue;
+                }
                 match refusal {
                     Some((status, code)) => {
                         return Err(ClientError::MessageRefused {
@@ -509,17 +567,18 @@ impl Remote {
         if changed {
             self.backoff.reset();
         }
-        self.due = self.backoff.next_after(now);
+        self.next_poll(now, paced);
         Ok(())
     }
 
     fn message_answer(
         &mut self,
         now: Timestamp,
-        kind: Option<MessageKind>,
+        kind: MessageKind,
         answer: Answer,
     ) -> Result<(), ClientError> {
-        let Some(m) = kind.and_then(|k| self.messages.get_mut(&k)) else {
+        let after = self.seq;
+        let Some(m) = self.messages.get_mut(&kind) else {
             return Err(ClientError::UnknownRequest);
         };
         match answer {
@@ -535,12 +594,16 @@ impl Remote {
                 // answer was lost): the transaction decides.
                 m.delivery = Delivery::Unconfirmed {
                     refusal: Some((status, code)),
+                    after,
                 };
                 self.poll_soon(now);
                 Ok(())
             }
             other => {
-                m.delivery = Delivery::Unconfirmed { refusal: None };
+                m.delivery = Delivery::Unconfirmed {
+                    refusal: None,
+                    after,
+                };
                 self.failed(now, other.describe())
             }
         }

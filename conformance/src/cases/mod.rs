@@ -14,6 +14,7 @@ pub mod rel;
 pub mod sig;
 pub mod time;
 pub mod tx;
+pub mod wait;
 pub mod wire;
 
 use crate::case::Case;
@@ -32,6 +33,7 @@ pub fn all() -> Vec<Case> {
     all.extend(account::cases());
     all.extend(query::cases());
     all.extend(http::cases());
+    all.extend(wait::cases());
     all.extend(ids::cases());
     all.extend(time::cases());
     all.extend(market::cases());

@@ -192,7 +192,8 @@ pub struct Timeouts {
     pub total: Duration,
 }
 
-/// BitWrk 0.7's server client: 10 s to connect, 15 min for everything.
+/// BitWrk 0.7's server client: 10 s to connect, 15 min for everything
+/// (far longer than a waiting poll's wait, BW-CLIENT-39).
 pub const SERVER_TIMEOUTS: Timeouts = Timeouts {
     connect: Duration::from_secs(10),
     total: Duration::from_secs(15 * 60),

@@ -225,3 +225,24 @@ impl ServerApi {
             .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use bitwrk_protocol::client::ClientConfig;
+
+    use super::super::http_util::SERVER_TIMEOUTS;
+
+    // BW-CLIENT-39: a poll the server holds for the wait it asked for is
+    // not cut off by the client's own timeout (the same for every server
+    // request: 0.7's 15 minutes).
+    #[test]
+    fn the_server_timeout_outlasts_a_waiting_poll() {
+        let wait = ClientConfig::default().poll_wait;
+        assert!(!wait.is_zero(), "the daemon's polls ask for a wait");
+        assert!(
+            SERVER_TIMEOUTS.total >= wait + std::time::Duration::from_secs(10),
+            "{:?} against a wait of {wait:?}",
+            SERVER_TIMEOUTS.total
+        );
+    }
+}

@@ -10,6 +10,7 @@
 //! one batch are verified together with the batch verifier at the same
 //! `now` they are placed at.
 
+pub mod changes;
 pub mod commit;
 pub mod records;
 
@@ -28,6 +29,7 @@ use bitwrk_protocol::tx::Accepted;
 use bitwrk_protocol::tx::document::TxMessage;
 use tokio::sync::oneshot;
 
+use self::changes::{Changes, Watched};
 use self::commit::{Batch, Committer, Release};
 use crate::clock::Clock;
 use crate::cluster::Cluster;
@@ -73,6 +75,7 @@ pub struct Driver {
     tx: mpsc::Sender<Command>,
     clock: Clock,
     cluster: Option<Arc<Cluster>>,
+    changes: Arc<Changes>,
 }
 
 impl core::fmt::Debug for Command {
@@ -168,6 +171,8 @@ pub fn start_node(
     let (tx, rx) = mpsc::channel();
     let task_clock = clock.clone();
     let task_cluster = cluster.clone();
+    let changes = Arc::new(Changes::default());
+    let task_changes = changes.clone();
     let market = std::thread::Builder::new()
         .name("bitwrk-market".into())
         .spawn(move || {
@@ -198,12 +203,18 @@ pub fn start_node(
                 since_snapshot,
                 last_snapshot: std::time::Instant::now(),
                 since_evict: 0,
+                changes: task_changes,
             }
             .run(&rx)
         })
         .expect("spawning the market thread");
     Running {
-        driver: Driver { tx, clock, cluster },
+        driver: Driver {
+            tx,
+            clock,
+            cluster,
+            changes,
+        },
         market,
         commit,
     }
@@ -218,6 +229,12 @@ impl Driver {
     /// The cluster this node belongs to, if any.
     pub fn cluster(&self) -> Option<&Arc<Cluster>> {
         self.cluster.as_ref()
+    }
+
+    /// The notices of changed bids and transactions (waiting GETs,
+    /// BW-HTTP-57).
+    pub fn changes(&self) -> &Arc<Changes> {
+        &self.changes
     }
 
     /// Makes a follower catch up with the log and lead; blocks until it
@@ -343,6 +360,7 @@ struct Task {
     since_snapshot: u64,
     last_snapshot: std::time::Instant,
     since_evict: u64,
+    changes: Arc<Changes>,
 }
 
 /// A bid parsed and verified ahead of its turn.
@@ -439,7 +457,13 @@ impl Task {
             } else if self.market.poll_timeout().is_some_and(|d| d <= now) {
                 self.timeouts(now, &mut pending);
             }
+            let changed: Vec<Watched> = pending
+                .records
+                .iter()
+                .filter_map(Watched::of_record)
+                .collect();
             self.flush(pending);
+            self.changes.changed(changed);
             if self.leading
                 && let Some(c) = &self.cluster
             {
@@ -532,6 +556,9 @@ impl Task {
         self.since_snapshot += n;
         if let Some(c) = &self.cluster {
             c.set_applied(applied);
+        }
+        if n > 0 {
+            self.changes.changed_all();
         }
         match result {
             Ok(()) => true,

@@ -17,8 +17,10 @@ use super::forwarded::{host_text, remote_addr_text};
 use super::negotiate::{Repr, none_match};
 use super::router::Route;
 use super::views::{html, json};
+use super::wait::{self, Current};
 use super::{AppState, Req};
 use crate::cluster::attest::witnessed;
+use crate::driver::changes::Watched;
 use crate::store::{HistoryQuery, StoreError};
 
 /// A response.
@@ -184,44 +186,73 @@ pub(crate) fn parse_id(text: &str, what: &str) -> Result<u64, ApiError> {
         .ok_or_else(|| ApiError::not_found(format!("{what} not found: {text}")))
 }
 
-async fn get_bid(state: &AppState, req: &mut Req, id: &str) -> Result<Resp, ApiError> {
-    let repr = req.repr()?;
-    let id = BidId(parse_id(id, "bid")?);
+/// A bid as it is now, with its tag in `repr` (BW-HTTP-14).
+async fn bid_now(
+    state: &AppState,
+    id: BidId,
+    repr: Repr,
+) -> Result<Current<json::BidJson>, ApiError> {
     let live = state
         .driver
         .read(move |m| m.bid(id).map(json::BidJson::new))
         .await?;
-    let view = match live {
-        Some(v) => v,
-        None => json::from_store(
-            store_read(state, move |s| s.bid(id.0))
-                .await?
-                .ok_or_else(|| ApiError::not_found(format!("bid not found: {id}")))?,
-            "bid",
-        )?,
+    let (view, live) = match live {
+        Some(v) => (v, true),
+        None => (
+            json::from_store(
+                store_read(state, move |s| s.bid(id.0))
+                    .await?
+                    .ok_or_else(|| ApiError::not_found(format!("bid not found: {id}")))?,
+                "bid",
+            )?,
+            false,
+        ),
     };
     let etag = format!("\"s{}-c{}\"", view.state.as_str(), repr.etag_len());
-    let body = object_body(repr, &view, &format!("Bid {id}"), "");
-    Ok(tagged(req, &etag, repr, body))
+    Ok(Current { view, etag, live })
+}
+
+async fn get_bid(state: &AppState, req: &mut Req, id: &str) -> Result<Resp, ApiError> {
+    let repr = req.repr()?;
+    let id = BidId(parse_id(id, "bid")?);
+    let (now, waited) =
+        wait::current(state, req, Watched::Bid(id.0), || bid_now(state, id, repr)).await?;
+    let body = object_body(repr, &now.view, &format!("Bid {id}"), "");
+    Ok(wait::applied(tagged(req, &now.etag, repr, body), waited))
+}
+
+/// A transaction as it is now, with its tag in `repr` (BW-HTTP-14).
+async fn tx_now(
+    state: &AppState,
+    id: TxId,
+    repr: Repr,
+) -> Result<Current<json::TransactionJson>, ApiError> {
+    let live = state
+        .driver
+        .read(move |m| m.transaction(id).map(json::TransactionJson::new))
+        .await?;
+    let (view, live): (json::TransactionJson, bool) = match live {
+        Some(v) => (v, true),
+        None => (
+            json::from_store(
+                store_read(state, move |s| s.tx(id.0))
+                    .await?
+                    .ok_or_else(|| ApiError::not_found(format!("transaction not found: {id}")))?,
+                "transaction",
+            )?,
+            false,
+        ),
+    };
+    let etag = format!("\"r{}-c{}\"", view.revision, repr.etag_len());
+    Ok(Current { view, etag, live })
 }
 
 async fn get_tx(state: &AppState, req: &mut Req, id: &str) -> Result<Resp, ApiError> {
     let repr = req.repr()?;
     let id = TxId(parse_id(id, "transaction")?);
-    let live = state
-        .driver
-        .read(move |m| m.transaction(id).map(json::TransactionJson::new))
-        .await?;
-    let view: json::TransactionJson = match live {
-        Some(v) => v,
-        None => json::from_store(
-            store_read(state, move |s| s.tx(id.0))
-                .await?
-                .ok_or_else(|| ApiError::not_found(format!("transaction not found: {id}")))?,
-            "transaction",
-        )?,
-    };
-    let etag = format!("\"r{}-c{}\"", view.revision, repr.etag_len());
+    let (now, waited) =
+        wait::current(state, req, Watched::Tx(id.0), || tx_now(state, id, repr)).await?;
+    let view = now.view;
     let extra = match repr {
         Repr::Json => String::new(),
         Repr::Html => {
@@ -240,7 +271,7 @@ async fn get_tx(state: &AppState, req: &mut Req, id: &str) -> Result<Resp, ApiEr
         }
     };
     let body = object_body(repr, &view, &format!("Transaction {id}"), &extra);
-    Ok(tagged(req, &etag, repr, body))
+    Ok(wait::applied(tagged(req, &now.etag, repr, body), waited))
 }
 
 async fn post_tx(state: &AppState, req: &mut Req, id: &str) -> Result<Resp, ApiError> {

@@ -12,6 +12,7 @@ pub mod queries;
 pub mod router;
 pub mod test_clock;
 pub mod views;
+pub mod wait;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -56,6 +57,8 @@ pub struct AppState {
     pub network: Network,
     /// Set once shutdown began: requests still arriving get 503.
     pub shutting_down: AtomicBool,
+    /// Held conditional GETs (spec §16.A).
+    pub waits: wait::Waits,
 }
 
 impl core::fmt::Debug for AppState {
@@ -483,6 +486,8 @@ pub async fn serve(
     }
     drop(listener);
     state.shutting_down.store(true, Ordering::Relaxed);
+    // Held GETs are answered now, not at the end of their wait.
+    state.waits.shut_down();
     tokio::select! {
         () = graceful.shutdown() => tracing::info!("all connections finished"),
         () = tokio::time::sleep(grace) => tracing::warn!("grace period over; closing remaining connections"),

@@ -138,15 +138,15 @@ pub fn none_match(header: &str, etag: &str) -> bool {
     if header == "*" {
         return true;
     }
-    split_tags(header).any(|tag| {
+    split_list(header).any(|tag| {
         let tag = tag.strip_prefix("W/").unwrap_or(tag);
         tag.len() >= 2 && tag.starts_with('"') && tag.ends_with('"') && tag == etag
     })
 }
 
-/// The comma-separated members of an entity-tag list; commas inside quotes
-/// do not separate.
-fn split_tags(header: &str) -> impl Iterator<Item = &str> {
+/// The comma-separated members of a header list (entity tags, `Prefer`
+/// preferences); commas inside quotes do not separate.
+pub(crate) fn split_list(header: &str) -> impl Iterator<Item = &str> {
     let mut rest = header;
     core::iter::from_fn(move || {
         loop {

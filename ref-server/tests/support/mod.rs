@@ -271,6 +271,31 @@ pub fn read_response_to(s: &mut TcpStream, is_head: bool) -> Response {
     }
 }
 
+/// A deposit of `amount` to `account`, signed by the trusted account
+/// (must be accepted: 302).
+pub fn deposit(
+    server: &Server,
+    trusted: &bitwrk_protocol::key::PrivateKey,
+    account: &str,
+    amount: &str,
+    uid: &str,
+) {
+    use bitwrk_protocol::document::{normalize, query_escape};
+    let n = server.get("/nonce", &[]).text();
+    let doc = format!(
+        "account={account}&amount={}&nonce={n}&ref=&type=1&uid={uid}",
+        normalize(amount)
+    );
+    let sig = bitwrk_protocol::signature::sign_message(trusted, doc.as_bytes()).to_base64();
+    let body = format!(
+        "type=1&account={account}&amount={}&nonce={n}&uid={uid}&ref=&signature={}",
+        query_escape(amount),
+        query_escape(&sig)
+    );
+    let r = server.post_form("/deposit", &[], &body);
+    assert_eq!(r.status, 302, "{}", r.text());
+}
+
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }

@@ -57,6 +57,10 @@ pub(crate) struct Server {
     pub lose_answer_of: Option<&'static str>,
     /// Refuse every message of this name without applying it.
     pub refuse_messages_of: Option<&'static str>,
+    /// Answer polls that ask for a wait with `Preference-Applied: wait`,
+    /// as a server that holds them does (at once here: the harness serves
+    /// synchronously); `false` is a BitWrk 0.7 server.
+    pub paces: bool,
 }
 
 fn etag_matches(req: &ServerRequest, tag: &str) -> bool {
@@ -78,6 +82,7 @@ impl Server {
             down: false,
             lose_answer_of: None,
             refuse_messages_of: None,
+            paces: false,
         }
     }
 
@@ -182,12 +187,14 @@ impl Server {
                     };
                 };
                 let tag = format!("\"s{}-c16\"", bid.state.as_str());
+                let paced = self.paces && req.header("Prefer").is_some();
                 if etag_matches(req, &tag) {
-                    return Answer::NotModified;
+                    return Answer::NotModified { paced };
                 }
                 Answer::Bid {
                     etag: Some(tag),
                     bid: Box::new(BidJson::new(bid)),
+                    paced,
                 }
             }
             RequestKind::FetchTx => {
@@ -199,12 +206,14 @@ impl Server {
                     };
                 };
                 let tag = format!("\"r{}-c16\"", tx.revision);
+                let paced = self.paces && req.header("Prefer").is_some();
                 if etag_matches(req, &tag) {
-                    return Answer::NotModified;
+                    return Answer::NotModified { paced };
                 }
                 Answer::Tx {
                     etag: Some(tag),
                     tx: Box::new(TransactionJson::new(tx)),
+                    paced,
                 }
             }
             RequestKind::TxMessage => {

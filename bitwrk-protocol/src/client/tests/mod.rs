@@ -3,4 +3,5 @@
 
 mod harness;
 mod parts;
+mod polls;
 mod trades;

@@ -220,7 +220,27 @@ fn answers_are_read_from_http() {
     );
     assert_eq!(
         Answer::from_http(RequestKind::FetchTx, 304, &h(&[]), b""),
-        Answer::NotModified
+        Answer::NotModified { paced: false }
+    );
+    // BW-CLIENT-37: `Preference-Applied` naming `wait` marks the answer
+    // as paced; other preferences do not.
+    assert_eq!(
+        Answer::from_http(
+            RequestKind::FetchBid,
+            304,
+            &h(&[("Preference-Applied", "wait=20")]),
+            b""
+        ),
+        Answer::NotModified { paced: true }
+    );
+    assert_eq!(
+        Answer::from_http(
+            RequestKind::FetchTx,
+            304,
+            &h(&[("preference-applied", "return=minimal")]),
+            b""
+        ),
+        Answer::NotModified { paced: false }
     );
     assert_eq!(
         Answer::from_http(
@@ -252,10 +272,11 @@ fn answers_are_read_from_http() {
         &h(&[("ETag", "nope"), ("X-ETag", "\"sPLACED-c16\"")]),
         body,
     );
-    let Answer::Bid { etag, bid } = a else {
+    let Answer::Bid { etag, bid, paced } = a else {
         panic!("{a:?}")
     };
     assert_eq!(etag.as_deref(), Some("\"sPLACED-c16\""));
+    assert!(!paced);
     assert_eq!(bid.price, money("mBTC 1"));
     assert!(matches!(
         Answer::from_http(RequestKind::FetchBid, 200, &h(&[]), b"{}"),
@@ -403,7 +424,7 @@ fn inputs_that_do_not_fit_are_refused() {
         ..req.id
     };
     assert_eq!(
-        mgr.handle_answer(T0, stale, Answer::NotModified)
+        mgr.handle_answer(T0, stale, Answer::NotModified { paced: false })
             .map_err(|e| e.code()),
         Err("client.unknown-request")
     );

@@ -495,6 +495,7 @@ fn http_bodies_of_the_market_parse_into_the_same_answers() {
         Answer::Tx {
             etag: Some("\"r5-c16\"".to_owned()),
             tx: Box::new(TransactionJson::new(&tx)),
+            paced: false,
         }
     );
     let bid = w
@@ -509,6 +510,7 @@ fn http_bodies_of_the_market_parse_into_the_same_answers() {
         Answer::Bid {
             etag: None,
             bid: Box::new(BidJson::new(&bid)),
+            paced: false,
         }
     );
     let _ = buy;
