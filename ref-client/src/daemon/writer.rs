@@ -5,7 +5,7 @@
 //! A small file is handled on the caller's thread. Once a file has grown
 //! past [`PIPE_AFTER`], the work moves to two threads, so that a caller on
 //! an async thread only hands over its buffers: the *scanner* computes the
-//! file's key and finds the chunk boundaries, the *sink* keys the chunks and
+//! file's key, finds the chunk boundaries and keys the chunks, the *sink*
 //! stores them in batches. Both queues are bounded, so memory stays bounded
 //! and a slow disk slows the sender down.
 
@@ -112,7 +112,7 @@ impl Scanner {
     }
 }
 
-/// Keys chunks and stores them in batches.
+/// Stores keyed chunks in batches.
 #[derive(Debug)]
 struct Sink {
     dropped: Arc<AtomicBool>,
@@ -123,9 +123,9 @@ struct Sink {
 }
 
 impl Sink {
-    fn push(&mut self, store: &Store, chunk: Vec<u8>) -> Result<(), DaemonError> {
+    fn push(&mut self, store: &Store, key: Hash256, chunk: Vec<u8>) -> Result<(), DaemonError> {
         self.batch_bytes += chunk.len();
-        self.batch.push((sha256(&chunk), chunk));
+        self.batch.push((key, chunk));
         if self.batch_bytes >= BATCH_BYTES {
             self.flush(store)?;
         }
@@ -174,20 +174,20 @@ pub fn send<T>(to: &SyncSender<T>, item: T) -> Result<(), ()> {
     }
 }
 
-/// The scanner thread: file key and chunk boundaries.
+/// The scanner thread: file key, chunk boundaries and chunk keys.
 fn run_scanner(
     mut hash: Sha256,
     mut scanner: Scanner,
     from: Receiver<Bytes>,
-    to_sink: SyncSender<Vec<Vec<u8>>>,
+    to_sink: SyncSender<Vec<(Hash256, Vec<u8>)>>,
 ) -> Result<Hash256, DaemonError> {
-    let mut handoff: Vec<Vec<u8>> = Vec::new();
+    let mut handoff: Vec<(Hash256, Vec<u8>)> = Vec::new();
     let mut handoff_bytes = 0usize;
     for data in from {
         hash.update(&data);
         scanner.feed(&data, &mut |chunk| {
             handoff_bytes += chunk.len();
-            handoff.push(chunk);
+            handoff.push((sha256(&chunk), chunk));
             if handoff_bytes >= HANDOFF_BYTES {
                 handoff_bytes = 0;
                 send(&to_sink, std::mem::take(&mut handoff)).map_err(|()| stopped())?;
@@ -195,18 +195,22 @@ fn run_scanner(
             Ok(())
         })?;
     }
-    handoff.extend(scanner.end());
+    handoff.extend(scanner.end().map(|c| (sha256(&c), c)));
     if !handoff.is_empty() {
         send(&to_sink, handoff).map_err(|()| stopped())?;
     }
     Ok(hash256(hash))
 }
 
-/// The sink thread: chunk keys and storing.
-fn run_sink(store: Store, mut sink: Sink, from: Receiver<Vec<Vec<u8>>>) -> Result<(), DaemonError> {
+/// The sink thread: storing.
+fn run_sink(
+    store: Store,
+    mut sink: Sink,
+    from: Receiver<Vec<(Hash256, Vec<u8>)>>,
+) -> Result<(), DaemonError> {
     for chunks in from {
-        for chunk in chunks {
-            sink.push(&store, chunk)?;
+        for (key, chunk) in chunks {
+            sink.push(&store, key, chunk)?;
         }
     }
     sink.flush(&store)
@@ -249,7 +253,7 @@ impl FileWriter {
         };
         hash.update(data);
         let store = &self.store;
-        scanner.feed(data, &mut |chunk| sink.push(store, chunk))?;
+        scanner.feed(data, &mut |chunk| sink.push(store, sha256(&chunk), chunk))?;
         self.size += data.len() as u64;
         Ok(())
     }
@@ -269,7 +273,7 @@ impl FileWriter {
         };
         let dropped = sink.dropped.clone();
         let (to_scanner, scanner_rx) = sync_channel::<Bytes>(QUEUE);
-        let (to_sink, sink_rx) = sync_channel::<Vec<Vec<u8>>>(QUEUE / 4);
+        let (to_sink, sink_rx) = sync_channel::<Vec<(Hash256, Vec<u8>)>>(QUEUE / 4);
         let store = self.store.clone();
         let spawn_err = |e: std::io::Error| DaemonError::Database {
             detail: format!("starting a store writer thread: {e}"),
@@ -300,7 +304,7 @@ impl FileWriter {
                 mut sink,
             } => {
                 if let Some(last) = scanner.end() {
-                    sink.push(&self.store, last)?;
+                    sink.push(&self.store, sha256(&last), last)?;
                 }
                 sink.flush(&self.store)?;
                 Ok(hash256(*hash))
