@@ -21,7 +21,7 @@ use super::writer::send;
 
 /// Received chunks kept for the digest until their turn comes; beyond this
 /// they are read back from the store.
-const AHEAD_BYTES: usize = 16 << 20;
+const AHEAD_BYTES: usize = 8 << 20;
 
 /// Batches queued for the thread.
 const QUEUE: usize = 8;
