@@ -300,12 +300,13 @@ fn peak_rss_kib(pid: u32) -> u64 {
 /// cargo test --release -p ref-client --test transfer -- --ignored --nocapture figures
 /// ```
 ///
-/// Measured 2026-12-01 on the shared 2-core machine (load average about 5):
-/// 1 GiB in 58 s end to end (19 MB/s), then 1 % changed in 39 s with
-/// 11.75 MB (1.09 %) transferred; peak RSS buyer 49 MiB, seller 56 MiB.
-/// At 256 MiB the phases were: `/buy` upload into the store ~5 s, trade
-/// set-up (polling) ~3.5 s, transfer with gzip and assembly ~7.5 s, worker
-/// push ~1.2 s.
+/// Measured 2026-12-01 20:15 UTC on the 2-core machine (load average
+/// about 2), release build: 1 GiB from the application's `POST` to the
+/// seller's worker in 12.8 s (84 MB/s): upload into the buyer's store
+/// ~6.1 s, trade set-up ~5 ms (waiting polls, BW-CLIENT-36), transfer
+/// and assembly ~6.2 s (173 MB/s), worker ~1.4 s; then 1 % changed in
+/// 9.5 s (113 MB/s) with 11.75 MB (1.09 %) transferred; peak RSS buyer
+/// 85 MiB, seller 112 MiB (before the assembly's read-ahead was halved).
 #[test]
 #[ignore = "a measurement: run it in release with --ignored (see its docs)"]
 fn figures() {
