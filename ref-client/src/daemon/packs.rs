@@ -160,7 +160,7 @@ impl Packs {
     /// (and [`Packs::add_live`]) in the same transaction as `conn`.
     pub fn append(&mut self, conn: &Connection, data: &[u8]) -> Result<(i64, u64), DaemonError> {
         if self.active.as_ref().is_some_and(|a| a.size >= PACK_BYTES) {
-            self.close_active();
+            self.active = None;
         }
         if self.active.is_none() {
             let id = self.last_id + 1;
@@ -176,7 +176,6 @@ impl Packs {
                 .map_err(db)?;
             self.active = Some(Active { id, file, size: 0 });
         }
-        let path = self.active.as_ref().map(|a| self.path(a.id));
         let a = self.active.as_mut().expect("an active pack was just made");
         let at = a.size;
         if self.unsynced.last() != Some(&a.id) {
@@ -184,8 +183,9 @@ impl Packs {
         }
         if let Err(e) = a.file.write_all(data) {
             // The file's end is no longer known: start a new pack.
+            let id = a.id;
             self.active = None;
-            return Err(io("writing", &path.unwrap_or_default(), e));
+            return Err(io("writing", &self.path(id), e));
         }
         a.size += data.len() as u64;
         Ok((a.id, at))
@@ -197,10 +197,6 @@ impl Packs {
             .and_then(|mut st| st.execute(params![pack, delta]))
             .map_err(db)?;
         Ok(())
-    }
-
-    fn close_active(&mut self) {
-        self.active = None;
     }
 
     /// Forgets the active pack after a rolled-back transaction (its row may

@@ -15,10 +15,9 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
 
 use bitwrk_protocol::Hash256;
-use bitwrk_protocol::c2c::chunking::Chunker;
+use bitwrk_protocol::c2c::chunking::{Chunker, FileKeyHasher};
 use bitwrk_protocol::hash::sha256;
 use bytes::Bytes;
-use sha2::{Digest, Sha256};
 
 use super::cas::append_chunks;
 use super::error::DaemonError;
@@ -49,7 +48,7 @@ pub struct FileWriter {
 enum Stage {
     /// Everything on the caller's thread.
     Inline {
-        hash: Box<Sha256>,
+        hash: Box<FileKeyHasher>,
         scanner: Scanner,
         sink: Sink,
     },
@@ -144,12 +143,6 @@ impl Sink {
     }
 }
 
-fn hash256(h: Sha256) -> Hash256 {
-    let mut a = [0u8; 32];
-    a.copy_from_slice(&h.finalize());
-    Hash256::from_byte_array(a)
-}
-
 fn stopped() -> DaemonError {
     DaemonError::Database {
         detail: "a store writer thread stopped".to_owned(),
@@ -176,7 +169,7 @@ pub fn send<T>(to: &SyncSender<T>, item: T) -> Result<(), ()> {
 
 /// The scanner thread: file key, chunk boundaries and chunk keys.
 fn run_scanner(
-    mut hash: Sha256,
+    mut hash: FileKeyHasher,
     mut scanner: Scanner,
     from: Receiver<Bytes>,
     to_sink: SyncSender<Vec<(Hash256, Vec<u8>)>>,
@@ -199,7 +192,7 @@ fn run_scanner(
     if !handoff.is_empty() {
         send(&to_sink, handoff).map_err(|()| stopped())?;
     }
-    Ok(hash256(hash))
+    Ok(hash.finish())
 }
 
 /// The sink thread: storing.
@@ -307,7 +300,7 @@ impl FileWriter {
                     sink.push(&self.store, sha256(&last), last)?;
                 }
                 sink.flush(&self.store)?;
-                Ok(hash256(*hash))
+                Ok(hash.finish())
             }
             Stage::Piped {
                 to_scanner,
@@ -377,7 +370,7 @@ impl Store {
             id,
             size: 0,
             stage: Stage::Inline {
-                hash: Box::new(Sha256::new()),
+                hash: Box::new(FileKeyHasher::new()),
                 scanner: Scanner::new(),
                 sink: Sink {
                     dropped: Arc::new(AtomicBool::new(false)),
