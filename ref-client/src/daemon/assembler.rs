@@ -1,6 +1,7 @@
 //! The seller's assembly of chunked work (§19.6), off the async threads:
-//! a thread stores the verified chunks of a chunk-data stream as batches
-//! arrive and, at the same time, feeds the work's digest in file order with
+//! a thread stages the verified chunks of a chunk-data stream as batches
+//! arrive ([`super::staging`]: bytes to the packs at once, rows in a few
+//! large commits) and, at the same time, feeds the work's digest in file order with
 //! every chunk that is there, those just received (kept for a while, since
 //! they arrive shuffled) and those the seller had before (read from the
 //! store). When the stream ends, only the chunks still missing from the
@@ -16,6 +17,7 @@ use bitwrk_protocol::c2c::chunking::ChunkInfo;
 use bitwrk_protocol::c2c::{Digested, StreamDigest};
 
 use super::error::DaemonError;
+use super::staging::{Staged, Target};
 use super::store::Store;
 use super::writer::send;
 
@@ -25,6 +27,10 @@ const AHEAD_BYTES: usize = 8 << 20;
 
 /// Batches queued for the thread.
 const QUEUE: usize = 8;
+
+/// Staged chunks committed at a time (so that they become visible to the
+/// rest of the client, e.g. an assisting seller, during a long stream).
+const COMMIT_EVERY: usize = 1 << 15;
 
 /// A batch of verified chunks.
 pub type Batch = Vec<(Hash256, Vec<u8>)>;
@@ -55,6 +61,7 @@ impl Assembler {
             .name("assembly".to_owned())
             .spawn(move || {
                 Assembly {
+                    staged: Staged::new(store.clone(), Target::Listed),
                     store,
                     chunks,
                     digest,
@@ -109,6 +116,7 @@ impl Drop for Assembler {
 
 struct Assembly {
     store: Store,
+    staged: Staged,
     chunks: Vec<ChunkInfo>,
     digest: StreamDigest,
     /// The next chunk (file order) the digest needs.
@@ -123,7 +131,14 @@ impl Assembly {
         // chunks are kept, BW-C2C-30); the failure is reported at the end.
         let mut failed = None;
         for batch in from {
-            if let Err(e) = self.store.put_chunks(&batch) {
+            let staged = self.staged.stage(&batch).and_then(|()| {
+                if self.staged.rows() >= COMMIT_EVERY {
+                    self.staged.commit()
+                } else {
+                    Ok(())
+                }
+            });
+            if let Err(e) = staged {
                 failed.get_or_insert(e);
                 continue;
             }
@@ -139,9 +154,11 @@ impl Assembly {
                 }
             }
         }
+        let committed = self.staged.commit();
         if let Some(e) = failed {
             return Err(e);
         }
+        committed?;
         self.advance(true)?;
         Ok(self.digest.finish())
     }
@@ -155,7 +172,11 @@ impl Assembly {
                     self.ahead_bytes -= d.len();
                     bytes::Bytes::from(d)
                 }
-                None => match self.store.chunk(&c.key)? {
+                None => match self
+                    .staged
+                    .read(&c.key)?
+                    .map_or_else(|| self.store.chunk(&c.key), |d| Ok(Some(d)))?
+                {
                     Some(d) => d,
                     None if all => {
                         return Err(DaemonError::Database {

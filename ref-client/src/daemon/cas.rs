@@ -62,48 +62,6 @@ pub struct FileRef {
     pub size: u64,
 }
 
-/// Appends `batch` (keys and bytes) to pending file `id` as its chunks
-/// `first ..`, storing the chunks not yet present, in one transaction.
-pub fn append_chunks(
-    store: &Store,
-    id: i64,
-    first: i64,
-    batch: &[(Hash256, Vec<u8>)],
-) -> Result<(), DaemonError> {
-    if batch.is_empty() {
-        return Ok(());
-    }
-    in_tx(&mut store.lock(), |tx, bytes, budget, packs| {
-        // A file dropped meanwhile (by its owner's end) takes no chunks.
-        let pending: Option<i64> = tx
-            .prepare_cached("SELECT 1 FROM files WHERE id = ?1 AND complete = 0")
-            .and_then(|mut st| st.query_row(params![id], |r| r.get(0)).optional())
-            .map_err(db)?;
-        if pending.is_none() {
-            return Err(DaemonError::Database {
-                detail: format!("file {id} was dropped while it was written"),
-            });
-        }
-        // The file's rows first: they keep the chunks it shares with other
-        // files from being evicted to make room for its new ones.
-        for (i, (key, data)) in batch.iter().enumerate() {
-            tx.prepare_cached(
-                "INSERT INTO file_chunks(file, idx, chunk, size) VALUES (?1, ?2, ?3, ?4)",
-            )
-            .and_then(|mut st| {
-                st.execute(params![
-                    id,
-                    first + i as i64,
-                    &key.as_bytes()[..],
-                    data.len() as i64
-                ])
-            })
-            .map_err(db)?;
-        }
-        insert_chunks(tx, bytes, budget, packs, batch)
-    })
-}
-
 /// Runs `f` in one transaction with the byte count and the pack files; if
 /// it fails, the transaction is rolled back and the count read again from
 /// the table. After a commit that dropped chunks, emptied packs go.
@@ -116,10 +74,13 @@ pub(super) fn in_tx<R>(
         bytes,
         budget,
         packs,
+        staged,
     } = inner;
     let before = *bytes;
     let tx = conn.transaction().map_err(db)?;
-    let r = f(&tx, bytes, *budget, packs).and_then(|r| tx.commit().map_err(db).map(|()| r));
+    // Staged bytes (not yet in the table) take their part of the budget.
+    let r = f(&tx, bytes, budget.saturating_sub(*staged), packs)
+        .and_then(|r| tx.commit().map_err(db).map(|()| r));
     if r.is_err() {
         packs.rolled_back();
         *bytes = stored_bytes(conn).unwrap_or(before);
@@ -181,9 +142,9 @@ fn insert_chunks(
     Ok(())
 }
 
-/// Evicts least recently used complete, unpinned files until `needed` more
-/// bytes fit in `budget`.
-fn make_room(
+/// Evicts least recently used complete, unpinned, unshielded
+/// ([`super::staging`]) files until `needed` more bytes fit in `budget`.
+pub(super) fn make_room(
     conn: &Connection,
     bytes: &mut u64,
     budget: u64,
@@ -198,7 +159,8 @@ fn make_room(
         let victim: Option<i64> = conn
             .query_row(
                 "SELECT id FROM files WHERE complete = 1
-                 AND hash NOT IN (SELECT hash FROM pins) ORDER BY used ASC LIMIT 1",
+                 AND hash NOT IN (SELECT hash FROM pins)
+                 AND id NOT IN (SELECT file FROM temp.shields) ORDER BY used ASC LIMIT 1",
                 [],
                 |r| r.get(0),
             )
@@ -716,20 +678,20 @@ pub fn stored_bytes(conn: &Connection) -> Result<u64, DaemonError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use bitwrk_protocol::c2c::ChunkedWork;
     use bitwrk_protocol::hash::sha256;
 
     use super::*;
 
-    fn store(budget: u64) -> (tempfile::TempDir, Store) {
+    pub(in crate::daemon) fn store(budget: u64) -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().expect("dir");
         let s = Store::open(&dir.path().join("t.db"), budget).expect("open");
         (dir, s)
     }
 
     /// Pseudo-random bytes with many chunk boundaries.
-    fn noise(seed: u8, len: usize) -> Vec<u8> {
+    pub(in crate::daemon) fn noise(seed: u8, len: usize) -> Vec<u8> {
         let mut x = 0x9e37_79b9_7f4a_7c15u64 ^ u64::from(seed);
         (0..len)
             .map(|_| {
@@ -811,18 +773,21 @@ mod tests {
             let s = Store::open(&path, 10 << 20).expect("open");
             let mut w = s.writer(Some("trade:1")).expect("w");
             w.write(&noise(5, 6 << 20)).expect("write");
-            // Batches are written while the file grows (by the writer's
-            // threads: wait for the first, at most 20 s).
+            // Batches are staged while the file grows (by the writer's
+            // threads: wait for the first, at most 20 s); their rows wait
+            // for the end.
             let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
-            while s.stored_bytes().expect("bytes") == 0 && std::time::Instant::now() < until {
+            while s.lock().staged == 0 && std::time::Instant::now() < until {
                 std::thread::sleep(std::time::Duration::from_millis(10));
             }
-            assert!(s.stored_bytes().expect("bytes") > 0, "batches are written");
-            // Dropped by its owner's end: the rest is not stored either.
-            s.abort_owner(Some("trade:1")).expect("abort");
+            assert!(s.lock().staged > 0, "batches are staged");
             assert_eq!(s.stored_bytes().expect("bytes"), 0);
+            // Dropped by its owner's end: the rest is not stored either,
+            // and what was staged is given up.
+            s.abort_owner(Some("trade:1")).expect("abort");
             assert!(w.write(&noise(7, 6 << 20)).is_err() || w.finish(None).is_err());
             assert_eq!(s.stored_bytes().expect("bytes"), 0);
+            assert_eq!(s.lock().staged, 0);
             let mut w = s.writer(Some("trade:2")).expect("w");
             w.write(&noise(6, 6 << 20)).expect("write");
             // The client stops here.

@@ -21,6 +21,7 @@ pub mod relay;
 pub mod resume;
 pub mod sell;
 pub mod server_api;
+pub mod staging;
 pub mod store;
 pub mod streams;
 pub mod trade;

@@ -77,6 +77,9 @@ pub struct Packs {
     pub dropped: bool,
     /// Packs written to since the last [`Packs::sync`].
     unsynced: Vec<i64>,
+    /// Bytes of staged chunks per pack (rows not committed yet,
+    /// [`super::staging`]): such a pack is neither deleted nor compacted.
+    holds: HashMap<i64, u64>,
 }
 
 #[derive(Debug)]
@@ -143,6 +146,7 @@ impl Packs {
             readers: HashMap::new(),
             dropped: true,
             unsynced: Vec::new(),
+            holds: HashMap::new(),
         };
         if let Err(e) = packs.reap(conn) {
             tracing::warn!(error = %e, "could not clean up pack files");
@@ -197,6 +201,21 @@ impl Packs {
             .and_then(|mut st| st.execute(params![pack, delta]))
             .map_err(db)?;
         Ok(())
+    }
+
+    /// Counts `n` bytes of `pack` as staged: the pack stays.
+    pub fn hold(&mut self, pack: i64, n: u64) {
+        *self.holds.entry(pack).or_default() += n;
+    }
+
+    /// Releases `n` staged bytes of `pack` (committed or given up).
+    pub fn release(&mut self, pack: i64, n: u64) {
+        if let Some(h) = self.holds.get_mut(&pack) {
+            *h = h.saturating_sub(n);
+            if *h == 0 {
+                self.holds.remove(&pack);
+            }
+        }
     }
 
     /// Forgets the active pack after a rolled-back transaction (its row may
@@ -270,7 +289,8 @@ impl Packs {
     }
 
     /// Deletes packs with no live chunk and compacts packs that are less
-    /// than half live (never the active pack). Called after commits that
+    /// than half live (never the active pack, nor one holding staged
+    /// bytes). Called after commits that
     /// dropped chunks; compaction runs in its own transactions.
     pub fn reap(&mut self, conn: &Connection) -> Result<(), DaemonError> {
         self.dropped = false;
@@ -285,6 +305,9 @@ impl Packs {
                 .map_err(db)?
         };
         for (id, live) in rows {
+            if self.holds.contains_key(&id) {
+                continue;
+            }
             let path = self.path(id);
             let size = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
             if live > 0 && (live as u64) * 2 >= size {

@@ -18,6 +18,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::cas;
 use super::error::DaemonError;
 use super::packs::{self, Packs};
+use super::staging;
 
 /// Pin owner of results the local application has not fetched yet.
 pub const UNFETCHED: &str = "unfetched";
@@ -63,6 +64,9 @@ pub struct Inner {
     pub budget: u64,
     /// The files holding the chunks' bytes.
     pub packs: Packs,
+    /// Bytes written to packs for staged chunks, not yet in the table
+    /// ([`super::staging`]).
+    pub staged: u64,
 }
 
 /// A database error.
@@ -85,13 +89,15 @@ impl Store {
         // written back once.
         conn.execute_batch(
             "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
-             PRAGMA cache_size=-16384; PRAGMA wal_autocheckpoint=16384;",
+             PRAGMA cache_size=-16384; PRAGMA wal_autocheckpoint=16384;
+             PRAGMA temp_store=MEMORY;",
         )
         .map_err(db)?;
         conn.execute_batch(SCHEMA).map_err(db)?;
         cas::set_aside_chunk_blobs(&conn)?;
         conn.execute_batch(cas::SCHEMA).map_err(db)?;
         conn.execute_batch(packs::SCHEMA).map_err(db)?;
+        conn.execute_batch(staging::SCHEMA).map_err(db)?;
         let packs = Packs::open(&path.with_extension("packs"), &conn)?;
         let bytes = cas::stored_bytes(&conn)?;
         let store = Store {
@@ -100,6 +106,7 @@ impl Store {
                 bytes,
                 budget,
                 packs,
+                staged: 0,
             })),
         };
         store.migrate_chunk_blobs()?;

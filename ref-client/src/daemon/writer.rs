@@ -4,10 +4,12 @@
 //!
 //! A small file is handled on the caller's thread. Once a file has grown
 //! past [`PIPE_AFTER`], the work moves to two threads, so that a caller on
-//! an async thread only hands over its buffers: the *scanner* computes the
-//! file's key, finds the chunk boundaries and keys the chunks, the *sink*
-//! stores them in batches. Both queues are bounded, so memory stays bounded
-//! and a slow disk slows the sender down.
+//! an async thread only hands over its buffers: the *scanner* finds the
+//! chunk boundaries and keys the chunks, the *sink* computes the file's key
+//! from the chunks (in order) and stages them ([`super::staging`]): their
+//! bytes go to the packs batch by batch, their rows in one commit at the
+//! end. Both queues are bounded, so memory stays bounded and a slow disk
+//! slows the sender down.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,14 +21,14 @@ use bitwrk_protocol::c2c::chunking::{Chunker, FileKeyHasher};
 use bitwrk_protocol::hash::sha256;
 use bytes::Bytes;
 
-use super::cas::append_chunks;
 use super::error::DaemonError;
+use super::staging::{Staged, Target};
 use super::store::Store;
 
 /// A file moves to the threads once it is larger than this.
 pub const PIPE_AFTER: u64 = 1 << 20;
 
-/// Chunks the sink collects before it stores them in one transaction.
+/// Chunks the sink collects before it stages them in one write.
 const BATCH_BYTES: usize = 4 << 20;
 
 /// Chunks the scanner hands to the sink at a time.
@@ -47,19 +49,15 @@ pub struct FileWriter {
 #[derive(Debug)]
 enum Stage {
     /// Everything on the caller's thread.
-    Inline {
-        hash: Box<FileKeyHasher>,
-        scanner: Scanner,
-        sink: Sink,
-    },
+    Inline { scanner: Scanner, sink: Box<Sink> },
     /// The scanner and the sink on their own threads.
     Piped {
         /// Set when the writer is dropped unfinished: the sink stores no
         /// more.
         dropped: Arc<AtomicBool>,
         to_scanner: SyncSender<Bytes>,
-        scanner: JoinHandle<Result<Hash256, DaemonError>>,
-        sink: JoinHandle<Result<(), DaemonError>>,
+        scanner: JoinHandle<Result<(), DaemonError>>,
+        sink: JoinHandle<Result<Hash256, DaemonError>>,
     },
     /// Ended (by an error of a thread).
     Failed,
@@ -111,35 +109,41 @@ impl Scanner {
     }
 }
 
-/// Stores keyed chunks in batches.
+/// Keys the file and stages its keyed chunks in batches.
 #[derive(Debug)]
 struct Sink {
     dropped: Arc<AtomicBool>,
-    id: i64,
+    hash: FileKeyHasher,
+    staged: Staged,
     batch: Vec<(Hash256, Vec<u8>)>,
     batch_bytes: usize,
-    idx: i64,
 }
 
 impl Sink {
-    fn push(&mut self, store: &Store, key: Hash256, chunk: Vec<u8>) -> Result<(), DaemonError> {
+    fn push(&mut self, key: Hash256, chunk: Vec<u8>) -> Result<(), DaemonError> {
+        self.hash.update(&chunk);
         self.batch_bytes += chunk.len();
         self.batch.push((key, chunk));
         if self.batch_bytes >= BATCH_BYTES {
-            self.flush(store)?;
+            self.flush()?;
         }
         Ok(())
     }
 
-    fn flush(&mut self, store: &Store) -> Result<(), DaemonError> {
+    fn flush(&mut self) -> Result<(), DaemonError> {
         if self.dropped.load(Ordering::Relaxed) {
             return Err(stopped());
         }
         let batch = std::mem::take(&mut self.batch);
         self.batch_bytes = 0;
-        append_chunks(store, self.id, self.idx, &batch)?;
-        self.idx += batch.len() as i64;
-        Ok(())
+        self.staged.stage(&batch)
+    }
+
+    /// Stages the rest and commits: the file's key.
+    fn finish(mut self) -> Result<Hash256, DaemonError> {
+        self.flush()?;
+        self.staged.commit()?;
+        Ok(self.hash.finish())
     }
 }
 
@@ -167,17 +171,15 @@ pub fn send<T>(to: &SyncSender<T>, item: T) -> Result<(), ()> {
     }
 }
 
-/// The scanner thread: file key, chunk boundaries and chunk keys.
+/// The scanner thread: chunk boundaries and chunk keys.
 fn run_scanner(
-    mut hash: FileKeyHasher,
     mut scanner: Scanner,
     from: Receiver<Bytes>,
     to_sink: SyncSender<Vec<(Hash256, Vec<u8>)>>,
-) -> Result<Hash256, DaemonError> {
+) -> Result<(), DaemonError> {
     let mut handoff: Vec<(Hash256, Vec<u8>)> = Vec::new();
     let mut handoff_bytes = 0usize;
     for data in from {
-        hash.update(&data);
         scanner.feed(&data, &mut |chunk| {
             handoff_bytes += chunk.len();
             handoff.push((sha256(&chunk), chunk));
@@ -192,21 +194,20 @@ fn run_scanner(
     if !handoff.is_empty() {
         send(&to_sink, handoff).map_err(|()| stopped())?;
     }
-    Ok(hash.finish())
+    Ok(())
 }
 
-/// The sink thread: storing.
+/// The sink thread: the file key and storing.
 fn run_sink(
-    store: Store,
     mut sink: Sink,
     from: Receiver<Vec<(Hash256, Vec<u8>)>>,
-) -> Result<(), DaemonError> {
+) -> Result<Hash256, DaemonError> {
     for chunks in from {
         for (key, chunk) in chunks {
-            sink.push(&store, key, chunk)?;
+            sink.push(key, chunk)?;
         }
     }
-    sink.flush(&store)
+    sink.finish()
 }
 
 impl FileWriter {
@@ -236,17 +237,10 @@ impl FileWriter {
     }
 
     fn feed_inline(&mut self, data: &[u8]) -> Result<(), DaemonError> {
-        let Stage::Inline {
-            hash,
-            scanner,
-            sink,
-        } = &mut self.stage
-        else {
+        let Stage::Inline { scanner, sink } = &mut self.stage else {
             return Err(stopped());
         };
-        hash.update(data);
-        let store = &self.store;
-        scanner.feed(data, &mut |chunk| sink.push(store, sha256(&chunk), chunk))?;
+        scanner.feed(data, &mut |chunk| sink.push(sha256(&chunk), chunk))?;
         self.size += data.len() as u64;
         Ok(())
     }
@@ -256,28 +250,23 @@ impl FileWriter {
         if !matches!(self.stage, Stage::Inline { .. }) {
             return Ok(());
         }
-        let Stage::Inline {
-            hash,
-            scanner,
-            sink,
-        } = std::mem::replace(&mut self.stage, Stage::Failed)
+        let Stage::Inline { scanner, sink } = std::mem::replace(&mut self.stage, Stage::Failed)
         else {
             return Ok(());
         };
         let dropped = sink.dropped.clone();
         let (to_scanner, scanner_rx) = sync_channel::<Bytes>(QUEUE);
         let (to_sink, sink_rx) = sync_channel::<Vec<(Hash256, Vec<u8>)>>(QUEUE / 4);
-        let store = self.store.clone();
         let spawn_err = |e: std::io::Error| DaemonError::Database {
             detail: format!("starting a store writer thread: {e}"),
         };
         let sink = std::thread::Builder::new()
             .name("store-sink".to_owned())
-            .spawn(move || run_sink(store, sink, sink_rx))
+            .spawn(move || run_sink(*sink, sink_rx))
             .map_err(spawn_err)?;
         let scanner = std::thread::Builder::new()
             .name("store-scan".to_owned())
-            .spawn(move || run_scanner(*hash, scanner, scanner_rx, to_sink))
+            .spawn(move || run_scanner(scanner, scanner_rx, to_sink))
             .map_err(spawn_err)?;
         self.stage = Stage::Piped {
             dropped,
@@ -291,16 +280,11 @@ impl FileWriter {
     /// Ends the stages: the file's key once every chunk is stored.
     fn join(&mut self) -> Result<Hash256, DaemonError> {
         match std::mem::replace(&mut self.stage, Stage::Failed) {
-            Stage::Inline {
-                hash,
-                scanner,
-                mut sink,
-            } => {
+            Stage::Inline { scanner, mut sink } => {
                 if let Some(last) = scanner.end() {
-                    sink.push(&self.store, sha256(&last), last)?;
+                    sink.push(sha256(&last), last)?;
                 }
-                sink.flush(&self.store)?;
-                Ok(hash.finish())
+                sink.finish()
             }
             Stage::Piped {
                 to_scanner,
@@ -312,8 +296,8 @@ impl FileWriter {
                 let scanned = scanner.join().map_err(|_| stopped())?;
                 let stored = sink.join().map_err(|_| stopped())?;
                 // The sink's error is the cause when both failed.
-                stored?;
-                scanned
+                let key = stored?;
+                scanned.map(|()| key)
             }
             Stage::Failed => Err(stopped()),
         }
@@ -370,15 +354,14 @@ impl Store {
             id,
             size: 0,
             stage: Stage::Inline {
-                hash: Box::new(FileKeyHasher::new()),
                 scanner: Scanner::new(),
-                sink: Sink {
+                sink: Box::new(Sink {
                     dropped: Arc::new(AtomicBool::new(false)),
-                    id,
+                    hash: FileKeyHasher::new(),
+                    staged: Staged::new(self.clone(), Target::File(id)),
                     batch: Vec::new(),
                     batch_bytes: 0,
-                    idx: 0,
-                },
+                }),
             },
         })
     }
