@@ -28,10 +28,6 @@ const AHEAD_BYTES: usize = 8 << 20;
 /// Batches queued for the thread.
 const QUEUE: usize = 8;
 
-/// Staged chunks committed at a time (so that they become visible to the
-/// rest of the client, e.g. an assisting seller, during a long stream).
-const COMMIT_EVERY: usize = 1 << 15;
-
 /// A batch of verified chunks.
 pub type Batch = Vec<(Hash256, Vec<u8>)>;
 
@@ -132,7 +128,7 @@ impl Assembly {
         let mut failed = None;
         for batch in from {
             let staged = self.staged.stage(&batch).and_then(|()| {
-                if self.staged.rows() >= COMMIT_EVERY {
+                if self.staged.full() {
                     self.staged.commit()
                 } else {
                     Ok(())

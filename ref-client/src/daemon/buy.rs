@@ -24,6 +24,7 @@ use hyper::body::Incoming;
 
 use super::Daemon;
 use super::http_util::{Body, Timeouts, full, open};
+use super::packs::Location;
 use super::streams::{BodyWriter, boundary, gzip_pays, multipart_end, part_header};
 use super::trade::{RESULT_LIMIT, TRADE_PIN};
 
@@ -336,6 +337,8 @@ async fn chunked(
     .await?;
     let total = t.work().size;
     let limit = wishlist::byte_len(t.work().chunks.len() + 1024) + 1;
+    // Where the chunks are, found at once rather than one by one.
+    let locs = locate_chunks(daemon, t)?;
     let mut sent_chunks = 0usize;
     let mut sent = 0u64;
     let mut wl = a.into_body();
@@ -348,10 +351,13 @@ async fn chunked(
             return Err("the wishlist is too long".to_owned());
         }
         for i in t.handle_wishlist_streaming(&d).map_err(|e| e.to_string())? {
-            sent += send_chunk(daemon, t, &mut wb, i).await?;
+            sent += send_chunk(daemon, t, &locs, &mut wb, i).await?;
             sent_chunks += 1;
             daemon.trades.set_progress(key, total, total, sent);
         }
+        // Nothing waits in the queue while the next wishlist bytes are
+        // awaited.
+        wb.flush().await?;
     }
     let BuyerRequest::ChunkData { chunks } = t.handle_wishlist_end().map_err(|e| e.to_string())?
     else {
@@ -360,7 +366,7 @@ async fn chunked(
     let to_send = t.bytes_to_transfer(&chunks);
     daemon.trades.set_progress(key, total, to_send, sent);
     for &i in chunks.iter().skip(sent_chunks) {
-        sent += send_chunk(daemon, t, &mut wb, i).await?;
+        sent += send_chunk(daemon, t, &locs, &mut wb, i).await?;
         daemon.trades.set_progress(key, total, to_send, sent);
     }
     wb.send(&[&multipart_end(&b)]).await?;
@@ -395,25 +401,45 @@ fn gzip_pays_for(daemon: &Daemon, t: &BuyerTransfer) -> Result<bool, String> {
     Ok(gzip_pays(&pieces))
 }
 
-/// Sends chunk `i` of the work (its varint length and bytes, one flush).
+/// Where each chunk of `t`'s work is stored (file order), looked up under
+/// one lock of the store.
+fn locate_chunks(daemon: &Daemon, t: &BuyerTransfer) -> Result<Vec<Location>, String> {
+    let probe = daemon.store.probe();
+    t.work()
+        .chunks
+        .iter()
+        .map(|c| {
+            probe
+                .locate(&c.key)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("chunk {} is not in the store", c.key))
+        })
+        .collect()
+}
+
+/// Queues chunk `i` of the work (its varint length and bytes), found at
+/// `locs[i]`.
 async fn send_chunk(
     daemon: &Daemon,
     t: &BuyerTransfer,
+    locs: &[Location],
     w: &mut BodyWriter,
     i: usize,
 ) -> Result<u64, String> {
-    let c = t
+    let (c, loc) = t
         .work()
         .chunks
         .get(i)
         .copied()
+        .zip(locs.get(i).copied())
         .ok_or_else(|| format!("no chunk {i}"))?;
     let data = daemon
         .store
-        .chunk(&c.key)
+        .chunk_at(&c.key, loc)
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("chunk {} is not in the store", c.key))?;
-    w.send(&[&chunkstream::entry_header(c.size), &data]).await?;
+    w.queue(&[&chunkstream::entry_header(c.size), &data])
+        .await?;
     Ok(u64::from(c.size))
 }
 

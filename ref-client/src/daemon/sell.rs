@@ -416,9 +416,9 @@ impl SellEndpoint {
         let digest = got.work.as_ref().map(|(_, d)| d.clone().finish());
         let store = &daemon.store;
         let mut store_error = None;
-        let answer = self
-            .transfer()
-            .handle_work_request(
+        let answer = {
+            let probe = store.probe();
+            self.transfer().handle_work_request(
                 &tx,
                 WorkRequest {
                     // 0.7 reads exactly the first 64 bytes of the field.
@@ -427,7 +427,7 @@ impl SellEndpoint {
                     a32chunks: got.a32chunks.as_deref(),
                     work: digest,
                 },
-                &mut |key| match store.has_chunk(key) {
+                &mut |key| match probe.has(key) {
                     Ok(b) => b,
                     Err(e) => {
                         store_error = Some(e);
@@ -435,7 +435,8 @@ impl SellEndpoint {
                     }
                 },
             )
-            .map_err(refuse_c2c)?;
+        };
+        let answer = answer.map_err(refuse_c2c)?;
         if let Some(e) = store_error {
             tracing::warn!(error = %e, "store lookup failed while writing the wishlist");
         }

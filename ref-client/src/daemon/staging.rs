@@ -7,8 +7,9 @@
 //! hundred rows at a time (as a batch of a few mebibytes holds) dirties
 //! about one page per row, and each commit copies its dirty pages into the
 //! write-ahead log: storing a gibibyte wrote more than a gibibyte of log.
-//! Staged, the rows of a whole file are committed together, in key order,
-//! so each page is written about once per commit.
+//! Staged, the rows of [`COMMIT_ROWS`] chunks (or of a whole smaller file)
+//! are committed together, in key order, so each page is written about
+//! once per commit.
 //!
 //! While a chunk is staged it is invisible to other users of the store, so
 //! two things are kept in memory until the commit:
@@ -35,8 +36,10 @@ use super::error::DaemonError;
 use super::packs::{Location, Packs};
 use super::store::{Inner, Store, db};
 
-/// Rows committed in one transaction.
-const COMMIT_ROWS: usize = 1 << 16;
+/// Rows committed in one transaction; writers commit once they have
+/// staged this many (about 256 MiB of chunks), which bounds the memory the
+/// staged rows take.
+pub const COMMIT_ROWS: usize = 1 << 15;
 
 /// The session-only table of shielded files.
 pub const SCHEMA: &str = "
@@ -73,12 +76,16 @@ pub struct Staged {
     store: Store,
     target: Target,
     records: Vec<Record>,
+    /// The file index of `records[0]` (rows committed before).
+    base: i64,
     /// Chunks whose bytes are staged, not committed.
     fresh: HashMap<Hash256, Location>,
     /// Staged bytes per pack.
     held: HashMap<i64, u64>,
     /// Files shielded for this one.
     shields: Vec<i64>,
+    /// Rows at which [`Staged::full`] says so.
+    commit_rows: usize,
 }
 
 impl Staged {
@@ -88,15 +95,24 @@ impl Staged {
             store,
             target,
             records: Vec::new(),
+            base: 0,
             fresh: HashMap::new(),
             held: HashMap::new(),
             shields: Vec::new(),
+            commit_rows: COMMIT_ROWS,
         }
     }
 
-    /// Staged rows not yet committed.
-    pub fn rows(&self) -> usize {
-        self.records.len()
+    /// With commits due every `n` rows (tests).
+    #[cfg(test)]
+    pub fn with_commit_rows(mut self, n: usize) -> Staged {
+        self.commit_rows = n;
+        self
+    }
+
+    /// Whether [`COMMIT_ROWS`] rows wait for a commit.
+    pub fn full(&self) -> bool {
+        self.records.len() >= self.commit_rows
     }
 
     /// Stages the next chunks (keys verified by the caller): the bytes of
@@ -114,7 +130,12 @@ impl Staged {
                 detail: format!("a chunk of {} bytes", data.len()),
             })?;
             let known = self.fresh.contains_key(key) || seen.contains(key);
-            let stored = !known && Self::holder(self.target, &mut self.shields, &inner.conn, key)?;
+            // A listed file's chunks were missing when its wishlist was
+            // made; one stored meanwhile (by an assisting seller) keeps its
+            // copy at the commit.
+            let stored = !known
+                && self.target != Target::Listed
+                && Self::holder(self.target, &mut self.shields, &inner.conn, key)?;
             if !known && !stored {
                 seen.insert(*key);
                 new.push(self.records.len());
@@ -257,7 +278,7 @@ impl Staged {
         for part in order.chunks(COMMIT_ROWS) {
             let mut inner = self.store.lock();
             let records = &self.records;
-            let target = self.target;
+            let (target, base) = (self.target, self.base);
             self.check_pending(&inner.conn)?;
             in_tx(&mut inner, |tx, bytes, _, _| {
                 let mut live: HashMap<i64, i64> = HashMap::new();
@@ -269,7 +290,7 @@ impl Staged {
                             "INSERT INTO file_chunks(file, idx, chunk, size)
                              VALUES (?1, ?2, ?3, ?4)",
                         )
-                        .and_then(|mut st| st.execute(params![id, i as i64, key, r.size]))
+                        .and_then(|mut st| st.execute(params![id, base + i as i64, key, r.size]))
                         .map_err(db)?;
                     }
                     match r.loc {
@@ -318,6 +339,7 @@ impl Staged {
                 }
             }
         }
+        self.base += self.records.len() as i64;
         self.records.clear();
         self.fresh.clear();
         Ok(())
@@ -388,6 +410,61 @@ mod tests {
         assert!(s.get(&ha).expect("get a").is_none(), "a gave way to c");
         assert_eq!(s.get(&hb).expect("get b").expect("b is kept"), b);
         assert_eq!(s.lock().staged, 0);
+    }
+
+    #[test]
+    fn a_file_committed_in_parts_keeps_its_chunk_order_and_repeats() {
+        // Commits every 7 rows: the rows of later parts continue the file's
+        // chunk indexes, and a chunk repeated after its first part was
+        // committed is found stored, not written twice.
+        let (_d, s) = store(10 << 20);
+        let part = noise(6, 200_000);
+        let mut data = part.clone();
+        data.extend(noise(7, 150_000));
+        data.extend(&part);
+        let work = bitwrk_protocol::c2c::ChunkedWork::of(&data);
+        assert!(work.chunks.len() > 30, "{} chunks", work.chunks.len());
+        let offsets = work.offsets();
+        let chunks: Vec<_> = work
+            .chunks
+            .iter()
+            .zip(&offsets)
+            .map(|(c, &o)| {
+                (
+                    c.key,
+                    data[o as usize..o as usize + c.size as usize].to_vec(),
+                )
+            })
+            .collect();
+        let file = s.new_pending(None).expect("pending");
+        let mut staged = Staged::new(s.clone(), Target::File(file)).with_commit_rows(7);
+        for batch in chunks.chunks(3) {
+            staged.stage(batch).expect("stage");
+            if staged.full() {
+                staged.commit().expect("commit");
+            }
+        }
+        staged.commit().expect("last commit");
+        drop(staged);
+        s.complete(file, &work.key, work.size, None)
+            .expect("complete");
+        assert_eq!(s.get(&work.key).expect("get").expect("file"), data);
+        assert_eq!(s.chunk_list(file).expect("list"), work.chunks);
+        let distinct: std::collections::HashSet<_> = work.chunks.iter().map(|c| c.key).collect();
+        let stored: u64 = distinct
+            .iter()
+            .map(|k| {
+                work.chunks
+                    .iter()
+                    .find(|c| c.key == *k)
+                    .map_or(0, |c| u64::from(c.size))
+            })
+            .sum();
+        assert_eq!(s.stored_bytes().expect("bytes"), stored);
+        assert!(
+            stored < data.len() as u64,
+            "the repeated part is stored once"
+        );
     }
 
     #[test]

@@ -116,9 +116,16 @@ impl Stream for BodyStream {
 pub struct BodyWriter {
     tx: Sender<Result<Bytes, BoxError>>,
     gzip: Option<GzEncoder<Vec<u8>>>,
+    /// Queued uncompressed bytes (without gzip).
+    queued: Vec<u8>,
+    /// Bytes queued since the last frame (before compression).
+    queued_len: usize,
     /// Uncompressed bytes written.
     pub written: u64,
 }
+
+/// Queued bytes that make a frame on their own.
+const FRAME_BYTES: usize = 256 << 10;
 
 impl BodyWriter {
     /// A writer and the body it feeds.
@@ -127,38 +134,64 @@ impl BodyWriter {
         let w = BodyWriter {
             tx,
             gzip: gzip.then(|| GzEncoder::new(Vec::new(), Compression::fast())),
+            queued: Vec::new(),
+            queued_len: 0,
             written: 0,
         };
         (w, body)
     }
 
-    /// Sends the pieces (compressed together, then flushed).
+    /// Sends the pieces (compressed together, then flushed) after what is
+    /// queued.
     pub async fn send(&mut self, pieces: &[&[u8]]) -> Result<(), String> {
-        let out = match self.gzip.as_mut() {
-            None => {
-                let mut v = Vec::with_capacity(pieces.iter().map(|p| p.len()).sum());
-                for p in pieces {
-                    v.extend_from_slice(p);
-                }
-                v
+        self.append(pieces)?;
+        self.flush().await
+    }
+
+    /// Queues the pieces; once [`FRAME_BYTES`] are queued they go out as
+    /// one frame (with gzip: compressed, then flushed).
+    pub async fn queue(&mut self, pieces: &[&[u8]]) -> Result<(), String> {
+        self.append(pieces)?;
+        if self.queued_len >= FRAME_BYTES {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    fn append(&mut self, pieces: &[&[u8]]) -> Result<(), String> {
+        for p in pieces {
+            match self.gzip.as_mut() {
+                None => self.queued.extend_from_slice(p),
+                Some(enc) => enc.write_all(p).map_err(|e| e.to_string())?,
             }
+            self.queued_len += p.len();
+            self.written += p.len() as u64;
+        }
+        Ok(())
+    }
+
+    /// Sends what is queued as one frame (a gzip sync flush first).
+    pub async fn flush(&mut self) -> Result<(), String> {
+        if self.queued_len == 0 {
+            return Ok(());
+        }
+        self.queued_len = 0;
+        let out = match self.gzip.as_mut() {
+            None => std::mem::take(&mut self.queued),
             Some(enc) => {
-                for p in pieces {
-                    enc.write_all(p).map_err(|e| e.to_string())?;
-                }
                 enc.flush().map_err(|e| e.to_string())?;
                 std::mem::take(enc.get_mut())
             }
         };
-        self.written += pieces.iter().map(|p| p.len() as u64).sum::<u64>();
         self.tx
             .send(Ok(Bytes::from(out)))
             .await
             .map_err(|_| "the connection closed".to_owned())
     }
 
-    /// Ends the body (the gzip trailer).
+    /// Ends the body (what is queued, the gzip trailer).
     pub async fn finish(mut self) -> Result<(), String> {
+        self.flush().await?;
         if let Some(enc) = self.gzip.take() {
             let out = enc.finish().map_err(|e| e.to_string())?;
             self.tx

@@ -136,7 +136,11 @@ impl Sink {
         }
         let batch = std::mem::take(&mut self.batch);
         self.batch_bytes = 0;
-        self.staged.stage(&batch)
+        self.staged.stage(&batch)?;
+        if self.staged.full() {
+            self.staged.commit()?;
+        }
+        Ok(())
     }
 
     /// Stages the rest and commits: the file's key.
