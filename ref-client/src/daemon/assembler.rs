@@ -22,11 +22,12 @@ use super::store::Store;
 use super::writer::send;
 
 /// Received chunks kept for the digest until their turn comes; beyond this
-/// they are read back from the store.
-const AHEAD_BYTES: usize = 8 << 20;
+/// they are read back from the packs (a 256-slot shuffle of average
+/// chunks spans about 2 MiB).
+const AHEAD_BYTES: usize = 4 << 20;
 
 /// Batches queued for the thread.
-const QUEUE: usize = 8;
+const QUEUE: usize = 4;
 
 /// A batch of verified chunks.
 pub type Batch = Vec<(Hash256, Vec<u8>)>;

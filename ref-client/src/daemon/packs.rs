@@ -28,7 +28,7 @@
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{IoSlice, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
@@ -93,6 +93,21 @@ fn io(what: &str, path: &Path, e: std::io::Error) -> DaemonError {
     DaemonError::Database {
         detail: format!("{what} {}: {e}", path.display()),
     }
+}
+
+/// Writes every piece, in order, with as few calls as the system allows.
+fn write_all_vectored(file: &mut File, pieces: &[&[u8]]) -> std::io::Result<()> {
+    let mut slices: Vec<IoSlice<'_>> = pieces.iter().map(|p| IoSlice::new(p)).collect();
+    let mut rest = &mut slices[..];
+    while !rest.is_empty() {
+        match file.write_vectored(rest) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut rest, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 impl Packs {
@@ -163,6 +178,16 @@ impl Packs {
     /// pack and the offset of the first byte. The caller records the chunks
     /// (and [`Packs::add_live`]) in the same transaction as `conn`.
     pub fn append(&mut self, conn: &Connection, data: &[u8]) -> Result<(i64, u64), DaemonError> {
+        self.append_all(conn, &[data])
+    }
+
+    /// [`Packs::append`] for pieces that lie back to back in the pack,
+    /// written without joining them first.
+    pub fn append_all(
+        &mut self,
+        conn: &Connection,
+        pieces: &[&[u8]],
+    ) -> Result<(i64, u64), DaemonError> {
         if self.active.as_ref().is_some_and(|a| a.size >= PACK_BYTES) {
             self.active = None;
         }
@@ -185,13 +210,13 @@ impl Packs {
         if self.unsynced.last() != Some(&a.id) {
             self.unsynced.push(a.id);
         }
-        if let Err(e) = a.file.write_all(data) {
+        if let Err(e) = write_all_vectored(&mut a.file, pieces) {
             // The file's end is no longer known: start a new pack.
             let id = a.id;
             self.active = None;
             return Err(io("writing", &self.path(id), e));
         }
-        a.size += data.len() as u64;
+        a.size += pieces.iter().map(|p| p.len() as u64).sum::<u64>();
         Ok((a.id, at))
     }
 

@@ -158,18 +158,18 @@ impl Staged {
                 make_room(tx, bytes, budget, packs, total)
             })?;
         }
-        let mut buf = Vec::with_capacity(total as usize);
         let datas: HashMap<&Hash256, &Vec<u8>> = batch.iter().map(|(k, d)| (k, d)).collect();
-        for &i in &new {
-            buf.extend_from_slice(datas[&self.records[i].key]);
-        }
+        let pieces: Vec<&[u8]> = new
+            .iter()
+            .map(|&i| datas[&self.records[i].key].as_slice())
+            .collect();
         let Inner {
             conn,
             packs,
             staged,
             ..
         } = &mut *inner;
-        let (pack, at) = match packs.append(conn, &buf) {
+        let (pack, at) = match packs.append_all(conn, &pieces) {
             Ok(p) => p,
             Err(e) => {
                 self.records.truncate(first);

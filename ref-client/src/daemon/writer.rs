@@ -29,13 +29,13 @@ use super::store::Store;
 pub const PIPE_AFTER: u64 = 1 << 20;
 
 /// Chunks the sink collects before it stages them in one write.
-const BATCH_BYTES: usize = 4 << 20;
+const BATCH_BYTES: usize = 2 << 20;
 
 /// Chunks the scanner hands to the sink at a time.
 const HANDOFF_BYTES: usize = 1 << 20;
 
 /// Buffers queued for the scanner, and chunk hand-offs queued for the sink.
-const QUEUE: usize = 16;
+const QUEUE: usize = 8;
 
 /// Writes one file into the store, chunk by chunk.
 #[derive(Debug)]
