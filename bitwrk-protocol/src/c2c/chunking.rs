@@ -17,7 +17,7 @@ mod scan;
 
 use scan::{find_candidate, window_sums};
 #[cfg(test)]
-use scan::{is_boundary, may_be_boundary};
+use scan::{is_boundary, may_be_boundary, may_be_boundary_mod};
 
 /// Bytes in the rolling window.
 pub const WINDOW: usize = 48;

@@ -109,12 +109,21 @@ impl pulp::WithSimd for Blocks<'_> {
 /// byte `i` of the block: `s` is the sum of its bytes, `t` the sum with
 /// weights `w, w − 1, …, 1` from its oldest byte to its newest (what the
 /// bytes add to Adler-32's `s2`). Both fit in `u16` for `w ≤ 16`.
+///
+/// The filter works on `h = 8·s2 + s1` modulo 8191 (see
+/// [`may_be_boundary`]), which is linear in the bytes, so each 16-byte
+/// sub-window's part of it can be reduced on its own and the parts of a
+/// window's three sub-windows added in `u16` ([`h_part`]).
 struct Scratch {
     s4: [u16; BLOCK + WINDOW - 4],
     t4: [u16; BLOCK + WINDOW - 4],
-    s16: [u16; BLOCK + WINDOW - 16],
-    t16: [u16; BLOCK + WINDOW - 16],
-    /// Non-zero where [`may_be_boundary`] holds.
+    /// What a 16-byte sub-window adds to `h` as a window's newest third …
+    newest: [u16; BLOCK + WINDOW - 16],
+    /// … as its middle third …
+    middle: [u16; BLOCK + WINDOW - 16],
+    /// … and as its oldest third (all ≡ modulo 8191, below 20 425).
+    oldest: [u16; BLOCK + WINDOW - 16],
+    /// One where [`may_be_boundary_mod`] holds, else zero.
     marks: [u8; BLOCK],
 }
 
@@ -123,8 +132,9 @@ impl Scratch {
         Scratch {
             s4: [0; BLOCK + WINDOW - 4],
             t4: [0; BLOCK + WINDOW - 4],
-            s16: [0; BLOCK + WINDOW - 16],
-            t16: [0; BLOCK + WINDOW - 16],
+            newest: [0; BLOCK + WINDOW - 16],
+            middle: [0; BLOCK + WINDOW - 16],
+            oldest: [0; BLOCK + WINDOW - 16],
             marks: [0; BLOCK],
         }
     }
@@ -136,31 +146,41 @@ impl Scratch {
         let n = x.len() + 1 - WINDOW;
         debug_assert!((1..=BLOCK).contains(&n));
         self.mark(x, n);
-        // Groups of 64 marks are tested at once (a vectorized OR), and
-        // only the few marked positions get the exact test, from the
-        // sub-window sums.
-        let mut base = 0;
-        for group in self.marks[..n].chunks(64) {
-            if group.iter().fold(0, |a, &m| a | m) != 0 {
-                for (k, &m) in group.iter().enumerate() {
-                    if m != 0 {
-                        let (s1, s2) = self.sums(base + k);
-                        if is_boundary(s1, s2) {
-                            return Some(base + k);
-                        }
-                    }
+        // Eight marks are tested at once (one word), and only the few
+        // marked positions get the exact test, from the sub-window sums.
+        // The marks past `n` are zero (cleared by `mark`).
+        for (w, word) in self.marks[..n.div_ceil(8) * 8].chunks_exact(8).enumerate() {
+            let mut v = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
+            while v != 0 {
+                let k = (v.trailing_zeros() / 8) as usize;
+                let (s1, s2) = self.sums(w * 8 + k);
+                if is_boundary(s1, s2) {
+                    return Some(w * 8 + k);
                 }
+                v &= !(0xFF << (k * 8));
             }
-            base += group.len();
         }
         None
     }
 
-    /// Adler-32's sums of window `p`, from its 16-byte sub-windows.
+    /// The sum and weighted sum of the 16-byte sub-window at `q`, from its
+    /// 4-byte ones.
+    #[inline(always)]
+    fn sub16(&self, q: usize) -> (u16, u16) {
+        let (s, t) = (&self.s4, &self.t4);
+        let (s0, s1, s2, s3) = (s[q], s[q + 4], s[q + 8], s[q + 12]);
+        (
+            s0 + s1 + s2 + s3,
+            t[q] + t[q + 4] + t[q + 8] + t[q + 12] + 4 * (3 * s0 + 2 * s1 + s2),
+        )
+    }
+
+    /// Adler-32's sums of window `p`, from its 16-byte sub-windows (for the
+    /// few marked windows only).
     #[inline(always)]
     fn sums(&self, p: usize) -> (u32, u32) {
-        let (s, t) = (&self.s16, &self.t16);
-        sums48([s[p], s[p + 16], s[p + 32]], [t[p], t[p + 16], t[p + 32]])
+        let (a, b, c) = (self.sub16(p), self.sub16(p + 16), self.sub16(p + 32));
+        sums48([a.0, b.0, c.0], [a.1, b.1, c.1])
     }
 
     /// Fills `marks[..n]` for the `n` windows of `x`.
@@ -181,24 +201,67 @@ impl Scratch {
             t4[i] = 4 * a + 3 * b + 2 * c + d;
         }
         // 16 bytes = four 4-byte sub-windows, the older ones 12, 8 and 4
-        // steps further from the newest byte.
+        // steps further from the newest byte; then their parts of `h`.
         let m = n + WINDOW - 16;
-        let (s16, t16) = (&mut self.s16[..m], &mut self.t16[..m]);
+        let (newest, middle, oldest) = (
+            &mut self.newest[..m],
+            &mut self.middle[..m],
+            &mut self.oldest[..m],
+        );
         let (s0, s1, s2, s3) = (&s4[..m], &s4[4..m + 4], &s4[8..m + 8], &s4[12..m + 12]);
         let (t0, t1, t2, t3) = (&t4[..m], &t4[4..m + 4], &t4[8..m + 8], &t4[12..m + 12]);
         for i in 0..m {
-            s16[i] = s0[i] + s1[i] + s2[i] + s3[i];
-            t16[i] = t0[i] + t1[i] + t2[i] + t3[i] + 4 * (3 * s0[i] + 2 * s1[i] + s2[i]);
+            let s = s0[i] + s1[i] + s2[i] + s3[i];
+            let t = t0[i] + t1[i] + t2[i] + t3[i] + 4 * (3 * s0[i] + 2 * s1[i] + s2[i]);
+            let [u, v, w] = h_part(s, t);
+            newest[i] = u;
+            middle[i] = v;
+            oldest[i] = w;
         }
-        // 48 bytes = three 16-byte sub-windows.
-        let (s0, s1, s2) = (&s16[..n], &s16[16..n + 16], &s16[32..n + 32]);
-        let (t0, t1, t2) = (&t16[..n], &t16[16..n + 16], &t16[32..n + 32]);
+        // 48 bytes = three 16-byte sub-windows, 32 and 16 steps apart.
+        let (a, b, c) = (&oldest[..n], &middle[16..n + 16], &newest[32..n + 32]);
         let marks = &mut self.marks[..n];
         for p in 0..n {
-            let (sum1, sum2) = sums48([s0[p], s1[p], s2[p]], [t0[p], t1[p], t2[p]]);
-            marks[p] = u8::from(may_be_boundary(sum1, sum2));
+            marks[p] = u8::from(may_be_boundary_mod(a[p] + b[p] + c[p] + H_CONST));
         }
+        // Up to the next whole word, for `first`.
+        let end = (n.div_ceil(8) * 8).min(BLOCK);
+        self.marks[n..end].fill(0);
     }
+}
+
+/// The constant part of `h = 8·s2 + s1` for a full window: `8·48` from
+/// `s2`'s initial 1 per byte and 1 from `s1`'s.
+const H_CONST: u16 = 8 * WINDOW as u16 + 1;
+
+/// What a 16-byte sub-window with sum `s` and weighted sum `t` adds to `h
+/// = 8·s2 + s1` as the newest, the middle and the oldest third of a
+/// window, each ≡ modulo 8191 and below 20 425, so that three of them and
+/// [`H_CONST`] add up in `u16` (at most 53 466).
+///
+/// As a third, the sub-window adds `8·t + s`; the older thirds' bytes are
+/// counted 16 and 32 more times in `s2`, so the middle one adds `128·s`
+/// more and the oldest `256·s`. With `2¹³ ≡ 1`, a product `2ᵏ·v` is ≡
+/// `(v mod 2¹³⁻ᵏ)·2ᵏ + (v >> (13 − k))`, which stays small.
+#[inline(always)]
+fn h_part(s: u16, t: u16) -> [u16; 3] {
+    let u = ((t & 1023) << 3) + (t >> 10) + s;
+    [
+        u,
+        u + ((s & 63) << 7) + (s >> 6),
+        u + ((s & 31) << 8) + (s >> 5),
+    ]
+}
+
+/// [`may_be_boundary`] for `g ≡ 8·s2 + s1` modulo 8191 with `g < 53 467`:
+/// one fold brings `g` below 8198, and a boundary needs the fold to be
+/// `4159 − 56·q` for some `q ∈ 0..=4`, so that `d = f − 3935` is a
+/// multiple of 8 in `0..=224` (32 of 8191 residues pass).
+#[inline(always)]
+pub(super) fn may_be_boundary_mod(g: u16) -> bool {
+    const LOWEST: u16 = (BOUNDARY_RESIDUE - 56 * 4) as u16;
+    let f = (g & BOUNDARY_MODULUS as u16) + (g >> 13);
+    f.wrapping_sub(LOWEST) & !0xF8 == 0
 }
 
 /// Adler-32's sums `(s1, s2)` of a window from the sums `s` and weighted

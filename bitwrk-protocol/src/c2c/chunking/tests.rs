@@ -214,6 +214,33 @@ fn filter_never_misses_a_boundary() {
 }
 
 #[test]
+fn residue_filter_never_misses_a_boundary() {
+    // BW-C2C-1: the block search's filter sees only a value ≡ 8·s2 + s1
+    // modulo 8191, below 53 467; it holds for every such value of every
+    // boundary, and passes few residues.
+    let (max1, max2) = (1 + 48 * 255, 48 + 255 * 1176);
+    let mut hits = 0u32;
+    for s2 in (0..=max2).step_by(3) {
+        let need = (BOUNDARY_RESIDUE + BOUNDARY_MODULUS * 8
+            - 8 * (s2 % ADLER_MOD) % BOUNDARY_MODULUS)
+            % BOUNDARY_MODULUS;
+        for s1 in (need..=max1).step_by(BOUNDARY_MODULUS as usize) {
+            assert!(is_boundary(s1, s2), "s1 {s1} s2 {s2}");
+            let r = (8 * s2 + s1) % BOUNDARY_MODULUS;
+            for g in (r..53_467).step_by(BOUNDARY_MODULUS as usize) {
+                assert!(may_be_boundary_mod(g as u16), "s1 {s1} s2 {s2} g {g}");
+            }
+            hits += 1;
+        }
+    }
+    assert!(hits > max2 / 3, "{hits}");
+    let passed = (0..BOUNDARY_MODULUS as u16)
+        .filter(|&g| may_be_boundary_mod(g))
+        .count();
+    assert_eq!(passed, 32);
+}
+
+#[test]
 fn dense_candidates_match_the_rule() {
     // BW-C2C-1: planted candidates right after, at and before the 128-byte
     // minimum, long runs cut at 131072, fed whole and in irregular pieces.
