@@ -154,9 +154,14 @@ impl Staged {
         }
         let total: u64 = new.iter().map(|&i| u64::from(self.records[i].size)).sum();
         if inner.bytes + inner.staged + total > inner.budget {
-            in_tx(&mut inner, |tx, bytes, budget, packs| {
+            let room = in_tx(&mut inner, |tx, bytes, budget, packs| {
                 make_room(tx, bytes, budget, packs, total)
-            })?;
+            });
+            if let Err(e) = room {
+                // Nothing of this batch is staged.
+                self.records.truncate(first);
+                return Err(e);
+            }
         }
         let datas: HashMap<&Hash256, &Vec<u8>> = batch.iter().map(|(k, d)| (k, d)).collect();
         let pieces: Vec<&[u8]> = new
