@@ -300,13 +300,16 @@ fn peak_rss_kib(pid: u32) -> u64 {
 /// cargo test --release -p ref-client --test transfer -- --ignored --nocapture figures
 /// ```
 ///
-/// Measured 2026-12-01 20:15 UTC on the 2-core machine (load average
-/// about 2), release build: 1 GiB from the application's `POST` to the
-/// seller's worker in 12.8 s (84 MB/s): upload into the buyer's store
-/// ~6.1 s, trade set-up ~5 ms (waiting polls, BW-CLIENT-36), transfer
-/// and assembly ~6.2 s (173 MB/s), worker ~1.4 s; then 1 % changed in
-/// 9.5 s (113 MB/s) with 11.75 MB (1.09 %) transferred; peak RSS buyer
-/// 85 MiB, seller 112 MiB (before the assembly's read-ahead was halved).
+/// Measured 2026-12-01 22:55 UTC on the 2-core machine, release build,
+/// three runs (`BITWRK_FIGURES_GZIP=false`): 1 GiB from the application's
+/// `POST` to the seller's worker in 7.3–9.2 s (116–147 MB/s): upload into
+/// the buyer's store and bid 3.4–5.0 s, trade set-up ~6 ms (waiting polls,
+/// BW-CLIENT-36), transfer from the buyer's client to the seller's,
+/// assembled and checked, 3.5–4.4 s (247–306 MB/s; 295–364 MB/s in runs
+/// an hour earlier), worker ~0.8 s; then 1 % changed in 6.6–7.5 s with
+/// 11.75 MB (1.09 %) transferred; peak RSS buyer 100–108 MiB, seller
+/// 104–113 MiB. The phases are the gaps between the clients' `trade event`
+/// log lines (`BITWRK_CLIENT_LOG=info,hyper=warn`).
 #[test]
 #[ignore = "a measurement: run it in release with --ignored (see its docs)"]
 fn figures() {
