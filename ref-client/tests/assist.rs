@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use bitwrk_protocol::hash::sha256;
-use support::market::{activities, start_seller, tx, tx_of, wait_for};
-use support::worker::{Mode, fund, start_worker, start_worker_with, transform};
+use support::market::{activities, buy_checked, start_seller, tx, tx_of, wait_for};
+use support::worker::{Mode, fund, start_worker, start_worker_with};
 use support::{Client, get, noise, post_form, request};
 
 fn permit(seller: &Client, article: &str, trades: u32) {
@@ -28,30 +28,7 @@ fn permit(seller: &Client, article: &str, trades: u32) {
 /// Buys `work`, checks the result; returns (`BytesTotal`,
 /// `BytesTransferred`) of that buy.
 fn buy(buyer: SocketAddr, article: &str, work: &[u8]) -> (u64, u64) {
-    let r = request(
-        buyer,
-        "POST",
-        &format!("/buy/{article}?price=mBTC%201"),
-        &[],
-        work,
-    );
-    assert_eq!(r.status, 303, "buy failed: {}", r.text());
-    let location = r.header("Location").expect("Location").to_owned();
-    let file = get(buyer, &location);
-    assert_eq!(file.status, 200);
-    assert!(
-        file.body == transform(work),
-        "the buyer got the worker's result"
-    );
-    let acts = get(buyer, "/activities").json();
-    let last = acts
-        .as_array()
-        .expect("array")
-        .iter()
-        .filter(|a| a["Info"]["Type"] == "BUY")
-        .max_by_key(|a| a["Key"].as_u64().unwrap_or(0))
-        .expect("a buy")
-        .clone();
+    let last = buy_checked(buyer, article, work);
     let n = |k: &str| last["Info"][k].as_u64().unwrap_or(u64::MAX);
     (n("BytesTotal"), n("BytesTransferred"))
 }

@@ -8,7 +8,8 @@ mod support;
 
 use std::time::Duration;
 
-use support::worker::{fund, start_worker, transform};
+use support::market::{buy_checked, last_buy};
+use support::worker::{fund, start_worker};
 use support::{Client, free_port, get, noise, post_form, request};
 
 struct Market {
@@ -56,37 +57,10 @@ fn permit_sells(seller: &Client, article: &str) {
     assert_eq!(post_form(seller.addr, "/", &permit).status, 303);
 }
 
-/// The newest buy in the client's `/activities`.
-fn last_buy(client: &Client) -> serde_json::Value {
-    let acts = get(client.addr, "/activities").json();
-    acts.as_array()
-        .expect("array")
-        .iter()
-        .filter(|a| a["Info"]["Type"] == "BUY")
-        .max_by_key(|a| a["Key"].as_u64().unwrap_or(0))
-        .expect("a buy")
-        .clone()
-}
-
 /// Buys `work`, checks the result and returns the buy's progress figures
 /// (`BytesTotal`, `BytesToTransfer`, `BytesTransferred`).
 fn buy(buyer: &Client, article: &str, work: &[u8]) -> (u64, u64, u64) {
-    let r = request(
-        buyer.addr,
-        "POST",
-        &format!("/buy/{article}?price=mBTC%201"),
-        &[],
-        work,
-    );
-    assert_eq!(r.status, 303, "buy failed: {}", r.text());
-    let location = r.header("Location").expect("Location").to_owned();
-    let file = get(buyer.addr, &location);
-    assert_eq!(file.status, 200);
-    assert!(
-        file.body == transform(work),
-        "the buyer got the worker's result"
-    );
-    let last = last_buy(buyer);
+    let last = buy_checked(buyer.addr, article, work);
     let n = |k: &str| last["Info"][k].as_u64().unwrap_or(u64::MAX);
     (n("BytesTotal"), n("BytesToTransfer"), n("BytesTransferred"))
 }
@@ -359,7 +333,7 @@ fn figures() {
             .expect("the worker ran");
         assert_eq!(len, work.len() as u64);
         let at_worker = arrived.duration_since(started);
-        let last = last_buy(&buyer);
+        let last = last_buy(buyer.addr);
         let sent = last["Info"]["BytesTransferred"].as_u64().unwrap_or(0);
         let mb_s = |d: Duration| work.len() as f64 / d.as_secs_f64() / 1e6;
         println!(

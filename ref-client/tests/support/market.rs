@@ -78,6 +78,35 @@ pub fn activities(client: SocketAddr, kind: &str) -> Vec<Value> {
         .collect()
 }
 
+/// The client's latest buy.
+pub fn last_buy(client: SocketAddr) -> Value {
+    activities(client, "BUY")
+        .into_iter()
+        .max_by_key(|a| a["Key"].as_u64().unwrap_or(0))
+        .expect("a buy")
+}
+
+/// Buys `work` from `buyer` (price 1 mBTC), checks that the result is the
+/// test worker's transform of it and returns the buy's record.
+pub fn buy_checked(buyer: SocketAddr, article: &str, work: &[u8]) -> Value {
+    let r = request(
+        buyer,
+        "POST",
+        &format!("/buy/{article}?price=mBTC%201"),
+        &[],
+        work,
+    );
+    assert_eq!(r.status, 303, "buy failed: {}", r.text());
+    let location = r.header("Location").expect("Location").to_owned();
+    let file = get(buyer, &location);
+    assert_eq!(file.status, 200);
+    assert!(
+        file.body == super::worker::transform(work),
+        "the buyer got the worker's result"
+    );
+    last_buy(buyer)
+}
+
 /// The transaction id of the client's first activity of `kind`, once it
 /// has one.
 pub fn tx_of(client: SocketAddr, kind: &str) -> String {
