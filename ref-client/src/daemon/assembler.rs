@@ -1,12 +1,14 @@
 //! The seller's assembly of chunked work (§19.6), off the async threads:
-//! a thread stages the verified chunks of a chunk-data stream as batches
-//! arrive ([`super::staging`]: bytes to the packs at once, rows in a few
-//! large commits) and, at the same time, feeds the work's digest in file order with
-//! every chunk that is there, those just received (kept for a while, since
-//! they arrive shuffled) and those the seller had before (read from the
-//! store). When the stream ends, only the chunks still missing from the
-//! digest are read, so the work hash is known almost as soon as the last
-//! chunk has arrived.
+//! a thread puts the verified chunks of a chunk-data stream back into file
+//! order (they arrive shuffled, BW-C2C-11), feeds the work's digest with
+//! every chunk whose turn has come (those just received and those the
+//! seller had before, read from the store a run at a time) and stages the
+//! received ones in that order ([`super::staging`]: bytes to the packs at
+//! once, rows in a few large commits), so that the work is later read back
+//! in long runs. Chunks that arrive more than [`AHEAD_BYTES`] ahead of
+//! their turn are staged as they are and read back when it comes. When the
+//! stream ends, only the chunks still missing from the digest are read, so
+//! the work hash is known almost as soon as the last chunk has arrived.
 
 use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -17,12 +19,13 @@ use bitwrk_protocol::c2c::chunking::ChunkInfo;
 use bitwrk_protocol::c2c::{Digested, StreamDigest};
 
 use super::error::DaemonError;
+use super::packs::READ_SPAN;
 use super::staging::{Staged, Target};
 use super::store::Store;
 use super::writer::send;
 
-/// Received chunks kept for the digest until their turn comes; beyond this
-/// they are read back from the packs (a 256-slot shuffle of average
+/// Received chunks kept until their turn comes; beyond this they are
+/// staged out of order and read back from the packs (a 256-slot shuffle of average
 /// chunks spans about 2 MiB).
 const AHEAD_BYTES: usize = 4 << 20;
 
@@ -128,68 +131,201 @@ impl Assembly {
         // chunks are kept, BW-C2C-30); the failure is reported at the end.
         let mut failed = None;
         for batch in from {
-            let staged = self.staged.stage(&batch).and_then(|()| {
-                if self.staged.full() {
-                    self.staged.commit()
-                } else {
-                    Ok(())
+            if failed.is_some() {
+                if let Err(e) = self.stage(batch) {
+                    failed.get_or_insert(e);
                 }
-            });
-            if let Err(e) = staged {
-                failed.get_or_insert(e);
                 continue;
             }
-            if failed.is_none() {
-                for (key, data) in batch {
-                    if self.ahead_bytes + data.len() <= AHEAD_BYTES {
-                        self.ahead_bytes += data.len();
-                        self.ahead.insert(key, data);
-                    }
+            for (key, data) in batch {
+                self.ahead_bytes += data.len();
+                if let Some(old) = self.ahead.insert(key, data) {
+                    self.ahead_bytes -= old.len();
                 }
-                if let Err(e) = self.advance(false) {
-                    failed = Some(e);
+            }
+            if let Err(e) = self.advance(false) {
+                failed = Some(e);
+            }
+            if self.ahead_bytes > AHEAD_BYTES {
+                // Too far ahead: stored out of order, read back in turn.
+                let spill: Batch = self.ahead.drain().collect();
+                self.ahead_bytes = 0;
+                if let Err(e) = self.stage(spill) {
+                    failed.get_or_insert(e);
                 }
             }
         }
+        // Chunks whose turn has not come (one before them is missing).
+        let rest: Batch = self.ahead.drain().collect();
+        let staged = self.stage(rest);
         let committed = self.staged.commit();
         if let Some(e) = failed {
             return Err(e);
         }
+        staged?;
         committed?;
         self.advance(true)?;
         Ok(self.digest.finish())
     }
 
-    /// Feeds the digest with the chunks that are there, in file order;
-    /// `all`: every chunk must be there.
+    /// Stages `batch`, committing when the staged rows are many.
+    fn stage(&mut self, batch: Batch) -> Result<(), DaemonError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.staged.stage(&batch)?;
+        if self.staged.full() {
+            self.staged.commit()
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Feeds the digest with the chunks that are there, in file order,
+    /// and stages the received ones in that order (so that the work is read
+    /// back in long runs); `all`: every chunk must be there.
     fn advance(&mut self, all: bool) -> Result<(), DaemonError> {
-        while let Some(c) = self.chunks.get(self.next) {
-            let data = match self.ahead.remove(&c.key) {
-                Some(d) => {
-                    self.ahead_bytes -= d.len();
-                    bytes::Bytes::from(d)
+        let mut in_order = Batch::new();
+        let fed = self.feed(all, &mut in_order);
+        // Received chunks are kept even if the digest failed (BW-C2C-30).
+        let staged = self.stage(in_order);
+        fed.and(staged)
+    }
+
+    fn feed(&mut self, all: bool, in_order: &mut Batch) -> Result<(), DaemonError> {
+        while let Some(key) = self.chunks.get(self.next).map(|c| c.key) {
+            if let Some(d) = self.ahead.remove(&key) {
+                self.ahead_bytes -= d.len();
+                in_order.push((key, d));
+                self.update(&in_order[in_order.len() - 1].1)?;
+                self.next += 1;
+                continue;
+            }
+            // A repeated chunk may be in `in_order`: staged first.
+            self.stage(std::mem::take(in_order))?;
+            if let Some(d) = self.staged.read(&key)? {
+                self.update(&d)?;
+                self.next += 1;
+                continue;
+            }
+            // Chunks the seller had before, a run at a time.
+            let keys = self.chunks[self.next..].iter().map(|c| &c.key);
+            let run = self.store.chunk_run(keys, READ_SPAN / 2)?;
+            if run.is_empty() {
+                if all {
+                    return Err(DaemonError::Database {
+                        detail: format!("chunk {} of the work is missing", self.next),
+                    });
                 }
-                None => match self
-                    .staged
-                    .read(&c.key)?
-                    .map_or_else(|| self.store.chunk(&c.key), |d| Ok(Some(d)))?
-                {
-                    Some(d) => d,
-                    None if all => {
-                        return Err(DaemonError::Database {
-                            detail: format!("chunk {} of the work is missing", self.next),
-                        });
-                    }
-                    None => return Ok(()),
-                },
-            };
-            self.digest
-                .update(&data)
-                .map_err(|e| DaemonError::Database {
-                    detail: e.to_string(),
-                })?;
-            self.next += 1;
+                return Ok(());
+            }
+            for d in &run {
+                self.update(d)?;
+                self.next += 1;
+            }
         }
         Ok(())
+    }
+
+    fn update(&mut self, data: &[u8]) -> Result<(), DaemonError> {
+        self.digest.update(data).map_err(|e| DaemonError::Database {
+            detail: e.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bitwrk_protocol::hash::sha256;
+
+    use super::*;
+    use crate::daemon::cas::tests::{noise, store};
+    use crate::daemon::packs::Location;
+
+    const PIECE: usize = 8 << 10;
+
+    /// A work of `n` chunks of [`PIECE`] bytes; chunk 100 repeats chunk 5.
+    fn work(n: usize) -> (Vec<u8>, Vec<ChunkInfo>, Vec<Vec<u8>>) {
+        let mut pieces: Vec<Vec<u8>> = noise(7, n * PIECE)
+            .chunks(PIECE)
+            .map(<[u8]>::to_vec)
+            .collect();
+        pieces[100] = pieces[5].clone();
+        let infos = pieces
+            .iter()
+            .map(|p| ChunkInfo {
+                key: sha256(p),
+                size: p.len() as u32,
+            })
+            .collect();
+        (pieces.concat(), infos, pieces)
+    }
+
+    /// Hands chunks `order` over in batches of 16; returns the digest.
+    fn assemble(s: &Store, infos: &[ChunkInfo], pieces: &[Vec<u8>], order: &[usize]) -> Digested {
+        let digest = StreamDigest::new("work", u64::MAX);
+        let mut a = Assembler::start(s.clone(), infos.to_vec(), digest).expect("start");
+        for batch in order.chunks(16) {
+            let batch = batch
+                .iter()
+                .map(|&i| (infos[i].key, pieces[i].clone()))
+                .collect();
+            a.push(batch).expect("push");
+        }
+        a.finish().expect("finish")
+    }
+
+    /// Chunks arriving in reverse (far more than [`AHEAD_BYTES`] ahead of
+    /// their turn), a repeated chunk sent once and chunks the seller had
+    /// before all make the right digest, and every chunk is stored.
+    #[test]
+    fn any_arrival_order_digests_the_work_and_stores_every_chunk() {
+        let (_d, s) = store(1 << 30);
+        let (data, infos, pieces) = work(1536);
+        let had: Vec<(Hash256, Vec<u8>)> = (200..260)
+            .map(|i| (infos[i].key, pieces[i].clone()))
+            .collect();
+        s.put_chunks(&had).expect("had before");
+        let order: Vec<usize> = (0..infos.len())
+            .rev()
+            .filter(|&i| i != 100 && !(200..260).contains(&i))
+            .collect();
+        let d = assemble(&s, &infos, &pieces, &order);
+        assert_eq!(d.hash, sha256(&data));
+        assert_eq!(d.len, data.len() as u64);
+        for (i, c) in infos.iter().enumerate() {
+            assert!(s.has_chunk(&c.key).expect("has"), "chunk {i} is stored");
+        }
+    }
+
+    /// Chunks shuffled within a window (as a buyer sends them, BW-C2C-11)
+    /// are stored in file order: the work is read back in long runs.
+    #[test]
+    fn shuffled_chunks_are_stored_in_file_order() {
+        let (_d, s) = store(1 << 30);
+        let (data, infos, pieces) = work(1024);
+        let order: Vec<usize> = (0..infos.len())
+            .collect::<Vec<_>>()
+            .chunks(64)
+            .flat_map(|w| w.iter().rev().copied().collect::<Vec<_>>())
+            .filter(|&i| i != 100)
+            .collect();
+        let d = assemble(&s, &infos, &pieces, &order);
+        assert_eq!(d.hash, sha256(&data));
+        let probe = s.probe();
+        let locs: Vec<Location> = infos
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != 100)
+            .map(|(_, c)| probe.locate(&c.key).expect("locate").expect("stored"))
+            .collect();
+        for (i, w) in locs.windows(2).enumerate() {
+            assert_eq!(
+                (w[1].pack, w[1].offset),
+                (w[0].pack, w[0].offset + u64::from(w[0].size)),
+                "stored chunk {} follows chunk {i}",
+                i + 1
+            );
+        }
     }
 }

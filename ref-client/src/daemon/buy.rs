@@ -24,7 +24,8 @@ use hyper::body::Incoming;
 
 use super::Daemon;
 use super::http_util::{Body, Timeouts, full, open};
-use super::packs::Location;
+use super::packs::{Location, READ_SPAN};
+use super::pieces::Pieces;
 use super::streams::{BodyWriter, boundary, gzip_pays, multipart_end, part_header};
 use super::trade::{RESULT_LIMIT, TRADE_PIN};
 
@@ -248,17 +249,9 @@ async fn linear(
             true,
         )])
         .await?;
-        let mut next = 0u64;
         let mut sent = 0u64;
-        loop {
-            let chunks = d
-                .store
-                .read_chunks(file, next, PIECE)
-                .map_err(|e| e.to_string())?;
-            if chunks.is_empty() {
-                break;
-            }
-            next += chunks.len() as u64;
+        let mut file = Pieces::new(d.store.clone(), file);
+        while let Some(chunks) = file.next().await.map_err(|e| e.to_string())? {
             let pieces: Vec<&[u8]> = chunks.iter().map(|c| &c[..]).collect();
             w.send(&pieces).await?;
             sent += pieces.iter().map(|p| p.len() as u64).sum::<u64>();
@@ -350,11 +343,12 @@ async fn chunked(
         if read > limit {
             return Err("the wishlist is too long".to_owned());
         }
-        for i in t.handle_wishlist_streaming(&d).map_err(|e| e.to_string())? {
-            sent += send_chunk(daemon, t, &locs, &mut wb, i).await?;
-            sent_chunks += 1;
+        let wanted = t.handle_wishlist_streaming(&d).map_err(|e| e.to_string())?;
+        for group in read_groups(t, &wanted) {
+            sent += send_chunks(daemon, t, &locs, &mut wb, group).await?;
             daemon.trades.set_progress(key, total, total, sent);
         }
+        sent_chunks += wanted.len();
         // Nothing waits in the queue while the next wishlist bytes are
         // awaited.
         wb.flush().await?;
@@ -365,8 +359,8 @@ async fn chunked(
     };
     let to_send = t.bytes_to_transfer(&chunks);
     daemon.trades.set_progress(key, total, to_send, sent);
-    for &i in chunks.iter().skip(sent_chunks) {
-        sent += send_chunk(daemon, t, &locs, &mut wb, i).await?;
+    for group in read_groups(t, chunks.get(sent_chunks..).unwrap_or_default()) {
+        sent += send_chunks(daemon, t, &locs, &mut wb, group).await?;
         daemon.trades.set_progress(key, total, to_send, sent);
     }
     wb.send(&[&multipart_end(&b)]).await?;
@@ -417,30 +411,54 @@ fn locate_chunks(daemon: &Daemon, t: &BuyerTransfer) -> Result<Vec<Location>, St
         .collect()
 }
 
-/// Queues chunk `i` of the work (its varint length and bytes), found at
-/// `locs[i]`.
-async fn send_chunk(
+/// `wanted` (indices into the work's chunks) cut into groups of about
+/// [`READ_SPAN`] bytes, each read from the store at once.
+fn read_groups<'a>(t: &BuyerTransfer, wanted: &'a [usize]) -> Vec<&'a [usize]> {
+    let chunks = &t.work().chunks;
+    let mut groups = Vec::new();
+    let (mut from, mut bytes) = (0, 0u64);
+    for (n, &i) in wanted.iter().enumerate() {
+        bytes += chunks.get(i).map_or(0, |c| u64::from(c.size));
+        if bytes >= READ_SPAN / 2 {
+            groups.push(&wanted[from..=n]);
+            (from, bytes) = (n + 1, 0);
+        }
+    }
+    if from < wanted.len() {
+        groups.push(&wanted[from..]);
+    }
+    groups
+}
+
+/// Queues chunks `group` of the work (each its varint length and bytes),
+/// read at `locs` under one lock of the store. Returns the bytes queued.
+async fn send_chunks(
     daemon: &Daemon,
     t: &BuyerTransfer,
     locs: &[Location],
     w: &mut BodyWriter,
-    i: usize,
+    group: &[usize],
 ) -> Result<u64, String> {
-    let (c, loc) = t
-        .work()
-        .chunks
-        .get(i)
-        .copied()
-        .zip(locs.get(i).copied())
-        .ok_or_else(|| format!("no chunk {i}"))?;
-    let data = daemon
-        .store
-        .chunk_at(&c.key, loc)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("chunk {} is not in the store", c.key))?;
-    w.queue(&[&chunkstream::entry_header(c.size), &data])
-        .await?;
-    Ok(u64::from(c.size))
+    let chunks = &t.work().chunks;
+    let wanted = group
+        .iter()
+        .map(|&i| {
+            chunks
+                .get(i)
+                .zip(locs.get(i))
+                .map(|(c, &l)| (c.key, l))
+                .ok_or_else(|| format!("no chunk {i}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let data = daemon.store.chunks_at(&wanted).map_err(|e| e.to_string())?;
+    let mut sent = 0u64;
+    for (&i, d) in group.iter().zip(data) {
+        let c = &chunks[i];
+        let d = d.ok_or_else(|| format!("chunk {} is not in the store", c.key))?;
+        w.queue(&[&chunkstream::entry_header(c.size), &d]).await?;
+        sent += u64::from(c.size);
+    }
+    Ok(sent)
 }
 
 /// Decrypts the stored ciphertext `cipher` with `cipher_fn` into a new

@@ -342,6 +342,43 @@ impl Store {
         }
     }
 
+    /// [`Store::chunk_at`] for several chunks under one lock, each run of
+    /// them that lies back to back in a pack in one read.
+    pub fn chunks_at(
+        &self,
+        wanted: &[(Hash256, Location)],
+    ) -> Result<Vec<Option<Bytes>>, DaemonError> {
+        let locs: Vec<Location> = wanted.iter().map(|w| w.1).collect();
+        let read = self.lock().packs.read_many(&locs);
+        match read {
+            Ok(all) => Ok(all.into_iter().map(Some).collect()),
+            Err(_) => wanted.iter().map(|(k, l)| self.chunk_at(k, *l)).collect(),
+        }
+    }
+
+    /// The stored chunks among the first of `keys`, in this order, up to
+    /// the first one not stored or `max_bytes` of them, read under one
+    /// lock ([`Packs::read_many`]).
+    pub fn chunk_run<'k>(
+        &self,
+        keys: impl IntoIterator<Item = &'k Hash256>,
+        max_bytes: u64,
+    ) -> Result<Vec<Bytes>, DaemonError> {
+        let mut inner = self.lock();
+        let Inner { conn, packs, .. } = &mut *inner;
+        let mut locs = Vec::new();
+        let mut bytes = 0u64;
+        for key in keys {
+            if bytes >= max_bytes {
+                break;
+            }
+            let Some(l) = locate(conn, key)? else { break };
+            bytes += u64::from(l.size);
+            locs.push(l);
+        }
+        packs.read_many(&locs)
+    }
+
     /// Makes pending file `id` complete under `hash`, pinned for `owner`.
     pub fn complete(
         &self,

@@ -21,6 +21,7 @@ use super::error::DaemonError;
 use super::http_util::{
     Body, error, form_value, json, multipart_boundary, parse_form, raw, read_body, see_other, text,
 };
+use super::pieces::{Pieces, feed_body};
 use super::records::mandate_from_form;
 use super::relay::respond;
 use super::store::UNFETCHED;
@@ -355,27 +356,7 @@ fn file(daemon: &Arc<Daemon>, key: &str) -> Result<Response<Body>, DaemonError> 
     // like any other (DEP-504). The file streams from the store.
     daemon.store.unpin(&hash, UNFETCHED)?;
     let (tx, body) = super::http_util::channel_body(4);
-    let d = daemon.clone();
-    tokio::spawn(async move {
-        let mut next = 0u64;
-        loop {
-            match d.store.read_chunks(f.id, next, 1 << 20) {
-                Ok(chunks) if chunks.is_empty() => return,
-                Ok(chunks) => {
-                    next += chunks.len() as u64;
-                    for c in chunks {
-                        if tx.send(Ok(c)).await.is_err() {
-                            return;
-                        }
-                    }
-                }
-                Err(e) => {
-                    let _ = tx.send(Err(e.to_string().into())).await;
-                    return;
-                }
-            }
-        }
-    });
+    tokio::spawn(feed_body(Pieces::new(daemon.store.clone(), f.id), tx));
     let mut r = Response::new(body);
     if let Ok(v) = HeaderValue::from_str(&f.size.to_string()) {
         r.headers_mut().insert(header::CONTENT_LENGTH, v);

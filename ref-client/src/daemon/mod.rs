@@ -16,6 +16,7 @@ pub mod external;
 pub mod http_util;
 pub mod local;
 pub mod packs;
+pub mod pieces;
 pub mod records;
 pub mod relay;
 pub mod resume;

@@ -44,6 +44,7 @@ use super::assembler::{Assembler, Batch};
 use super::assist::{self, Source};
 use super::external::{Answer, Endpoint, EndpointRequest};
 use super::http_util::{Body, channel_body, raw, text};
+use super::pieces::Pieces;
 use super::streams::{BodyStream, read_field};
 use super::trade::{RESULT_LIMIT, TRADE_PIN};
 use super::writer::FileWriter;
@@ -531,20 +532,17 @@ impl SellEndpoint {
         let me = self.clone();
         let d = daemon.clone();
         tokio::spawn(async move {
-            let mut next = 0u64;
+            let mut pieces = Pieces::new(d.store.clone(), file.id);
             let mut held: Option<Vec<u8>> = None;
             loop {
-                let chunks = match d.store.read_chunks(file.id, next, 1 << 20) {
-                    Ok(c) => c,
+                let chunks = match pieces.next().await {
+                    Ok(Some(c)) => c,
+                    Ok(None) => break,
                     Err(e) => {
                         let _ = out.send(Err(e.to_string().into())).await;
                         return;
                     }
                 };
-                if chunks.is_empty() {
-                    break;
-                }
-                next += chunks.len() as u64;
                 let mut piece = Vec::with_capacity(chunks.iter().map(Bytes::len).sum());
                 for c in &chunks {
                     piece.extend_from_slice(c);

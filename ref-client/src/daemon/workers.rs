@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use super::error::DaemonError;
 use super::http_util::{Timeouts, channel_body, open};
+use super::pieces::{Pieces, feed_body};
 use super::store::Store;
 use super::trade::RESULT_LIMIT;
 
@@ -141,27 +142,7 @@ pub async fn push(
     let exchange = async {
         let resp = open(req, WORKER_TIMEOUTS, "pushing work to a worker");
         // Owns the sender: the body ends when the feed does.
-        let feed = async move {
-            let mut next = 0u64;
-            loop {
-                let chunks = match store.read_chunks(file.id, next, 1 << 20) {
-                    Ok(c) => c,
-                    Err(e) => {
-                        let _ = tx.send(Err(e.to_string().into())).await;
-                        return;
-                    }
-                };
-                if chunks.is_empty() {
-                    return;
-                }
-                next += chunks.len() as u64;
-                for c in chunks {
-                    if tx.send(Ok(c)).await.is_err() {
-                        return;
-                    }
-                }
-            }
-        };
+        let feed = feed_body(Pieces::new(store.clone(), file.id), tx);
         // The worker may answer before it has read all (an error).
         let (resp, ()) = tokio::join!(resp, feed);
         let resp = resp.map_err(|e| e.to_string())?;
