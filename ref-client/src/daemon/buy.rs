@@ -344,10 +344,11 @@ async fn chunked(
             return Err("the wishlist is too long".to_owned());
         }
         let wanted = t.handle_wishlist_streaming(&d).map_err(|e| e.to_string())?;
-        for group in read_groups(t, &wanted) {
-            sent += send_chunks(daemon, t, &locs, &mut wb, group).await?;
+        send_chunks(daemon, t, &locs, &mut wb, &wanted, |n| {
+            sent += n;
             daemon.trades.set_progress(key, total, total, sent);
-        }
+        })
+        .await?;
         sent_chunks += wanted.len();
         // Nothing waits in the queue while the next wishlist bytes are
         // awaited.
@@ -359,10 +360,12 @@ async fn chunked(
     };
     let to_send = t.bytes_to_transfer(&chunks);
     daemon.trades.set_progress(key, total, to_send, sent);
-    for group in read_groups(t, chunks.get(sent_chunks..).unwrap_or_default()) {
-        sent += send_chunks(daemon, t, &locs, &mut wb, group).await?;
+    let rest = chunks.get(sent_chunks..).unwrap_or_default();
+    send_chunks(daemon, t, &locs, &mut wb, rest, |n| {
+        sent += n;
         daemon.trades.set_progress(key, total, to_send, sent);
-    }
+    })
+    .await?;
     wb.send(&[&multipart_end(&b)]).await?;
     wb.finish().await?;
     if let Some(n) = &node {
@@ -411,54 +414,60 @@ fn locate_chunks(daemon: &Daemon, t: &BuyerTransfer) -> Result<Vec<Location>, St
         .collect()
 }
 
-/// `wanted` (indices into the work's chunks) cut into groups of about
-/// [`READ_SPAN`] bytes, each read from the store at once.
-fn read_groups<'a>(t: &BuyerTransfer, wanted: &'a [usize]) -> Vec<&'a [usize]> {
-    let chunks = &t.work().chunks;
-    let mut groups = Vec::new();
-    let (mut from, mut bytes) = (0, 0u64);
-    for (n, &i) in wanted.iter().enumerate() {
-        bytes += chunks.get(i).map_or(0, |c| u64::from(c.size));
-        if bytes >= READ_SPAN / 2 {
-            groups.push(&wanted[from..=n]);
-            (from, bytes) = (n + 1, 0);
-        }
-    }
-    if from < wanted.len() {
-        groups.push(&wanted[from..]);
-    }
-    groups
-}
-
-/// Queues chunks `group` of the work (each its varint length and bytes),
-/// read at `locs` under one lock of the store. Returns the bytes queued.
+/// Queues chunks `wanted` of the work (indices; each its varint length and
+/// bytes), read at `locs` a group of about [`READ_SPAN`] bytes at a time
+/// under one lock of the store, the next group read (on a blocking thread)
+/// while the current one is sent. `sent` learns the bytes of each group.
 async fn send_chunks(
     daemon: &Daemon,
     t: &BuyerTransfer,
     locs: &[Location],
     w: &mut BodyWriter,
-    group: &[usize],
-) -> Result<u64, String> {
+    wanted: &[usize],
+    mut sent: impl FnMut(u64),
+) -> Result<(), String> {
     let chunks = &t.work().chunks;
-    let wanted = group
-        .iter()
-        .map(|&i| {
-            chunks
-                .get(i)
-                .zip(locs.get(i))
-                .map(|(c, &l)| (c.key, l))
-                .ok_or_else(|| format!("no chunk {i}"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let data = daemon.store.chunks_at(&wanted).map_err(|e| e.to_string())?;
-    let mut sent = 0u64;
-    for (&i, d) in group.iter().zip(data) {
-        let c = &chunks[i];
-        let d = d.ok_or_else(|| format!("chunk {} is not in the store", c.key))?;
-        w.queue(&[&chunkstream::entry_header(c.size), &d]).await?;
-        sent += u64::from(c.size);
+    let mut groups = Vec::new();
+    let mut group = Vec::new();
+    let mut bytes = 0u64;
+    for &i in wanted {
+        let (c, l) = chunks
+            .get(i)
+            .zip(locs.get(i))
+            .ok_or_else(|| format!("no chunk {i}"))?;
+        group.push((c.key, *l));
+        bytes += u64::from(c.size);
+        if bytes >= READ_SPAN / 2 {
+            groups.push(std::mem::take(&mut group));
+            bytes = 0;
+        }
     }
-    Ok(sent)
+    if !group.is_empty() {
+        groups.push(group);
+    }
+    let read = |group: Vec<(Hash256, Location)>| {
+        let store = daemon.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let data = store.chunks_at(&group);
+            (group, data)
+        })
+    };
+    let mut groups = groups.into_iter();
+    let mut ahead = groups.next().map(read);
+    while let Some(reading) = ahead.take() {
+        let (group, data) = reading.await.map_err(|e| e.to_string())?;
+        let data = data.map_err(|e| e.to_string())?;
+        ahead = groups.next().map(read);
+        let mut n = 0u64;
+        for ((key, _), d) in group.iter().zip(data) {
+            let d = d.ok_or_else(|| format!("chunk {key} is not in the store"))?;
+            let size = u32::try_from(d.len()).map_err(|_| format!("chunk {key} is too long"))?;
+            w.queue(&[&chunkstream::entry_header(size), &d]).await?;
+            n += u64::from(size);
+        }
+        sent(n);
+    }
+    Ok(())
 }
 
 /// Decrypts the stored ciphertext `cipher` with `cipher_fn` into a new

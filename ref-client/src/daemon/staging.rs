@@ -122,20 +122,26 @@ impl Staged {
         let store = self.store.clone();
         let mut inner = store.lock();
         self.check_pending(&inner.conn)?;
+        let mut sizes = Vec::with_capacity(batch.len());
+        for (_, data) in batch {
+            sizes.push(u32::try_from(data.len()).map_err(|_| DaemonError::Database {
+                detail: format!("a chunk of {} bytes", data.len()),
+            })?);
+        }
+        // A listed file's chunks were missing when its wishlist was made;
+        // one stored meanwhile (by an assisting seller) keeps its copy at
+        // the commit. Others are looked up in one read transaction (a
+        // statement on its own takes and drops the database's read lock).
+        let stored = match self.target {
+            Target::Listed => vec![false; batch.len()],
+            Target::File(_) => self.holders(&mut inner.conn, batch)?,
+        };
         let mut new: Vec<usize> = Vec::new();
         let mut seen: HashSet<Hash256> = HashSet::new();
         let first = self.records.len();
-        for (key, data) in batch {
-            let size = u32::try_from(data.len()).map_err(|_| DaemonError::Database {
-                detail: format!("a chunk of {} bytes", data.len()),
-            })?;
+        for (((key, _), size), stored) in batch.iter().zip(sizes).zip(stored) {
             let known = self.fresh.contains_key(key) || seen.contains(key);
-            // A listed file's chunks were missing when its wishlist was
-            // made; one stored meanwhile (by an assisting seller) keeps its
-            // copy at the commit.
-            let stored = !known
-                && self.target != Target::Listed
-                && Self::holder(self.target, &mut self.shields, &inner.conn, key)?;
+            let stored = !known && stored;
             if !known && !stored {
                 seen.insert(*key);
                 new.push(self.records.len());
@@ -219,6 +225,33 @@ impl Staged {
 
     /// Whether chunk `key` is stored; for a file, a file holding it is
     /// shielded.
+    /// [`Staged::holder`] for each chunk of `batch` not staged here (false
+    /// for those), in one transaction.
+    fn holders(
+        &mut self,
+        conn: &mut Connection,
+        batch: &[(Hash256, Vec<u8>)],
+    ) -> Result<Vec<bool>, DaemonError> {
+        let shields = self.shields.len();
+        let looked = (|| {
+            let tx = conn.transaction().map_err(db)?;
+            let mut out = Vec::with_capacity(batch.len());
+            for (key, _) in batch {
+                out.push(
+                    !self.fresh.contains_key(key)
+                        && Self::holder(self.target, &mut self.shields, &tx, key)?,
+                );
+            }
+            tx.commit().map_err(db)?;
+            Ok(out)
+        })();
+        if looked.is_err() {
+            // Their shield rows were rolled back.
+            self.shields.truncate(shields);
+        }
+        looked
+    }
+
     fn holder(
         target: Target,
         shields: &mut Vec<i64>,
