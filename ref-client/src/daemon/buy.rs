@@ -298,9 +298,11 @@ async fn chunked(
     let (mut wa, body) = BodyWriter::new(gzip);
     let req = request(Method::POST, url, Some(&ct), gzip, body)?;
     let writer = tokio::spawn(async move {
+        wa.queue(&[&part_header(&b, part, Some(filename), true)])
+            .await?;
+        // The document (about 90 bytes a chunk) is not copied.
+        wa.queue_owned(doc).await?;
         wa.send(&[
-            &part_header(&b, part, Some(filename), true),
-            &doc,
             &part_header(&b, parts::BUYER_SECRET, None, false),
             buyer_secret.as_bytes(),
             &multipart_end(&b),

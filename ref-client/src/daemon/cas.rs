@@ -62,9 +62,21 @@ pub struct FileRef {
     pub size: u64,
 }
 
-/// The store locked for [`ChunkProbe::has`] lookups.
+/// The store locked for [`ChunkProbe::has`] lookups, in one read
+/// transaction (a statement on its own takes and drops the database's
+/// read lock, which costs more than the lookup).
 pub struct ChunkProbe<'a> {
     inner: std::sync::MutexGuard<'a, Inner>,
+    /// The read transaction began (else each lookup is its own).
+    began: bool,
+}
+
+impl Drop for ChunkProbe<'_> {
+    fn drop(&mut self) {
+        if self.began && self.inner.conn.execute_batch("COMMIT").is_err() {
+            let _ = self.inner.conn.execute_batch("ROLLBACK");
+        }
+    }
 }
 
 impl ChunkProbe<'_> {
@@ -314,7 +326,9 @@ impl Store {
     /// Asks [`Store::has_chunk`] for many keys under one lock (a seller's
     /// wishlist asks for every chunk of the work).
     pub fn probe(&self) -> ChunkProbe<'_> {
-        ChunkProbe { inner: self.lock() }
+        let inner = self.lock();
+        let began = inner.conn.is_autocommit() && inner.conn.execute_batch("BEGIN").is_ok();
+        ChunkProbe { inner, began }
     }
 
     /// The chunk `key`.

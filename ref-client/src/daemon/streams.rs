@@ -158,6 +158,20 @@ impl BodyWriter {
         Ok(())
     }
 
+    /// [`BodyWriter::queue`] for bytes handed over whole: without gzip, a
+    /// long piece goes out as a frame of its own, not copied.
+    pub async fn queue_owned(&mut self, piece: Vec<u8>) -> Result<(), String> {
+        if self.gzip.is_some() || piece.len() < FRAME_BYTES {
+            return self.queue(&[&piece]).await;
+        }
+        self.flush().await?;
+        self.written += piece.len() as u64;
+        self.tx
+            .send(Ok(Bytes::from(piece)))
+            .await
+            .map_err(|_| "the connection closed".to_owned())
+    }
+
     fn append(&mut self, pieces: &[&[u8]]) -> Result<(), String> {
         for p in pieces {
             match self.gzip.as_mut() {
