@@ -91,6 +91,48 @@ impl ChunkProbe<'_> {
     }
 }
 
+/// Where the chunks of file `id` from index `from` on are, about
+/// `max_bytes` of them (at least one); empty after the last. A missing
+/// chunk is an error.
+fn file_locations(
+    conn: &Connection,
+    id: i64,
+    from: u64,
+    max_bytes: usize,
+) -> Result<Vec<Location>, DaemonError> {
+    let n = (max_bytes / MAX_CHUNK).max(1) as i64 * 16;
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT fc.idx, c.pack, c.offset, c.size FROM file_chunks fc
+             LEFT JOIN chunks c ON c.key = fc.chunk
+             WHERE fc.file = ?1 AND fc.idx >= ?2 ORDER BY fc.idx LIMIT ?3",
+        )
+        .map_err(db)?;
+    let mut rows = stmt.query(params![id, from as i64, n]).map_err(db)?;
+    let mut locs = Vec::new();
+    let mut total = 0;
+    while let Some(row) = rows.next().map_err(db)? {
+        let idx: i64 = row.get(0).map_err(db)?;
+        let loc: Option<(i64, i64, i64)> = match row.get::<_, Option<i64>>(1).map_err(db)? {
+            Some(pack) => Some((pack, row.get(2).map_err(db)?, row.get(3).map_err(db)?)),
+            None => None,
+        };
+        let (pack, offset, size) = loc.ok_or_else(|| DaemonError::Database {
+            detail: format!("file {id}: chunk {idx} is missing"),
+        })?;
+        locs.push(Location {
+            pack,
+            offset: offset as u64,
+            size: size as u32,
+        });
+        total += size as usize;
+        if total >= max_bytes {
+            break;
+        }
+    }
+    Ok(locs)
+}
+
 fn locate(conn: &Connection, key: &Hash256) -> Result<Option<Location>, DaemonError> {
     conn.prepare_cached("SELECT pack, offset, size FROM chunks WHERE key = ?1")
         .and_then(|mut st| {
@@ -602,39 +644,23 @@ impl Store {
     ) -> Result<Vec<Bytes>, DaemonError> {
         let mut inner = self.lock();
         let Inner { conn, packs, .. } = &mut *inner;
-        let n = (max_bytes / MAX_CHUNK).max(1) as i64 * 16;
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT fc.idx, c.pack, c.offset, c.size FROM file_chunks fc
-                 LEFT JOIN chunks c ON c.key = fc.chunk
-                 WHERE fc.file = ?1 AND fc.idx >= ?2 ORDER BY fc.idx LIMIT ?3",
-            )
-            .map_err(db)?;
-        let mut rows = stmt.query(params![id, from as i64, n]).map_err(db)?;
-        let mut locs = Vec::new();
-        let mut total = 0;
-        while let Some(row) = rows.next().map_err(db)? {
-            let idx: i64 = row.get(0).map_err(db)?;
-            let loc: Option<(i64, i64, i64)> = match row.get::<_, Option<i64>>(1).map_err(db)? {
-                Some(pack) => Some((pack, row.get(2).map_err(db)?, row.get(3).map_err(db)?)),
-                None => None,
-            };
-            let (pack, offset, size) = loc.ok_or_else(|| DaemonError::Database {
-                detail: format!("file {id}: chunk {idx} is missing"),
-            })?;
-            locs.push(Location {
-                pack,
-                offset: offset as u64,
-                size: size as u32,
-            });
-            total += size as usize;
-            if total >= max_bytes {
-                break;
-            }
-        }
-        drop(rows);
-        drop(stmt);
+        let locs = file_locations(conn, id, from, max_bytes)?;
         packs.read_many(&locs)
+    }
+
+    /// What [`Store::read_chunks`] reads, as the runs of bytes the chunks
+    /// make where they lie back to back (a file written in order is one
+    /// run per read), and the number of chunks.
+    pub fn read_runs(
+        &self,
+        id: i64,
+        from: u64,
+        max_bytes: usize,
+    ) -> Result<(usize, Vec<Bytes>), DaemonError> {
+        let mut inner = self.lock();
+        let Inner { conn, packs, .. } = &mut *inner;
+        let locs = file_locations(conn, id, from, max_bytes)?;
+        Ok((locs.len(), packs.read_runs(&locs)?))
     }
 
     /// The whole file `hash` (tests).

@@ -434,6 +434,28 @@ impl Packs {
         Ok(out)
     }
 
+    /// The bytes of the chunks at `locs` (in this order), as runs: chunks
+    /// that follow each other in `locs` and lie back to back in a pack are
+    /// read, and returned, as one piece (so the caller bounds the length).
+    pub fn read_runs(&mut self, locs: &[Location]) -> Result<Vec<Bytes>, DaemonError> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while let Some(first) = locs.get(i) {
+            let mut end = first.offset + u64::from(first.size);
+            let mut j = i + 1;
+            while let Some(l) = locs.get(j) {
+                if l.pack != first.pack || l.offset != end {
+                    break;
+                }
+                end += u64::from(l.size);
+                j += 1;
+            }
+            out.push(self.read(first.pack, first.offset, (end - first.offset) as usize)?);
+            i = j;
+        }
+        Ok(out)
+    }
+
     /// Deletes packs with no live chunk and compacts packs that are less
     /// than half live (never the active pack, nor one holding staged
     /// bytes). Called after commits that

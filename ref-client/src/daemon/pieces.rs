@@ -11,9 +11,9 @@ use super::error::DaemonError;
 use super::store::Store;
 
 /// Bytes per piece (about; whole chunks).
-pub const PIECE_BYTES: usize = 2 << 20;
+pub const PIECE_BYTES: usize = 4 << 20;
 
-type Read = JoinHandle<Result<Vec<Bytes>, DaemonError>>;
+type Read = JoinHandle<Result<(usize, Vec<Bytes>), DaemonError>>;
 
 /// The chunks of stored file `id`, a piece at a time.
 #[derive(Debug)]
@@ -40,23 +40,24 @@ impl Pieces {
 
     fn read(&self) -> Read {
         let (store, id, from) = (self.store.clone(), self.id, self.next);
-        tokio::task::spawn_blocking(move || store.read_chunks(id, from, PIECE_BYTES))
+        tokio::task::spawn_blocking(move || store.read_runs(id, from, PIECE_BYTES))
     }
 
-    /// The next piece's chunks, in file order; `None` after the last.
+    /// The next piece's bytes, in file order (as few runs as the chunks
+    /// lie in); `None` after the last.
     pub async fn next(&mut self) -> Result<Option<Vec<Bytes>>, DaemonError> {
         let Some(read) = self.ahead.take() else {
             return Ok(None);
         };
-        let chunks = read.await.map_err(|e| DaemonError::Database {
+        let (n, runs) = read.await.map_err(|e| DaemonError::Database {
             detail: format!("reading a stored file: {e}"),
         })??;
-        if chunks.is_empty() {
+        if n == 0 {
             return Ok(None);
         }
-        self.next += chunks.len() as u64;
+        self.next += n as u64;
         self.ahead = Some(self.read());
-        Ok(Some(chunks))
+        Ok(Some(runs))
     }
 }
 
@@ -68,7 +69,7 @@ impl Drop for Pieces {
     }
 }
 
-/// Sends every chunk of `pieces` into a body made by
+/// Sends every run of `pieces` into a body made by
 /// [`super::http_util::channel_body`], ending it after the last (or with
 /// the error that stopped the read). Returns early if the body is dropped.
 pub async fn feed_body(
