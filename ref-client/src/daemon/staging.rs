@@ -124,9 +124,11 @@ impl Staged {
         self.check_pending(&inner.conn)?;
         let mut sizes = Vec::with_capacity(batch.len());
         for (_, data) in batch {
-            sizes.push(u32::try_from(data.len()).map_err(|_| DaemonError::Database {
-                detail: format!("a chunk of {} bytes", data.len()),
-            })?);
+            sizes.push(
+                u32::try_from(data.len()).map_err(|_| DaemonError::Database {
+                    detail: format!("a chunk of {} bytes", data.len()),
+                })?,
+            );
         }
         // A listed file's chunks were missing when its wishlist was made;
         // one stored meanwhile (by an assisting seller) keeps its copy at
