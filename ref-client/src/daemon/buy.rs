@@ -293,6 +293,8 @@ async fn chunked(
         _ => None,
     };
     // Request A.
+    // Where the chunks are, looked up while the seller answers request A.
+    let locating = locate_chunks(daemon, t);
     let b = boundary();
     let ct = format!("multipart/form-data; boundary={b}");
     let (mut wa, body) = BodyWriter::new(gzip);
@@ -332,8 +334,7 @@ async fn chunked(
     .await?;
     let total = t.work().size;
     let limit = wishlist::byte_len(t.work().chunks.len() + 1024) + 1;
-    // Where the chunks are, found at once rather than one by one.
-    let locs = locate_chunks(daemon, t)?;
+    let locs = locating.await.map_err(|e| e.to_string())??;
     let mut sent_chunks = 0usize;
     let mut sent = 0u64;
     let mut wl = a.into_body();
@@ -401,19 +402,25 @@ fn gzip_pays_for(daemon: &Daemon, t: &BuyerTransfer) -> Result<bool, String> {
 }
 
 /// Where each chunk of `t`'s work is stored (file order), looked up under
-/// one lock of the store.
-fn locate_chunks(daemon: &Daemon, t: &BuyerTransfer) -> Result<Vec<Location>, String> {
-    let probe = daemon.store.probe();
-    t.work()
-        .chunks
-        .iter()
-        .map(|c| {
-            probe
-                .locate(&c.key)
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("chunk {} is not in the store", c.key))
-        })
-        .collect()
+/// one lock of the store on a blocking thread.
+
+fn locate_chunks(
+    daemon: &Daemon,
+    t: &BuyerTransfer,
+) -> tokio::task::JoinHandle<Result<Vec<Location>, String>> {
+    let keys: Vec<Hash256> = t.work().chunks.iter().map(|c| c.key).collect();
+    let store = daemon.store.clone();
+    tokio::task::spawn_blocking(move || {
+        let probe = store.probe();
+        keys.iter()
+            .map(|key| {
+                probe
+                    .locate(key)
+                    .map_err(|e| e.to_string())?
+                    .ok_or_else(|| format!("chunk {key} is not in the store"))
+            })
+            .collect()
+    })
 }
 
 /// Queues chunks `wanted` of the work (indices; each its varint length and
