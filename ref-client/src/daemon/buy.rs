@@ -403,7 +403,6 @@ fn gzip_pays_for(daemon: &Daemon, t: &BuyerTransfer) -> Result<bool, String> {
 
 /// Where each chunk of `t`'s work is stored (file order), looked up under
 /// one lock of the store on a blocking thread.
-
 fn locate_chunks(
     daemon: &Daemon,
     t: &BuyerTransfer,
