@@ -94,6 +94,9 @@ pub struct Packs {
     /// Bytes of staged chunks per pack (rows not committed yet,
     /// [`super::staging`]): such a pack is neither deleted nor compacted.
     holds: HashMap<i64, u64>,
+    /// Files are opened for direct I/O (until a write or read is refused
+    /// it).
+    direct: bool,
 }
 
 /// The pack being appended to.
@@ -146,19 +149,29 @@ pub fn align_up(n: u64) -> u64 {
     n.div_ceil(ALIGN as u64) * ALIGN as u64
 }
 
-/// Opens a pack file for direct I/O if the file system allows it, else as
-/// usual.
-fn open_pack(options: &mut OpenOptions, path: &Path) -> std::io::Result<File> {
+/// Opens a pack file for direct I/O if `direct` and the file system
+/// allows it, else as usual.
+fn open_pack(options: &mut OpenOptions, path: &Path, direct: bool) -> std::io::Result<File> {
     #[cfg(target_os = "linux")]
-    {
-        let mut direct = options.clone();
-        direct.custom_flags(libc::O_DIRECT);
-        match direct.open(path) {
-            Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {}
+    if direct {
+        let mut o = options.clone();
+        o.custom_flags(libc::O_DIRECT);
+        match o.open(path) {
+            Err(e) if refused(&e) => {}
             other => return other,
         }
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = direct;
     options.open(path)
+}
+
+/// Whether `e` is the file system refusing direct I/O (or its alignment).
+fn refused(e: &std::io::Error) -> bool {
+    #[cfg(target_os = "linux")]
+    return e.raw_os_error() == Some(libc::EINVAL);
+    #[cfg(not(target_os = "linux"))]
+    return false;
 }
 
 /// Reads `buf` at `offset` of `file`; only the first `need` bytes must
@@ -269,6 +282,7 @@ impl Packs {
             dropped: true,
             unsynced: Vec::new(),
             holds: HashMap::new(),
+            direct: true,
         };
         if let Err(e) = packs.reap(conn) {
             tracing::warn!(error = %e, "could not clean up pack files");
@@ -303,8 +317,12 @@ impl Packs {
             let id = self.last_id + 1;
             self.last_id = id;
             let path = self.path(id);
-            let file = open_pack(OpenOptions::new().create_new(true).write(true), &path)
-                .map_err(|e| io("creating", &path, e))?;
+            let file = open_pack(
+                OpenOptions::new().create_new(true).write(true),
+                &path,
+                self.direct,
+            )
+            .map_err(|e| io("creating", &path, e))?;
             conn.execute("INSERT INTO packs(id, live) VALUES (?1, 0)", params![id])
                 .map_err(db)?;
             self.active = Some(Active {
@@ -319,7 +337,17 @@ impl Packs {
         if self.unsynced.last() != Some(&a.id) {
             self.unsynced.push(a.id);
         }
-        if let Err(e) = a.append(pieces) {
+        let mut written = a.append(pieces);
+        if written.as_ref().is_err_and(refused) && self.direct {
+            // Direct I/O refused after all: the same writes, buffered.
+            self.direct = false;
+            let path = self.dir.join(format!("{}.pack", a.id));
+            written = open_pack(OpenOptions::new().write(true), &path, false).and_then(|f| {
+                a.file = f;
+                a.append(pieces)
+            });
+        }
+        if let Err(e) = written {
             // The file's end is no longer known: start a new pack.
             let id = a.id;
             self.active = None;
@@ -382,21 +410,40 @@ impl Packs {
     /// Reads `len` bytes at `offset` of `pack`.
     pub fn read(&mut self, pack: i64, offset: u64, len: usize) -> Result<Bytes, DaemonError> {
         let path = self.path(pack);
-        if !self.readers.contains_key(&pack) {
-            if self.readers.len() >= OPEN_READERS {
-                self.readers.clear();
-            }
-            let f = open_pack(OpenOptions::new().read(true), &path)
-                .map_err(|e| io("opening", &path, e))?;
-            self.readers.insert(pack, f);
-        }
-        let f = self.readers.get(&pack).expect("just inserted");
         let start = offset / ALIGN as u64 * ALIGN as u64;
         let skip = (offset - start) as usize;
         let span = align_up(offset + len as u64) - start;
         let mut buf = Aligned::new(span as usize);
-        read_at_least(f, buf.bytes(), start, skip + len).map_err(|e| io("reading", &path, e))?;
+        let mut read = self.read_at(pack, &path, &mut buf, start, skip + len);
+        if read.as_ref().is_err_and(refused) && self.direct {
+            // Direct I/O refused after all: read through the page cache.
+            self.direct = false;
+            self.readers.clear();
+            read = self.read_at(pack, &path, &mut buf, start, skip + len);
+        }
+        read.map_err(|e| io("reading", &path, e))?;
         Ok(buf.into_bytes(skip, len))
+    }
+
+    /// Reads `buf` at `start` of pack `pack` (at `path`), opening it if it
+    /// is not open; the first `need` bytes must exist.
+    fn read_at(
+        &mut self,
+        pack: i64,
+        path: &Path,
+        buf: &mut Aligned,
+        start: u64,
+        need: usize,
+    ) -> std::io::Result<()> {
+        if !self.readers.contains_key(&pack) {
+            if self.readers.len() >= OPEN_READERS {
+                self.readers.clear();
+            }
+            let f = open_pack(OpenOptions::new().read(true), path, self.direct)?;
+            self.readers.insert(pack, f);
+        }
+        let f = self.readers.get(&pack).expect("just inserted");
+        read_at_least(f, buf.bytes(), start, need)
     }
 
     /// Reads the chunks at `locs`, returned in this order. They are read
@@ -551,15 +598,23 @@ mod tests {
 
     /// Appends of every alignment (within a block, across blocks, across
     /// the write buffer) read back exactly, alone and many at once in any
-    /// order, and the closed pack is cut to the bytes appended.
+    /// order, and the closed pack is cut to the bytes appended; with direct
+    /// I/O and without (where it is refused).
     #[test]
     fn appends_of_any_length_read_back_and_the_pack_is_cut_to_length() {
+        for direct in [true, false] {
+            appends_read_back(direct);
+        }
+    }
+
+    fn appends_read_back(direct: bool) {
         let dir = tempfile::tempdir().expect("dir");
         let conn = Connection::open(dir.path().join("db")).expect("db");
         conn.execute_batch(SCHEMA).expect("schema");
         conn.execute_batch("CREATE TABLE chunks (key BLOB, pack INTEGER, size INTEGER)")
             .expect("chunks");
         let mut packs = Packs::open(&dir.path().join("packs"), &conn).expect("packs");
+        packs.direct = direct;
         let sizes = [1, 4095, 1, 4097, 8192, WRITE_BUF + 3, 10, 2 * WRITE_BUF, 7];
         let mut written = Vec::new();
         for (n, &size) in sizes.iter().enumerate() {
@@ -583,7 +638,12 @@ mod tests {
         let total: u64 = sizes.iter().map(|&s| s as u64).sum();
         for (loc, data) in &written {
             let got = packs.read(loc.pack, loc.offset, data.len()).expect("read");
-            assert_eq!(&got[..], &data[..], "chunk at {}", loc.offset);
+            assert_eq!(
+                &got[..],
+                &data[..],
+                "chunk at {} (direct: {direct})",
+                loc.offset
+            );
         }
         let mut order: Vec<usize> = (0..written.len()).rev().collect();
         order.swap(1, 4);
