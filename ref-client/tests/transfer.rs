@@ -276,16 +276,21 @@ fn peak_rss_kib(pid: u32) -> u64 {
 /// cargo test --release -p ref-client --test transfer -- --ignored --nocapture figures
 /// ```
 ///
-/// Measured 2026-12-01 22:55 UTC on the 2-core machine, release build,
-/// three runs (`BITWRK_FIGURES_GZIP=false`): 1 GiB from the application's
-/// `POST` to the seller's worker in 7.3–9.2 s (116–147 MB/s): upload into
-/// the buyer's store and bid 3.4–5.0 s, trade set-up ~6 ms (waiting polls,
-/// BW-CLIENT-36), transfer from the buyer's client to the seller's,
-/// assembled and checked, 3.5–4.4 s (247–306 MB/s; 295–364 MB/s in runs
-/// an hour earlier), worker ~0.8 s; then 1 % changed in 6.6–7.5 s with
-/// 11.75 MB (1.09 %) transferred; peak RSS buyer 100–108 MiB, seller
-/// 104–113 MiB. The phases are the gaps between the clients' `trade event`
-/// log lines (`BITWRK_CLIENT_LOG=info,hyper=warn`).
+/// Measured 2026-12-02 02:13–02:18 UTC on the 2-core machine, release
+/// build, `BITWRK_FIGURES_GZIP=false`, six runs: 1 GiB from the
+/// application's `POST` to the seller's client, stored, assembled and
+/// checked, in 4.5–6.0 s (179–236 MB/s), to the seller's worker in 5.6–7.3 s
+/// (148–192 MB/s): upload into the buyer's store and bid 1.8–2.4 s, trade
+/// set-up a few ms (waiting polls, BW-CLIENT-36), transfer from the buyer's
+/// client to the seller's, assembled and checked, 2.75–3.9 s (274–391
+/// MB/s), push to the worker 1.1–1.4 s (read back from the packs); then 1 %
+/// changed, 11.75 MB (1.09 %) transferred, at the seller's client in
+/// 3.9–5.3 s; peak RSS buyer 95–113 MiB, seller 98–120 MiB. Interleaved
+/// with the client of 2026-12-01 (before direct I/O), three runs each: its
+/// transfer 4.3–4.9 s (219–247 MB/s) against 2.75–3.3 s (327–391 MB/s). The
+/// phases are the gaps between the clients' `trade event` log lines
+/// (`BITWRK_CLIENT_LOG=info,hyper=warn`); the machine's speed varies by a
+/// quarter from one hour to the next, so compare only interleaved runs.
 #[test]
 #[ignore = "a measurement: run it in release with --ignored (see its docs)"]
 fn figures() {
