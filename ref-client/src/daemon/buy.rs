@@ -292,9 +292,9 @@ async fn chunked(
         }
         _ => None,
     };
-    // Request A.
     // Where the chunks are, looked up while the seller answers request A.
     let locating = locate_chunks(daemon, t);
+    // Request A.
     let b = boundary();
     let ct = format!("multipart/form-data; boundary={b}");
     let (mut wa, body) = BodyWriter::new(gzip);
@@ -423,7 +423,7 @@ fn locate_chunks(
 }
 
 /// Queues chunks `wanted` of the work (indices; each its varint length and
-/// bytes), read at `locs` a group of about [`READ_SPAN`] bytes at a time
+/// bytes), read at `locs` a group of about half [`READ_SPAN`] at a time
 /// under one lock of the store, the next group read (on a blocking thread)
 /// while the current one is sent. `sent` learns the bytes of each group.
 async fn send_chunks(
