@@ -174,6 +174,44 @@ fn refused(e: &std::io::Error) -> bool {
     return false;
 }
 
+/// Chunks `order[from..to]` (indices into the locations) read as bytes
+/// `start..end` of `pack`.
+struct Run {
+    from: usize,
+    to: usize,
+    pack: i64,
+    start: u64,
+    end: u64,
+}
+
+/// `order` (indices into `locs`) cut into [`Run`]s: a run takes the next
+/// chunk while it is in the run's pack and `joins(start, end, chunk)`.
+fn runs(
+    locs: &[Location],
+    order: &[usize],
+    joins: impl Fn(u64, u64, Location) -> bool,
+) -> Vec<Run> {
+    let mut out: Vec<Run> = Vec::new();
+    for (n, &k) in order.iter().enumerate() {
+        let l = locs[k];
+        let l_end = l.offset + u64::from(l.size);
+        match out.last_mut() {
+            Some(r) if r.pack == l.pack && joins(r.start, r.end, l) => {
+                r.to = n + 1;
+                r.end = r.end.max(l_end);
+            }
+            _ => out.push(Run {
+                from: n,
+                to: n + 1,
+                pack: l.pack,
+                start: l.offset,
+                end: l_end,
+            }),
+        }
+    }
+    out
+}
+
 /// Reads `buf` at `offset` of `file`; only the first `need` bytes must
 /// exist (what follows may be past the end of the file).
 fn read_at_least(file: &File, buf: &mut [u8], offset: u64, need: usize) -> std::io::Result<()> {
@@ -454,29 +492,15 @@ impl Packs {
         let mut order: Vec<usize> = (0..locs.len()).collect();
         order.sort_by_key(|&k| (locs[k].pack, locs[k].offset));
         let mut out = vec![Bytes::new(); locs.len()];
-        let mut i = 0;
-        while i < order.len() {
-            let first = locs[order[i]];
-            let mut end = first.offset + u64::from(first.size);
-            let mut j = i + 1;
-            while let Some(&k) = order.get(j) {
-                let l = locs[k];
-                let l_end = l.offset + u64::from(l.size);
-                if l.pack != first.pack
-                    || l.offset > end + READ_GAP
-                    || l_end.max(end) - first.offset > READ_SPAN
-                {
-                    break;
-                }
-                end = end.max(l_end);
-                j += 1;
-            }
-            let span = self.read(first.pack, first.offset, (end - first.offset) as usize)?;
-            for &k in &order[i..j] {
-                let at = (locs[k].offset - first.offset) as usize;
+        let joins = |start: u64, end: u64, l: Location| {
+            l.offset <= end + READ_GAP && end.max(l.offset + u64::from(l.size)) - start <= READ_SPAN
+        };
+        for run in runs(locs, &order, joins) {
+            let span = self.read(run.pack, run.start, (run.end - run.start) as usize)?;
+            for &k in &order[run.from..run.to] {
+                let at = (locs[k].offset - run.start) as usize;
                 out[k] = span.slice(at..at + locs[k].size as usize);
             }
-            i = j;
         }
         Ok(out)
     }
@@ -485,22 +509,11 @@ impl Packs {
     /// that follow each other in `locs` and lie back to back in a pack are
     /// read, and returned, as one piece (so the caller bounds the length).
     pub fn read_runs(&mut self, locs: &[Location]) -> Result<Vec<Bytes>, DaemonError> {
-        let mut out = Vec::new();
-        let mut i = 0;
-        while let Some(first) = locs.get(i) {
-            let mut end = first.offset + u64::from(first.size);
-            let mut j = i + 1;
-            while let Some(l) = locs.get(j) {
-                if l.pack != first.pack || l.offset != end {
-                    break;
-                }
-                end += u64::from(l.size);
-                j += 1;
-            }
-            out.push(self.read(first.pack, first.offset, (end - first.offset) as usize)?);
-            i = j;
-        }
-        Ok(out)
+        let order: Vec<usize> = (0..locs.len()).collect();
+        runs(locs, &order, |_, end, l| l.offset == end)
+            .into_iter()
+            .map(|run| self.read(run.pack, run.start, (run.end - run.start) as usize))
+            .collect()
     }
 
     /// Deletes packs with no live chunk and compacts packs that are less
@@ -652,6 +665,17 @@ mod tests {
         for (k, &i) in order.iter().enumerate() {
             assert_eq!(&many[k][..], &written[i].1[..], "read_many entry {k}");
         }
+        // Appended back to back: one run, the appends' bytes in order.
+        let locs: Vec<Location> = written.iter().map(|w| w.0).collect();
+        let runs = packs.read_runs(&locs).expect("read runs");
+        assert_eq!(runs.len(), 1, "one run");
+        assert_eq!(
+            runs[0],
+            written
+                .iter()
+                .flat_map(|w| w.1.clone())
+                .collect::<Vec<u8>>()
+        );
         let path = packs.path(written[0].0.pack);
         assert_eq!(packs.active.as_ref().map(|a| a.size), Some(total));
         drop(packs);
