@@ -6,12 +6,14 @@ mod commands;
 mod daemon;
 mod error;
 mod key_file;
+mod memory;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 fn main() -> ExitCode {
+    memory::limit_arenas();
     // Usage errors make clap exit with status 2 here.
     let argv = daemon::args::normalize_argv(std::env::args_os().collect());
     let cli = cli::Cli::parse_from(argv);

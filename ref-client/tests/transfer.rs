@@ -304,7 +304,16 @@ fn figures() {
     let buyer_home = tempfile::tempdir().expect("home");
     // `BITWRK_FIGURES_GZIP=false`: the buyer sends uncompressed.
     let gzip = std::env::var("BITWRK_FIGURES_GZIP").unwrap_or_else(|_| "true".to_owned());
-    let store = ["--store-bytes", "3221225472", "--c2c-gzip", gzip.as_str()];
+    // `BITWRK_FIGURES_DIRECT=true`: both stores bypass the page cache.
+    let direct = std::env::var("BITWRK_FIGURES_DIRECT").unwrap_or_else(|_| "false".to_owned());
+    let store = [
+        "--store-bytes",
+        "3221225472",
+        "--store-direct-io",
+        direct.as_str(),
+        "--c2c-gzip",
+        gzip.as_str(),
+    ];
     let seller = Client::start(
         seller_home.path(),
         &m.srv.url,
@@ -317,6 +326,8 @@ fn figures() {
             "127.0.0.1",
             store[0],
             store[1],
+            store[2],
+            store[3],
         ],
     );
     let buyer = m.buyer(&buyer_home, &store);

@@ -75,6 +75,13 @@ pub struct RunArgs {
     /// Upper bound of the content store, in bytes (BitWrk 0.7: 3 x 512 MiB in RAM).
     #[arg(long, default_value_t = 1_610_612_736)]
     pub store_bytes: u64,
+    /// Whether the store's pack files are written and read past the
+    /// operating system's page cache (`O_DIRECT`, where the file system
+    /// allows it). Off: a buyer's work is sent from the page cache its
+    /// upload filled. On can be faster where filling fresh page cache is
+    /// slow.
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set)]
+    pub store_direct_io: bool,
     /// Private key file [default: $HOME/.bitwrk-client/privatekey.wif];
     /// created when missing.
     #[arg(long, value_name = "PATH")]

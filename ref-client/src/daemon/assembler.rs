@@ -1,11 +1,13 @@
 //! The seller's assembly of chunked work (§19.6), off the async threads:
 //! a thread puts the verified chunks of a chunk-data stream back into file
-//! order (they arrive shuffled, BW-C2C-11), feeds the work's digest with
-//! every chunk whose turn has come (those just received and those the
-//! seller had before, read from the store a run at a time) and stages the
-//! received ones in that order ([`super::staging`]: bytes to the packs at
-//! once, rows in a few large commits), so that the work is later read back
-//! in long runs. Chunks that arrive more than [`AHEAD_BYTES`] ahead of
+//! order (they arrive shuffled, BW-C2C-11), hands every chunk whose turn
+//! has come (those just received and those the seller had before, read
+//! from the store a run at a time) to a second thread that feeds the work's
+//! digest, and stages the received ones in that order
+//! ([`super::staging`]: bytes to the packs at once, rows in a few large
+//! commits), so that the work is later read back in long runs. Storing
+//! and hashing a gibibyte each take about a core-second: on one thread,
+//! they were what the transfer waited for. Chunks that arrive more than [`AHEAD_BYTES`] ahead of
 //! their turn are staged as they are and read back when it comes. When the
 //! stream ends, only the chunks still missing from the digest are read, so
 //! the work hash is known almost as soon as the last chunk has arrived.
@@ -17,6 +19,7 @@ use std::thread::JoinHandle;
 use bitwrk_protocol::Hash256;
 use bitwrk_protocol::c2c::chunking::ChunkInfo;
 use bitwrk_protocol::c2c::{Digested, StreamDigest};
+use bytes::Bytes;
 
 use super::error::DaemonError;
 use super::packs::READ_SPAN;
@@ -29,8 +32,11 @@ use super::writer::send;
 /// chunks spans about 2 MiB).
 const AHEAD_BYTES: usize = 4 << 20;
 
-/// Batches queued for the thread.
+/// Batches queued for the thread, and for the digest's thread.
 const QUEUE: usize = 4;
+
+/// Bytes handed to the digest's thread at a time (about).
+const DIGEST_BATCH: usize = 1 << 20;
 
 /// A batch of verified chunks.
 pub type Batch = Vec<(Hash256, Vec<u8>)>;
@@ -60,11 +66,14 @@ impl Assembler {
         let thread = std::thread::Builder::new()
             .name("assembly".to_owned())
             .spawn(move || {
+                let digest = Digester::start(digest)?;
                 Assembly {
                     staged: Staged::new(store.clone(), Target::Listed),
                     store,
                     chunks,
                     digest,
+                    to_digest: Vec::new(),
+                    to_digest_bytes: 0,
                     next: 0,
                     ahead: HashMap::new(),
                     ahead_bytes: 0,
@@ -114,14 +123,57 @@ impl Drop for Assembler {
     }
 }
 
+/// The thread that feeds the work's digest, in file order.
+struct Digester {
+    to: SyncSender<Vec<Bytes>>,
+    thread: JoinHandle<Result<Digested, DaemonError>>,
+}
+
+impl Digester {
+    fn start(mut digest: StreamDigest) -> Result<Digester, DaemonError> {
+        let (to, from) = sync_channel::<Vec<Bytes>>(QUEUE);
+        let thread = std::thread::Builder::new()
+            .name("work-digest".to_owned())
+            .spawn(move || {
+                for batch in from {
+                    for data in batch {
+                        digest.update(&data).map_err(|e| DaemonError::Database {
+                            detail: e.to_string(),
+                        })?;
+                    }
+                }
+                Ok(digest.finish())
+            })
+            .map_err(|e| DaemonError::Database {
+                detail: format!("starting the digest's thread: {e}"),
+            })?;
+        Ok(Digester { to, thread })
+    }
+
+    /// Feeds the digest with `batch` (the next bytes of the work); an
+    /// error if the digest failed (then [`Digester::finish`] says why).
+    fn feed(&self, batch: Vec<Bytes>) -> Result<(), ()> {
+        send(&self.to, batch)
+    }
+
+    /// The digest of every byte fed.
+    fn finish(self) -> Result<Digested, DaemonError> {
+        drop(self.to);
+        self.thread.join().map_err(|_| stopped())?
+    }
+}
+
 struct Assembly {
     store: Store,
     staged: Staged,
     chunks: Vec<ChunkInfo>,
-    digest: StreamDigest,
+    digest: Digester,
+    /// Chunks whose turn has come, not yet handed to the digest.
+    to_digest: Vec<Bytes>,
+    to_digest_bytes: usize,
     /// The next chunk (file order) the digest needs.
     next: usize,
-    ahead: HashMap<Hash256, Vec<u8>>,
+    ahead: HashMap<Hash256, Bytes>,
     ahead_bytes: usize,
 }
 
@@ -139,7 +191,7 @@ impl Assembly {
             }
             for (key, data) in batch {
                 self.ahead_bytes += data.len();
-                if let Some(old) = self.ahead.insert(key, data) {
+                if let Some(old) = self.ahead.insert(key, Bytes::from(data)) {
                     self.ahead_bytes -= old.len();
                 }
             }
@@ -148,7 +200,7 @@ impl Assembly {
             }
             if self.ahead_bytes > AHEAD_BYTES {
                 // Too far ahead: stored out of order, read back in turn.
-                let spill: Batch = self.ahead.drain().collect();
+                let spill: Vec<(Hash256, Bytes)> = self.ahead.drain().collect();
                 self.ahead_bytes = 0;
                 if let Err(e) = self.stage(spill) {
                     failed.get_or_insert(e);
@@ -156,20 +208,21 @@ impl Assembly {
             }
         }
         // Chunks whose turn has not come (one before them is missing).
-        let rest: Batch = self.ahead.drain().collect();
+        let rest: Vec<(Hash256, Bytes)> = self.ahead.drain().collect();
         let staged = self.stage(rest);
         let committed = self.staged.commit();
-        if let Some(e) = failed {
-            return Err(e);
-        }
-        staged?;
-        committed?;
-        self.advance(true)?;
-        Ok(self.digest.finish())
+        let advanced = match failed {
+            Some(e) => Err(e),
+            None => staged.and(committed).and_then(|()| self.advance(true)),
+        };
+        let Assembly { digest, .. } = self;
+        // A failed digest says why; then what else failed.
+        let digested = digest.finish()?;
+        advanced.map(|()| digested)
     }
 
     /// Stages `batch`, committing when the staged rows are many.
-    fn stage(&mut self, batch: Batch) -> Result<(), DaemonError> {
+    fn stage<D: AsRef<[u8]>>(&mut self, batch: Vec<(Hash256, D)>) -> Result<(), DaemonError> {
         if batch.is_empty() {
             return Ok(());
         }
@@ -185,26 +238,27 @@ impl Assembly {
     /// and stages the received ones in that order (so that the work is read
     /// back in long runs); `all`: every chunk must be there.
     fn advance(&mut self, all: bool) -> Result<(), DaemonError> {
-        let mut in_order = Batch::new();
+        let mut in_order = Vec::new();
         let fed = self.feed(all, &mut in_order);
         // Received chunks are kept even if the digest failed (BW-C2C-30).
         let staged = self.stage(in_order);
-        fed.and(staged)
+        let handed = self.hand_over();
+        fed.and(staged).and(handed)
     }
 
-    fn feed(&mut self, all: bool, in_order: &mut Batch) -> Result<(), DaemonError> {
+    fn feed(&mut self, all: bool, in_order: &mut Vec<(Hash256, Bytes)>) -> Result<(), DaemonError> {
         while let Some(key) = self.chunks.get(self.next).map(|c| c.key) {
             if let Some(d) = self.ahead.remove(&key) {
                 self.ahead_bytes -= d.len();
+                self.update(d.clone())?;
                 in_order.push((key, d));
-                self.update(&in_order[in_order.len() - 1].1)?;
                 self.next += 1;
                 continue;
             }
             // A repeated chunk may be in `in_order`: staged first.
             self.stage(std::mem::take(in_order))?;
             if let Some(d) = self.staged.read(&key)? {
-                self.update(&d)?;
+                self.update(d)?;
                 self.next += 1;
                 continue;
             }
@@ -219,7 +273,7 @@ impl Assembly {
                 }
                 return Ok(());
             }
-            for d in &run {
+            for d in run {
                 self.update(d)?;
                 self.next += 1;
             }
@@ -227,9 +281,26 @@ impl Assembly {
         Ok(())
     }
 
-    fn update(&mut self, data: &[u8]) -> Result<(), DaemonError> {
-        self.digest.update(data).map_err(|e| DaemonError::Database {
-            detail: e.to_string(),
+    /// Queues `data` for the digest, handing the queue over when it is
+    /// large.
+    fn update(&mut self, data: Bytes) -> Result<(), DaemonError> {
+        self.to_digest_bytes += data.len();
+        self.to_digest.push(data);
+        if self.to_digest_bytes >= DIGEST_BATCH {
+            self.hand_over()?;
+        }
+        Ok(())
+    }
+
+    /// Hands the queued bytes to the digest's thread.
+    fn hand_over(&mut self) -> Result<(), DaemonError> {
+        if self.to_digest.is_empty() {
+            return Ok(());
+        }
+        self.to_digest_bytes = 0;
+        let batch = std::mem::take(&mut self.to_digest);
+        self.digest.feed(batch).map_err(|()| DaemonError::Database {
+            detail: "the digest's thread stopped".to_owned(),
         })
     }
 }
@@ -293,6 +364,31 @@ mod tests {
         let d = assemble(&s, &infos, &pieces, &order);
         assert_eq!(d.hash, sha256(&data));
         assert_eq!(d.len, data.len() as u64);
+        for (i, c) in infos.iter().enumerate() {
+            assert!(s.has_chunk(&c.key).expect("has"), "chunk {i} is stored");
+        }
+    }
+
+    /// A digest that refuses the work (longer than its limit) fails the
+    /// assembly with the digest's reason, and every chunk received is
+    /// stored all the same (BW-C2C-30).
+    #[test]
+    fn a_refused_digest_fails_the_assembly_and_keeps_the_chunks() {
+        let (_d, s) = store(1 << 30);
+        let (_, infos, pieces) = work(512);
+        let digest = StreamDigest::new("work", (PIECE * 100) as u64);
+        let mut a = Assembler::start(s.clone(), infos.clone(), digest).expect("start");
+        for batch in (0..infos.len()).collect::<Vec<_>>().chunks(16) {
+            let batch = batch
+                .iter()
+                .map(|&i| (infos[i].key, pieces[i].clone()))
+                .collect();
+            if a.push(batch).is_err() {
+                break;
+            }
+        }
+        let e = a.finish().expect_err("the digest refuses the work");
+        assert!(e.to_string().contains("work"), "{e}");
         for (i, c) in infos.iter().enumerate() {
             assert!(s.has_chunk(&c.key).expect("has"), "chunk {i} is stored");
         }

@@ -294,6 +294,7 @@ async fn serve(args: RunArgs, home: Option<&OsStr>) -> Result<(), String> {
         .map_err(|e| format!("daemon.io: creating {}: {e}", resource_dir.display()))?;
     let store = Store::open(&resource_dir.join("bitwrk-client.db"), args.store_bytes)
         .map_err(|e| fail(&e))?;
+    store.set_direct_io(args.store_direct_io);
     let config = Config {
         resource_dir,
         store_bytes: args.store_bytes,

@@ -12,6 +12,14 @@
 //! than half live is compacted (its live chunks move to the active pack),
 //! so the files hold at most about twice the live bytes.
 //!
+//! Appends are written in whole [`ALIGN`] blocks through a buffer (the
+//! partial last block padded, and rewritten by the next append; a closed
+//! pack is cut to its length), so that the same writes serve both ways of
+//! reaching the disk: through the page cache (the default: a buyer's work
+//! is sent, and a seller's pushed to its worker, from the cache the write
+//! filled) or past it with `O_DIRECT` ([`Packs::set_direct`], falling back
+//! to the page cache when the file system refuses).
+//!
 //! Crash safety: bytes are written before the rows that point to them are
 //! committed; bytes whose rows were never committed are dead space. Pack
 //! writes are left to the operating system to flush (flushing every file
@@ -94,8 +102,8 @@ pub struct Packs {
     /// Bytes of staged chunks per pack (rows not committed yet,
     /// [`super::staging`]): such a pack is neither deleted nor compacted.
     holds: HashMap<i64, u64>,
-    /// Files are opened for direct I/O (until a write or read is refused
-    /// it).
+    /// Files are opened for direct I/O ([`Packs::set_direct`]; until a
+    /// write or read is refused it).
     direct: bool,
 }
 
@@ -320,12 +328,26 @@ impl Packs {
             dropped: true,
             unsynced: Vec::new(),
             holds: HashMap::new(),
-            direct: true,
+            direct: false,
         };
         if let Err(e) = packs.reap(conn) {
             tracing::warn!(error = %e, "could not clean up pack files");
         }
         Ok(packs)
+    }
+
+    /// Whether pack files are written and read past the page cache
+    /// (`O_DIRECT`) from now on, where the file system allows it. Off by
+    /// default: a buyer then sends its work from the page cache its upload
+    /// filled, and a seller pushes the work to its worker from there. Where
+    /// filling fresh page cache is slow (some virtual machines, see the
+    /// figures test), direct I/O can be faster.
+    pub fn set_direct(&mut self, on: bool) {
+        if self.direct != on {
+            self.direct = on;
+            self.active = None;
+            self.readers.clear();
+        }
     }
 
     fn path(&self, id: i64) -> PathBuf {
@@ -627,7 +649,7 @@ mod tests {
         conn.execute_batch("CREATE TABLE chunks (key BLOB, pack INTEGER, size INTEGER)")
             .expect("chunks");
         let mut packs = Packs::open(&dir.path().join("packs"), &conn).expect("packs");
-        packs.direct = direct;
+        packs.set_direct(direct);
         let sizes = [1, 4095, 1, 4097, 8192, WRITE_BUF + 3, 10, 2 * WRITE_BUF, 7];
         let mut written = Vec::new();
         for (n, &size) in sizes.iter().enumerate() {

@@ -1,8 +1,8 @@
 //! A stored file streamed from the async threads: read a piece (a run of
 //! whole chunks) at a time on a blocking thread, the next piece read while
 //! the caller sends the current one, so that the disk and the socket work
-//! at the same time (pack reads bypass the page cache, see
-//! [`super::packs`], and take their time).
+//! at the same time (a read that misses the page cache, or bypasses it,
+//! see [`super::packs`], takes its time).
 
 use bytes::Bytes;
 use tokio::task::JoinHandle;

@@ -118,17 +118,16 @@ impl Staged {
     /// Stages the next chunks (keys verified by the caller): the bytes of
     /// those not yet stored are appended to a pack in one write, after
     /// room is made for them.
-    pub fn stage(&mut self, batch: &[(Hash256, Vec<u8>)]) -> Result<(), DaemonError> {
+    pub fn stage<D: AsRef<[u8]>>(&mut self, batch: &[(Hash256, D)]) -> Result<(), DaemonError> {
         let store = self.store.clone();
         let mut inner = store.lock();
         self.check_pending(&inner.conn)?;
         let mut sizes = Vec::with_capacity(batch.len());
         for (_, data) in batch {
-            sizes.push(
-                u32::try_from(data.len()).map_err(|_| DaemonError::Database {
-                    detail: format!("a chunk of {} bytes", data.len()),
-                })?,
-            );
+            let len = data.as_ref().len();
+            sizes.push(u32::try_from(len).map_err(|_| DaemonError::Database {
+                detail: format!("a chunk of {len} bytes"),
+            })?);
         }
         // A listed file's chunks were missing when its wishlist was made;
         // one stored meanwhile (by an assisting seller) keeps its copy at
@@ -171,11 +170,8 @@ impl Staged {
                 return Err(e);
             }
         }
-        let datas: HashMap<&Hash256, &Vec<u8>> = batch.iter().map(|(k, d)| (k, d)).collect();
-        let pieces: Vec<&[u8]> = new
-            .iter()
-            .map(|&i| datas[&self.records[i].key].as_slice())
-            .collect();
+        let datas: HashMap<&Hash256, &[u8]> = batch.iter().map(|(k, d)| (k, d.as_ref())).collect();
+        let pieces: Vec<&[u8]> = new.iter().map(|&i| datas[&self.records[i].key]).collect();
         let Inner {
             conn,
             packs,
@@ -229,10 +225,10 @@ impl Staged {
     /// shielded.
     /// [`Staged::holder`] for each chunk of `batch` not staged here (false
     /// for those), in one transaction.
-    fn holders(
+    fn holders<D>(
         &mut self,
         conn: &mut Connection,
-        batch: &[(Hash256, Vec<u8>)],
+        batch: &[(Hash256, D)],
     ) -> Result<Vec<bool>, DaemonError> {
         let shields = self.shields.len();
         let looked = (|| {

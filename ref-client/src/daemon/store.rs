@@ -162,6 +162,12 @@ impl Store {
         }
     }
 
+    /// Whether pack files bypass the page cache (`--store-direct-io`,
+    /// [`super::packs::Packs::set_direct`]).
+    pub fn set_direct_io(&self, on: bool) {
+        self.lock().packs.set_direct(on);
+    }
+
     /// The connection, locked.
     pub fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave SQLite inconsistent
