@@ -276,18 +276,22 @@ fn peak_rss_kib(pid: u32) -> u64 {
 /// cargo test --release -p ref-client --test transfer -- --ignored --nocapture figures
 /// ```
 ///
-/// Measured 2026-12-02 02:13–02:18 UTC on the 2-core machine, release
-/// build, `BITWRK_FIGURES_GZIP=false`, six runs: 1 GiB from the
-/// application's `POST` to the seller's client, stored, assembled and
-/// checked, in 4.5–6.0 s (179–236 MB/s), to the seller's worker in 5.6–7.3 s
-/// (148–192 MB/s): upload into the buyer's store and bid 1.8–2.4 s, trade
-/// set-up a few ms (waiting polls, BW-CLIENT-36), transfer from the buyer's
-/// client to the seller's, assembled and checked, 2.75–3.9 s (274–391
-/// MB/s), push to the worker 1.1–1.4 s (read back from the packs); then 1 %
+/// Measured 2026-12-02 04:38–04:40 UTC on the 2-core machine, release
+/// build, `BITWRK_FIGURES_GZIP=false`, six runs with the defaults (pack
+/// files through the page cache): the transfer from the buyer's client to
+/// the seller's, stored, assembled and checked, in 2.1–3.7 s (292–511
+/// MB/s); from the application's `POST` to the seller's client in 3.9–5.6 s
+/// (190–273 MB/s), to the seller's worker in 4.4–6.2 s (173–246 MB/s):
+/// upload into the buyer's store and bid 1.7–2.1 s, trade set-up a few ms
+/// (waiting polls, BW-CLIENT-36), push to the worker 0.4–0.6 s; then 1 %
 /// changed, 11.75 MB (1.09 %) transferred, at the seller's client in
-/// 3.9–5.3 s; peak RSS buyer 95–113 MiB, seller 98–120 MiB. Interleaved
-/// with the client of 2026-12-01 (before direct I/O), three runs each: its
-/// transfer 4.3–4.9 s (219–247 MB/s) against 2.75–3.3 s (327–391 MB/s). The
+/// 3.0–4.0 s; peak RSS buyer 73–81 MiB, seller 94–102 MiB. Interleaved,
+/// three runs with `BITWRK_FIGURES_DIRECT=true` (`--store-direct-io true`):
+/// transfer 3.25–4.27 s (252–331 MB/s), to the worker 6.8–8.0 s, push to
+/// the worker 1.2–1.4 s (read back from the disk). An hour earlier, when
+/// filling fresh page cache was slow on this machine, direct I/O was the
+/// faster of the two; the client of the morning (direct I/O, one thread
+/// for the seller's digest and storing) transferred at 225–316 MB/s. The
 /// phases are the gaps between the clients' `trade event` log lines
 /// (`BITWRK_CLIENT_LOG=info,hyper=warn`); the machine's speed varies by a
 /// quarter from one hour to the next, so compare only interleaved runs.
