@@ -7,10 +7,11 @@
 //! ([`super::staging`]: bytes to the packs at once, rows in a few large
 //! commits), so that the work is later read back in long runs. Storing
 //! and hashing a gibibyte each take about a core-second: on one thread,
-//! they were what the transfer waited for. Chunks that arrive more than [`AHEAD_BYTES`] ahead of
-//! their turn are staged as they are and read back when it comes. When the
-//! stream ends, only the chunks still missing from the digest are read, so
-//! the work hash is known almost as soon as the last chunk has arrived.
+//! they were what the transfer waited for. Chunks that arrive more than
+//! [`AHEAD_BYTES`] ahead of their turn are staged as they are and read back
+//! when it comes. When the stream ends, only the chunks still missing from
+//! the digest are read, so the work hash is known almost as soon as the
+//! last chunk has arrived.
 
 use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
