@@ -13,7 +13,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    memory::limit_arenas();
+    // Not limited where the user chose a limit.
+    let _ = memory::limit_arenas();
     // Usage errors make clap exit with status 2 here.
     let argv = daemon::args::normalize_argv(std::env::args_os().collect());
     let cli = cli::Cli::parse_from(argv);

@@ -13,20 +13,41 @@
 /// `glibc.malloc.arena_max`) says otherwise.
 pub const ARENAS: i32 = 2;
 
-/// Limits glibc's arenas to [`ARENAS`]; elsewhere (another C library),
-/// nothing. Called first in `main`, before other threads exist.
-pub fn limit_arenas() {
+/// Limits glibc's arenas to [`ARENAS`]; whether it did (not where the
+/// user set the limit, nor with another C library). Called first in
+/// `main`, before other threads exist.
+pub fn limit_arenas() -> bool {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
-        let set_by_user = std::env::var_os("MALLOC_ARENA_MAX").is_some()
-            || std::env::var("GLIBC_TUNABLES").is_ok_and(|t| t.contains("arena_max"));
-        if !set_by_user {
-            // SAFETY: `mallopt` only changes a setting of the allocator;
-            // it takes two integers and touches no memory of ours. glibc
-            // documents `M_ARENA_MAX` as settable at any time; it is set
-            // here before a second thread exists.
-            #[allow(unsafe_code)]
-            let _ = unsafe { libc::mallopt(libc::M_ARENA_MAX, ARENAS) };
+        if set_by_user() {
+            return false;
         }
+        // SAFETY: `mallopt` only changes a setting of the allocator; it
+        // takes two integers and touches no memory of ours. glibc documents
+        // `M_ARENA_MAX` as settable at any time; it is set here before a
+        // second thread exists.
+        #[allow(unsafe_code)]
+        let done = unsafe { libc::mallopt(libc::M_ARENA_MAX, ARENAS) };
+        done == 1
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    false
+}
+
+/// Whether the environment sets glibc's arena limit.
+fn set_by_user() -> bool {
+    std::env::var_os("MALLOC_ARENA_MAX").is_some()
+        || std::env::var("GLIBC_TUNABLES").is_ok_and(|t| t.contains("arena_max"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// glibc takes the limit, unless the environment set one.
+    #[test]
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    fn glibc_takes_the_arena_limit_unless_the_user_set_one() {
+        assert_eq!(limit_arenas(), !set_by_user());
     }
 }
