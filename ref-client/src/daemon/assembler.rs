@@ -335,16 +335,30 @@ mod tests {
 
     /// Hands chunks `order` over in batches of 16; returns the digest.
     fn assemble(s: &Store, infos: &[ChunkInfo], pieces: &[Vec<u8>], order: &[usize]) -> Digested {
-        let digest = StreamDigest::new("work", u64::MAX);
+        assemble_within(s, infos, pieces, order, u64::MAX).expect("finish")
+    }
+
+    /// [`assemble`] into a digest limited to `limit` bytes; the pushing
+    /// stops when the assembly has ended.
+    fn assemble_within(
+        s: &Store,
+        infos: &[ChunkInfo],
+        pieces: &[Vec<u8>],
+        order: &[usize],
+        limit: u64,
+    ) -> Result<Digested, DaemonError> {
+        let digest = StreamDigest::new("work", limit);
         let mut a = Assembler::start(s.clone(), infos.to_vec(), digest).expect("start");
         for batch in order.chunks(16) {
             let batch = batch
                 .iter()
                 .map(|&i| (infos[i].key, pieces[i].clone()))
                 .collect();
-            a.push(batch).expect("push");
+            if a.push(batch).is_err() {
+                break;
+            }
         }
-        a.finish().expect("finish")
+        a.finish()
     }
 
     /// Chunks arriving in reverse (far more than [`AHEAD_BYTES`] ahead of
@@ -377,18 +391,9 @@ mod tests {
     fn a_refused_digest_fails_the_assembly_and_keeps_the_chunks() {
         let (_d, s) = store(1 << 30);
         let (_, infos, pieces) = work(512);
-        let digest = StreamDigest::new("work", (PIECE * 100) as u64);
-        let mut a = Assembler::start(s.clone(), infos.clone(), digest).expect("start");
-        for batch in (0..infos.len()).collect::<Vec<_>>().chunks(16) {
-            let batch = batch
-                .iter()
-                .map(|&i| (infos[i].key, pieces[i].clone()))
-                .collect();
-            if a.push(batch).is_err() {
-                break;
-            }
-        }
-        let e = a.finish().expect_err("the digest refuses the work");
+        let order: Vec<usize> = (0..infos.len()).collect();
+        let e = assemble_within(&s, &infos, &pieces, &order, (PIECE * 100) as u64)
+            .expect_err("the digest refuses the work");
         assert!(e.to_string().contains("work"), "{e}");
         for (i, c) in infos.iter().enumerate() {
             assert!(s.has_chunk(&c.key).expect("has"), "chunk {i} is stored");
