@@ -29,11 +29,36 @@ pub fn noise(seed: u64, len: usize) -> Vec<u8> {
 }
 
 /// A free loopback port (bound and released; the daemon binds it next).
+///
+/// Taken below the kernel's range of ephemeral ports: a port from that
+/// range (what binding port 0 gives) can become the source port of some
+/// outgoing connection before the daemon binds it, which then fails with
+/// "address in use". Ports are handed out once per test process, starting
+/// at a place that depends on the process id.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const LOW: u32 = 10_000;
+    let high = ephemeral_low().clamp(LOW + 1_000, 65_535);
+    let span = high - LOW;
+    let start = std::process::id().wrapping_mul(7_919) % span;
+    for _ in 0..span {
+        let k = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = u16::try_from(LOW + (start + k) % span).expect("a port");
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port below {high}");
+}
+
+/// The lowest ephemeral port (`ip_local_port_range`; Linux's default
+/// elsewhere).
+fn ephemeral_low() -> u32 {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|r| r.split_whitespace().next()?.parse().ok())
+        .unwrap_or(32_768)
 }
 
 /// A running client daemon.
