@@ -153,8 +153,10 @@ impl Digester {
 
     /// Feeds the digest with `batch` (the next bytes of the work); an
     /// error if the digest failed (then [`Digester::finish`] says why).
-    fn feed(&self, batch: Vec<Bytes>) -> Result<(), ()> {
-        send(&self.to, batch)
+    fn feed(&self, batch: Vec<Bytes>) -> Result<(), DaemonError> {
+        send(&self.to, batch).map_err(|()| DaemonError::Database {
+            detail: "the digest's thread stopped".to_owned(),
+        })
     }
 
     /// The digest of every byte fed.
@@ -300,9 +302,7 @@ impl Assembly {
         }
         self.to_digest_bytes = 0;
         let batch = std::mem::take(&mut self.to_digest);
-        self.digest.feed(batch).map_err(|()| DaemonError::Database {
-            detail: "the digest's thread stopped".to_owned(),
-        })
+        self.digest.feed(batch)
     }
 }
 

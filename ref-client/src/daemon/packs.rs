@@ -157,6 +157,11 @@ pub fn align_up(n: u64) -> u64 {
     n.div_ceil(ALIGN as u64) * ALIGN as u64
 }
 
+/// The file of pack `id` in `dir`.
+fn pack_path(dir: &Path, id: i64) -> PathBuf {
+    dir.join(format!("{id}.pack"))
+}
+
 /// Opens a pack file for direct I/O if `direct` and the file system
 /// allows it, else as usual.
 fn open_pack(options: &mut OpenOptions, path: &Path, direct: bool) -> std::io::Result<File> {
@@ -351,7 +356,7 @@ impl Packs {
     }
 
     fn path(&self, id: i64) -> PathBuf {
-        self.dir.join(format!("{id}.pack"))
+        pack_path(&self.dir, id)
     }
 
     /// Appends `data` (one chunk or several, back to back) to the active
@@ -401,7 +406,7 @@ impl Packs {
         if written.as_ref().is_err_and(refused) && self.direct {
             // Direct I/O refused after all: the same writes, buffered.
             self.direct = false;
-            let path = self.dir.join(format!("{}.pack", a.id));
+            let path = pack_path(&self.dir, a.id);
             written = open_pack(OpenOptions::new().write(true), &path, false).and_then(|f| {
                 a.file = f;
                 a.append(pieces)
